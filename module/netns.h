@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _KA_NETNS_H
+#define _KA_NETNS_H
+
+#include <net/net_namespace.h>
+#include <net/netns/generic.h>
+
+#include "stats.h"
+
+/* What ka_policy keeps for each network namespace. */
+struct ka_net {
+	struct net *net;
+	/* Events on every socket of the namespace, managed or not. */
+	struct ka_counters __percpu *totals;
+};
+
+extern unsigned int ka_net_id;
+
+/*
+ * The area behind net_generic() is freed without an RCU grace period once
+ * the namespace's exit methods ran, so only call this for a namespace the
+ * caller holds: a netlink request's, a procfs reader's, or that of a
+ * socket with sk->sk_net_refcnt set.
+ */
+static inline struct ka_net *ka_net(const struct net *net)
+{
+	return net_generic(net, ka_net_id);
+}
+
+int ka_netns_init(void);
+void ka_netns_exit(void);
+
+#endif /* _KA_NETNS_H */

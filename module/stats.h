@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _KA_STATS_H
+#define _KA_STATS_H
+
+#include <linux/percpu.h>
+#include <linux/types.h>
+
+enum ka_counter {
+	KA_CNT_APPLIED,
+	KA_CNT_SKIPPED,
+	KA_CNT_PROBES_SENT,
+	KA_CNT_TIMEOUTS,
+	KA_CNT_MAX
+};
+
+struct ka_counters {
+	u64 v[KA_CNT_MAX];
+};
+
+/* Counter names as /proc/net/ka_stats and kactl show them. */
+extern const char * const ka_counter_names[KA_CNT_MAX];
+
+struct ka_counters __percpu *ka_counters_alloc(gfp_t gfp);
+void ka_counters_free(struct ka_counters __percpu *c);
+void ka_counters_sum(const struct ka_counters __percpu *c,
+		     struct ka_counters *sum);
+
+/* Safe from any context, including probe handlers in softirq. */
+static inline void ka_counters_inc(struct ka_counters __percpu *c,
+				   enum ka_counter idx)
+{
+	this_cpu_inc(c->v[idx]);
+}
+
+#endif /* _KA_STATS_H */

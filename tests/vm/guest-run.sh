@@ -1,0 +1,69 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Runs inside the test VM, chrooted into the host's root: loads the module,
+# runs the job's command (or a shell), unloads the module, and fails the
+# job when the kernel complained on the way. Called by the job file that
+# tests/vm/ka-vm writes; its settings arrive in KA_* variables.
+#
+# Exit status: the command's, or 125 when the harness itself found a fault
+# (the message starts with "KA_VM_ERROR:").
+set -u
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export HOME=/root
+cd "$KA_ROOT" || exit 125
+
+# Taint flags a test run may cause: O (out-of-tree module, 4096) and
+# E (unsigned module, 8192). Anything else means the kernel saw trouble.
+readonly TAINT_ALLOWED=$((4096 | 8192))
+# Kernel messages that mean a bug, whatever the test's own verdict.
+readonly SPLAT='WARNING:|BUG:|Oops|general protection|KASAN|UBSAN|kmemleak: [0-9]+ new suspected|possible (recursive|circular) locking|suspicious RCU usage|inconsistent lock state|sleeping function called from invalid context|scheduling while atomic|Call Trace'
+
+error() {
+	echo "KA_VM_ERROR: $*"
+	exit 125
+}
+
+check_taint() {
+	local t
+	t=$(cat /proc/sys/kernel/tainted)
+	if (( t & ~TAINT_ALLOWED )); then
+		error "kernel tainted ($t) $1; dmesg follows:
+$(dmesg | tail -n 40)"
+	fi
+}
+
+check_dmesg() {
+	local hits
+	hits=$(dmesg | grep -E -B2 -A25 "$SPLAT" | head -n 120)
+	[ -z "$hits" ] || error "kernel reported a problem $1:
+$hits"
+}
+
+module_loaded() {
+	[ -d /sys/module/ka_policy ]
+}
+
+check_taint "before the test"
+if [ -n "${KA_MODULE:-}" ]; then
+	out=$(insmod "$KA_MODULE" 2>&1) ||
+		error "insmod $KA_MODULE failed: $out
+$(dmesg | tail -n 15)"
+	check_taint "after loading the module"
+fi
+
+if [ "${KA_SHELL:-0}" = 1 ]; then
+	echo "ka_policy test VM: $(uname -r), module ${KA_MODULE:-not loaded}; exit the shell to power off."
+	PS1='ka-vm:\w# ' bash --norc -i
+	rc=0
+else
+	"$@"
+	rc=$?
+fi
+
+if [ -n "${KA_MODULE:-}" ] && module_loaded; then
+	out=$(rmmod ka_policy 2>&1) || error "rmmod ka_policy failed: $out"
+fi
+check_dmesg "during the test"
+check_taint "during the test"
+exit "$rc"
