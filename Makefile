@@ -38,7 +38,7 @@ deps:
 	@tests/install-deps.sh
 
 check: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory all W=1 KA_WERROR=1
 	@tests/run-tests.sh
 
 check-unit: kactl

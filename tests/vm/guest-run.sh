@@ -19,8 +19,10 @@ readonly TAINT_ALLOWED=$((4096 | 8192))
 # Kernel messages that mean a bug, whatever the test's own verdict.
 readonly SPLAT='WARNING:|BUG:|Oops|general protection|KASAN|UBSAN|kmemleak: [0-9]+ new suspected|possible (recursive|circular) locking|suspicious RCU usage|inconsistent lock state|sleeping function called from invalid context|scheduling while atomic|Call Trace'
 
+# Errors go to the console and, for ka-vm's verdict, to the result port.
 error() {
 	echo "KA_VM_ERROR: $*"
+	echo "KA_VM_ERROR: ${*%%$'\n'*}" >/dev/ttyS1
 	exit 125
 }
 

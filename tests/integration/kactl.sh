@@ -1,0 +1,52 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kactl against the real module: version, stats, JSON, namespaces, and
+# what it says when the module is missing.
+source "$KA_ROOT/tests/lib/ka.sh"
+
+test_version_reports_module_and_api() {
+	local v
+	v=$(cat "$KA_ROOT/VERSION")
+	assert_eq "$("$KACTL" version)" \
+		"kactl $v, module $v (netlink API 1)" "kactl version"
+}
+
+test_version_json() {
+	"$KACTL" -j version | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+v = open(sys.argv[1]).read().strip()
+assert d == {"kactl": v, "module": v, "api": 1}, d' "$KA_ROOT/VERSION"
+}
+
+test_stats_table_matches_proc() {
+	local out
+	out=$("$KACTL" stats)
+	assert_match "$out" "^scope +applied +skipped +probes_sent +timeouts" "header"
+	assert_eq "$(echo "$out" | sed -n 2p | tr -s ' ')" \
+		"$(sed -n 2p /proc/net/ka_stats)" "totals row vs /proc/net/ka_stats"
+}
+
+test_stats_json() {
+	"$KACTL" -j -p stats | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+assert rows == [{"scope": "total", "applied": 0, "skipped": 0,
+                 "probes_sent": 0, "timeouts": 0}], rows'
+}
+
+test_stats_in_other_netns() {
+	netns_add ka_other
+	ip netns exec ka_other "$KACTL" stats | grep -q '^total '
+}
+
+test_unprivileged_user_can_read() {
+	setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$KACTL" stats | grep -q '^total '
+}
+
+test_module_not_loaded() {
+	ka_unload
+	expect_fail 1 "$KACTL" stats
+	assert_match "$EXPECT_STDERR" "^Error: the ka_policy module is not loaded" "stderr"
+}

@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic netlink plumbing for kactl on libmnl: family lookup through the
+ * genl controller, requests with NETLINK_EXT_ACK so the kernel's reason
+ * for a rejection reaches the user, and dumps.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+
+#include <linux/ka_policy.h>
+
+#include "genl.h"
+
+#define KA_GENL_BUFSZ	(MNL_SOCKET_BUFFER_SIZE * 2)
+
+static char last_error[256];
+
+const char *ka_genl_error(void)
+{
+	return last_error[0] ? last_error : NULL;
+}
+
+/* Keeps the extack message of an error (or warning) reply. */
+static int error_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *attr;
+	unsigned int offset;
+
+	(void)data;
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*err))) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
+		/* With NETLINK_CAP_ACK the request is not echoed back. */
+		offset = sizeof(*err);
+		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+			offset += err->msg.nlmsg_len - sizeof(err->msg);
+		offset = MNL_ALIGN(offset);
+		mnl_attr_for_each(attr, nlh, offset) {
+			if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+			    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
+				snprintf(last_error, sizeof(last_error), "%s",
+					 mnl_attr_get_str(attr));
+			}
+		}
+	}
+	if (err->error == 0)
+		return MNL_CB_STOP;
+	errno = -err->error;
+	return MNL_CB_ERROR;
+}
+
+/* The end of a dump; it carries the dump's error, if any. */
+static int done_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const int *err = mnl_nlmsg_get_payload(nlh);
+
+	(void)data;
+	if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(*err)) && *err < 0) {
+		errno = -*err;
+		return MNL_CB_ERROR;
+	}
+	return MNL_CB_STOP;
+}
+
+/* Replacing libmnl's defaults means handling DONE here too. */
+static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {
+	[NLMSG_ERROR] = error_cb,
+	[NLMSG_DONE] = done_cb,
+};
+
+int ka_genl_run(struct ka_genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
+		void *data)
+{
+	uint32_t seq = nlh->nlmsg_seq;
+	ssize_t len;
+	int ret;
+
+	last_error[0] = '\0';
+	if (mnl_socket_sendto(g->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+	do {
+		len = mnl_socket_recvfrom(g->nl, g->buf, KA_GENL_BUFSZ);
+		if (len < 0)
+			return -errno;
+		ret = mnl_cb_run2(g->buf, len, seq, g->portid, cb, data,
+				  ctl_cbs, NLMSG_MIN_TYPE);
+	} while (ret > MNL_CB_STOP);
+	return ret < 0 ? -errno : 0;
+}
+
+static struct nlmsghdr *genl_msg(struct ka_genl *g, uint16_t type,
+				 uint8_t cmd, uint8_t version, uint16_t flags)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(g->buf);
+	struct genlmsghdr *genl;
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	/* A dump ends with NLMSG_DONE; anything else asks for an ACK. */
+	if (!(flags & NLM_F_DUMP))
+		nlh->nlmsg_flags |= NLM_F_ACK;
+	nlh->nlmsg_seq = ++g->seq;
+	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
+	genl->cmd = cmd;
+	genl->version = version;
+	return nlh;
+}
+
+struct nlmsghdr *ka_genl_msg(struct ka_genl *g, uint8_t cmd, uint16_t flags)
+{
+	return genl_msg(g, g->family, cmd, KA_GENL_VERSION, flags);
+}
+
+static int family_attr_cb(const struct nlattr *attr, void *data)
+{
+	struct ka_genl *g = data;
+
+	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
+	    mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
+		g->family = mnl_attr_get_u16(attr);
+	return MNL_CB_OK;
+}
+
+static int family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb, data);
+	return MNL_CB_OK;
+}
+
+int ka_genl_open(struct ka_genl *g)
+{
+	struct nlmsghdr *nlh;
+	int one = 1, ret;
+
+	memset(g, 0, sizeof(*g));
+	g->buf = malloc(KA_GENL_BUFSZ);
+	g->nl = mnl_socket_open(NETLINK_GENERIC);
+	if (!g->buf || !g->nl) {
+		ret = -errno;
+		goto err;
+	}
+	/* Best effort: older kernels lack them and still work. */
+	mnl_socket_setsockopt(g->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(g->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+	if (mnl_socket_bind(g->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		ret = -errno;
+		goto err;
+	}
+	g->portid = mnl_socket_get_portid(g->nl);
+	g->seq = (uint32_t)time(NULL);
+
+	nlh = genl_msg(g, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, KA_GENL_NAME);
+	ret = ka_genl_run(g, nlh, family_cb, g);
+	if (ret)
+		goto err;
+	if (!g->family) {
+		ret = -ENOENT;
+		goto err;
+	}
+	return 0;
+err:
+	ka_genl_close(g);
+	return ret;
+}
+
+void ka_genl_close(struct ka_genl *g)
+{
+	if (g->nl)
+		mnl_socket_close(g->nl);
+	free(g->buf);
+	g->nl = NULL;
+	g->buf = NULL;
+}

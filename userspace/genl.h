@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KACTL_GENL_H
+#define KACTL_GENL_H
+
+#include <stdint.h>
+#include <libmnl/libmnl.h>
+
+/* A generic netlink socket bound to the ka_policy family. */
+struct ka_genl {
+	struct mnl_socket *nl;
+	uint16_t family;
+	unsigned int portid;
+	uint32_t seq;
+	char *buf;
+};
+
+/*
+ * Opens the socket and resolves the family. Returns 0, or -errno:
+ * -ENOENT when the module is not loaded.
+ */
+int ka_genl_open(struct ka_genl *g);
+void ka_genl_close(struct ka_genl *g);
+
+/* Starts a request for cmd in g->buf; add attributes with mnl_attr_put*(). */
+struct nlmsghdr *ka_genl_msg(struct ka_genl *g, uint8_t cmd, uint16_t flags);
+
+/*
+ * Sends nlh and runs cb on every reply until the ACK or the end of the
+ * dump. Returns 0, or -errno; the kernel's extack message, if any, is
+ * copied to g's last_error (see ka_genl_error()).
+ */
+int ka_genl_run(struct ka_genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
+		void *data);
+
+/* The kernel's extack message for the last failed request, or NULL. */
+const char *ka_genl_error(void);
+
+#endif

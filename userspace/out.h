@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KACTL_OUT_H
+#define KACTL_OUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+/*
+ * One print path for text and JSON, after iproute2's json_print: each
+ * value is printed with a printf format in text mode and as "key": value
+ * in JSON mode, so the two outputs cannot drift apart.
+ */
+void out_init(FILE *f, bool json, bool pretty);
+bool out_is_json(void);
+
+void out_open_array(const char *key);	/* key NULL at top level */
+void out_close_array(void);
+void out_open_object(const char *key);	/* key NULL inside an array */
+void out_close_object(void);
+
+void out_str(const char *key, const char *fmt, const char *value);
+void out_u64(const char *key, const char *fmt, uint64_t value);
+/* Text only: fixed words such as a table header or a newline. */
+void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Ends the output: a final newline in JSON mode. */
+void out_finish(void);
+
+#endif

@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Strict parsing of the numbers users type; see parse.h. */
+#include <errno.h>
+#include <stdint.h>
+
+#include "parse.h"
+
+int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	uint64_t v = 0;
+	const char *p;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -EINVAL;
+		v = v * 10 + (uint64_t)(*p - '0');
+		/* Keep going to report garbage, but never overflow v. */
+		if (v > UINT32_MAX)
+			v = (uint64_t)UINT32_MAX + 1;
+	}
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = (uint32_t)v;
+	return 0;
+}
