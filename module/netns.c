@@ -26,8 +26,10 @@ static int __net_init ka_net_init(struct net *net)
 		return -ENOMEM;
 
 	ret = ka_proc_init_net(net);
-	if (ret)
+	if (ret) {
+		pr_err("cannot create /proc/net/ka_stats: error %d\n", ret);
 		goto err_free_totals;
+	}
 	return 0;
 
 err_free_totals:

@@ -6,7 +6,8 @@
 # Exit status 1 when anything failed or nothing ran.
 #
 #   unit  host tests: kactl's parser and output (ASan/UBSan), its CLI
-#   vm    integration tests in a VM on Debian's kernel (tests/vm/ka-vm)
+#   vm    the VM harness's self-test, then the integration tests in a VM
+#         on Debian's kernel (tests/vm/ka-vm)
 set -u
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -48,17 +49,25 @@ run_vm() {	# name ka-vm-options...
 	if [ $rc = 125 ] || ! [ -s "$results/$name.tap" ]; then
 		suite_failed "$results/$name.tap" \
 			"$name: $(cat "$results/$name.err") (exit $rc)"
-		tail -n 30 "$results/$name.console" | sed 's/^/# console: /'
+		tail -n 30 "$results/$name.console" |
+			sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g; s/\r//g; s/^/# console: /'
 	elif [ $rc != 0 ] && ! grep -q '^not ok' "$results/$name.tap"; then
 		suite_failed "$results/$name.tap" "$name: exit $rc with no failed test"
 	fi
 	echo "   $(grep -c '^ok ' "$results/$name.tap") passed (console log: $results/$name.console)"
 }
 
+run_harness() {
+	echo "== VM harness self-test"
+	mkdir -p "$root/tests/.build/vm"
+	KA_BUILD=$root/tests/.build/vm tests/lib/run-suite.sh harness \
+		tests/vm/selftest.sh | tee "$results/harness.tap" | grep -v '^ok '
+}
+
 case "$what" in
 unit) run_unit ;;
-vm) run_vm integration ;;
-all) run_unit; run_vm integration ;;
+vm) run_harness; run_vm integration ;;
+all) run_unit; run_harness; run_vm integration ;;
 *) echo "usage: $0 [unit|vm|all]" >&2; exit 2 ;;
 esac
 

@@ -1,0 +1,40 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Installs, with apt-get, whatever ka_policy needs to build and test that is
+# not installed yet. Silent when everything is present; run by make check,
+# make demo and make shell (or make deps).
+set -eu
+
+packages=(
+	# build: the module against Debian's kernel headers, kactl on libmnl
+	make gcc libc6-dev pkg-config libmnl-dev linux-headers-amd64
+	# the test VM: Debian's own kernel under qemu, a busybox initramfs
+	linux-image-amd64 qemu-system-x86 busybox-static kmod cpio
+	# what the tests run inside the VM
+	iproute2 util-linux procps python3
+)
+
+missing=()
+for p in "${packages[@]}"; do
+	case $(dpkg-query -W -f='${db:Status-Abbrev}' "$p" 2>/dev/null) in
+	ii*) ;;
+	*) missing+=("$p") ;;
+	esac
+done
+[ ${#missing[@]} -gt 0 ] || exit 0
+
+if ! command -v apt-get >/dev/null; then
+	echo "Error: missing packages (${missing[*]}) and no apt-get to install them." >&2
+	exit 1
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "Error: missing packages: ${missing[*]}" >&2
+	echo "Install them as root: apt-get install ${missing[*]} (or run 'make deps' as root)." >&2
+	exit 1
+fi
+echo "Installing: ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null
+apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+echo "Installed."

@@ -1,0 +1,30 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The VM harness must notice when things go wrong, or every other suite
+# could pass on a broken kernel. Each test makes the guest fail in one way
+# and checks that ka-vm exits 125 and says why. Runs on the host.
+KA_VM=$PWD/tests/vm/ka-vm
+
+test_failed_insmod_is_reported() {
+	local bad=$KA_BUILD/selftest-bad.ko release
+	release=$(modinfo -F vermagic module/ka_policy.ko | cut -d' ' -f1)
+	echo "not a module" >"$bad"
+	expect_fail 125 "$KA_VM" --quiet --log /dev/null \
+		--kernel "/boot/vmlinuz-$release" --module "$bad" -- true
+	assert_match "$EXPECT_STDERR" "ka-vm: error: insmod $bad failed" "stderr"
+}
+
+test_guest_kernel_panic_is_reported() {
+	expect_fail 125 "$KA_VM" --quiet --log "$KA_BUILD/selftest-panic.log" -- \
+		sh -c 'echo c > /proc/sysrq-trigger'
+	assert_match "$EXPECT_STDERR" "ka-vm: error: the guest kernel panicked" "stderr"
+}
+
+test_timeout_is_reported() {
+	expect_fail 125 "$KA_VM" --quiet --timeout 12 --log /dev/null -- sleep 60
+	assert_match "$EXPECT_STDERR" "did not finish within 12s" "stderr"
+}
+
+test_command_status_is_returned() {
+	expect_fail 3 "$KA_VM" --quiet --log /dev/null -- sh -c 'exit 3'
+}
