@@ -14,7 +14,11 @@
 enum ka_cmd {
 	KA_CMD_UNSPEC,
 	KA_CMD_VERSION,		/* do: module version and API version */
-	KA_CMD_STATS,		/* dump: namespace totals */
+	KA_CMD_STATS,		/* dump: namespace totals, then each policy */
+	KA_CMD_POLICY_SET,	/* do, admin: add, or replace by selector */
+	KA_CMD_POLICY_DEL,	/* do, admin: delete by selector */
+	KA_CMD_POLICY_GET,	/* dump: every policy of the namespace */
+	KA_CMD_POLICY_FLUSH,	/* do, admin: delete every policy */
 
 	__KA_CMD_MAX,
 	KA_CMD_MAX = __KA_CMD_MAX - 1
@@ -25,13 +29,14 @@ enum ka_attr {
 	KA_A_PAD,
 	KA_A_VERSION,		/* string: module version, "0.1.0" */
 	KA_A_API_VERSION,	/* u32: KA_GENL_VERSION of the module */
-	KA_A_STATS,		/* nest: KA_STATS_A_* */
+	KA_A_STATS,		/* nest: KA_STATS_A_*, namespace totals */
+	KA_A_POLICY,		/* nest: KA_POLICY_A_* */
 
 	__KA_A_MAX,
 	KA_A_MAX = __KA_A_MAX - 1
 };
 
-/* Counters, all u64, inside KA_A_STATS. */
+/* Counters, all u64, inside KA_A_STATS and KA_POLICY_A_STATS. */
 enum ka_stats_attr {
 	KA_STATS_A_UNSPEC,
 	KA_STATS_A_PAD,
@@ -42,6 +47,49 @@ enum ka_stats_attr {
 
 	__KA_STATS_A_MAX,
 	KA_STATS_A_MAX = __KA_STATS_A_MAX - 1
+};
+
+/* Which connections a port selector matches. */
+enum ka_dir {
+	KA_DIR_BOTH,		/* either of the two below */
+	KA_DIR_IN,		/* accepted on local port */
+	KA_DIR_OUT,		/* connecting to remote port */
+};
+
+enum ka_mode {
+	KA_MODE_DEFAULT,	/* fill in only what the application left unset */
+	KA_MODE_FORCE,		/* replace the application's values */
+};
+
+/*
+ * A policy: a selector (which sockets) and an action (what they get).
+ * A selector is either KA_POLICY_A_DEFAULT alone, or a port (range) with
+ * an optional direction and/or a cgroup. Policies are named by their
+ * selector: setting an existing selector replaces that policy.
+ */
+enum ka_policy_attr {
+	KA_POLICY_A_UNSPEC,
+	KA_POLICY_A_PAD,
+	/* selector */
+	KA_POLICY_A_DEFAULT,	/* flag: the namespace-wide default */
+	KA_POLICY_A_PORT_MIN,	/* u16: 1..65535 */
+	KA_POLICY_A_PORT_MAX,	/* u16: PORT_MIN..65535, absent: PORT_MIN */
+	KA_POLICY_A_DIR,	/* u8: enum ka_dir, absent: BOTH; needs a port */
+	KA_POLICY_A_CGROUP_PATH, /* string: cgroup v2 path in the caller's
+				  * cgroup namespace ("/" is its root) */
+	KA_POLICY_A_CGROUP_ID,	/* u64: cgroup v2 id, instead of the path */
+	/* action */
+	KA_POLICY_A_OFF,	/* flag: exemption, leave matching sockets alone */
+	KA_POLICY_A_IDLE,	/* u32: seconds, 1..32767 (TCP_KEEPIDLE) */
+	KA_POLICY_A_INTVL,	/* u32: seconds, 1..32767 (TCP_KEEPINTVL) */
+	KA_POLICY_A_CNT,	/* u32: 1..127 (TCP_KEEPCNT) */
+	KA_POLICY_A_USER_TIMEOUT, /* u32: ms, 0..INT_MAX (TCP_USER_TIMEOUT) */
+	KA_POLICY_A_MODE,	/* u8: enum ka_mode, absent: DEFAULT */
+	/* replies only */
+	KA_POLICY_A_STATS,	/* nest: KA_STATS_A_* of this policy */
+
+	__KA_POLICY_A_MAX,
+	KA_POLICY_A_MAX = __KA_POLICY_A_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_KA_POLICY_H */
