@@ -4,14 +4,16 @@
  *
  * This file only brings the pieces up in order and takes them down in
  * reverse: per-netns state (which also creates /proc/net/ka_stats in every
- * namespace) first, then the netlink family that lets users reach it.
+ * namespace), then the hooks in the TCP stack that apply policies, then
+ * the netlink family that lets users set them.
  * Documentation/ka_policy.rst describes the design.
  */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/module.h>
+#include <linux/rcupdate.h>
 
+#include "hooks.h"
 #include "netlink.h"
 #include "netns.h"
 
@@ -25,24 +27,39 @@ static int __init ka_policy_init(void)
 		return ret;
 	}
 
+	ret = ka_hooks_init();
+	if (ret)
+		goto err_netns;
+
 	ret = ka_genl_init();
 	if (ret) {
 		pr_err("generic netlink family: error %d\n", ret);
-		goto err_netns;
+		goto err_hooks;
 	}
 
 	pr_info("version %s loaded\n", KA_POLICY_VERSION);
 	return 0;
 
+err_hooks:
+	ka_hooks_exit();
 err_netns:
 	ka_netns_exit();
+	rcu_barrier();
 	return ret;
 }
 
+/*
+ * Sockets keep the settings they got: nothing here touches them. The
+ * probes go first (unregistering waits for running handlers), the policies
+ * last, and rcu_barrier() waits for the policies' call_rcu callbacks,
+ * which live in this module.
+ */
 static void __exit ka_policy_exit(void)
 {
 	ka_genl_exit();
+	ka_hooks_exit();
 	ka_netns_exit();
+	rcu_barrier();
 	pr_info("unloaded\n");
 }
 

@@ -9,15 +9,22 @@
  * over the user namespace owning that network namespace.
  *
  * Attributes are validated strictly (resv_start_op = 0 keeps strict
- * validation on every op, unknown attributes are rejected).
+ * validation on every op, unknown attributes are rejected), ranges by the
+ * attribute policies, the rest in ka_nl_parse_*(); every rejection names
+ * the attribute in extack, and nothing changes unless all of it is valid.
  */
 
+#include <linux/cgroup.h>
+#include <linux/ka_policy.h>
+#include <linux/nsproxy.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
-#include <linux/ka_policy.h>
+#include <net/tcp.h>
 
+#include "hooks.h"
 #include "netlink.h"
 #include "netns.h"
+#include "policy.h"
 
 static struct genl_family ka_genl_family;
 
@@ -28,6 +35,253 @@ static const int ka_counter_attrs[KA_CNT_MAX] = {
 	[KA_CNT_TIMEOUTS]	= KA_STATS_A_TIMEOUTS,
 };
 
+/* Not const: 6.1's NLA_POLICY_FULL_RANGE() takes a plain pointer. */
+static struct netlink_range_validation ka_user_timeout_range = {
+	.min = 0,
+	.max = INT_MAX,
+};
+
+static const struct nla_policy ka_policy_nl_policy[KA_POLICY_A_MAX + 1] = {
+	[KA_POLICY_A_DEFAULT]	= { .type = NLA_FLAG },
+	[KA_POLICY_A_PORT_MIN]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[KA_POLICY_A_PORT_MAX]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[KA_POLICY_A_DIR]	= NLA_POLICY_MAX(NLA_U8, KA_DIR_OUT),
+	[KA_POLICY_A_CGROUP_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
+	[KA_POLICY_A_CGROUP_ID]	= { .type = NLA_U64 },
+	[KA_POLICY_A_OFF]	= { .type = NLA_FLAG },
+	[KA_POLICY_A_IDLE]	= NLA_POLICY_RANGE(NLA_U32, 1, MAX_TCP_KEEPIDLE),
+	[KA_POLICY_A_INTVL]	= NLA_POLICY_RANGE(NLA_U32, 1, MAX_TCP_KEEPINTVL),
+	[KA_POLICY_A_CNT]	= NLA_POLICY_RANGE(NLA_U32, 1, MAX_TCP_KEEPCNT),
+	[KA_POLICY_A_USER_TIMEOUT] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							   &ka_user_timeout_range),
+	[KA_POLICY_A_MODE]	= NLA_POLICY_MAX(NLA_U8, KA_MODE_FORCE),
+};
+
+static const struct nla_policy ka_nl_policy_policy[KA_A_MAX + 1] = {
+	[KA_A_POLICY] = NLA_POLICY_NESTED(ka_policy_nl_policy),
+};
+
+/* Requests that take no attributes: strict validation rejects any. */
+static const struct nla_policy ka_nl_empty_policy[KA_A_MAX + 1] = {
+};
+
+/* ---- requests ---- */
+
+/* An optional attribute's value, or def (nla_get_*_default() is 6.12+). */
+static u8 attr_u8(const struct nlattr *attr, u8 def)
+{
+	return attr ? nla_get_u8(attr) : def;
+}
+
+static u16 attr_u16(const struct nlattr *attr, u16 def)
+{
+	return attr ? nla_get_u16(attr) : def;
+}
+
+static u32 attr_u32(const struct nlattr *attr, u32 def)
+{
+	return attr ? nla_get_u32(attr) : def;
+}
+
+/*
+ * The cgroup id for a path or id attribute. A policy being set needs a
+ * cgroup that exists and that the caller can see; deleting one does not
+ * (its cgroup may be gone), so a bare id is taken as it is.
+ */
+static int ka_nl_cgroup_id(struct nlattr **tb, bool must_exist, u64 *id,
+			   struct netlink_ext_ack *extack)
+{
+	struct nlattr *attr;
+	struct cgroup *cgrp;
+
+	if (tb[KA_POLICY_A_CGROUP_PATH]) {
+		attr = tb[KA_POLICY_A_CGROUP_PATH];
+		cgrp = cgroup_get_from_path(nla_data(attr));
+	} else {
+		attr = tb[KA_POLICY_A_CGROUP_ID];
+		*id = nla_get_u64(attr);
+		if (!must_exist)
+			return 0;
+		cgrp = cgroup_get_from_id(*id);
+	}
+	if (IS_ERR(cgrp)) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "no such cgroup v2");
+		return PTR_ERR(cgrp);
+	}
+	*id = cgroup_id(cgrp);
+	cgroup_put(cgrp);
+	return 0;
+}
+
+static int ka_nl_parse_selector(struct nlattr **tb, bool must_exist,
+				struct ka_selector *sel,
+				struct netlink_ext_ack *extack)
+{
+	bool port = tb[KA_POLICY_A_PORT_MIN] || tb[KA_POLICY_A_PORT_MAX];
+	bool cgroup = tb[KA_POLICY_A_CGROUP_PATH] || tb[KA_POLICY_A_CGROUP_ID];
+	int ret;
+
+	ka_selector_init(sel);
+	if (tb[KA_POLICY_A_DEFAULT]) {
+		if (port || cgroup || tb[KA_POLICY_A_DIR]) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[KA_POLICY_A_DEFAULT],
+					    "the default policy takes no port, direction or cgroup");
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (!port && !cgroup) {
+		NL_SET_ERR_MSG_MOD(extack,
+				   "a selector is needed: a port, a cgroup, or the default");
+		return -EINVAL;
+	}
+	if (port) {
+		if (!tb[KA_POLICY_A_PORT_MIN]) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[KA_POLICY_A_PORT_MAX],
+					    "a port range needs its first port");
+			return -EINVAL;
+		}
+		sel->port_min = nla_get_u16(tb[KA_POLICY_A_PORT_MIN]);
+		sel->port_max = attr_u16(tb[KA_POLICY_A_PORT_MAX],
+						    sel->port_min);
+		if (sel->port_max < sel->port_min) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[KA_POLICY_A_PORT_MAX],
+					    "a port range cannot end below its first port");
+			return -EINVAL;
+		}
+	}
+	if (tb[KA_POLICY_A_DIR]) {
+		if (!port) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[KA_POLICY_A_DIR],
+					    "a direction needs a port");
+			return -EINVAL;
+		}
+		sel->dir = nla_get_u8(tb[KA_POLICY_A_DIR]);
+	}
+	if (cgroup) {
+		if (tb[KA_POLICY_A_CGROUP_PATH] && tb[KA_POLICY_A_CGROUP_ID]) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[KA_POLICY_A_CGROUP_ID],
+					    "give a cgroup by path or by id, not both");
+			return -EINVAL;
+		}
+		ret = ka_nl_cgroup_id(tb, must_exist, &sel->cgroup_id, extack);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static const int ka_setting_attrs[] = {
+	KA_POLICY_A_IDLE, KA_POLICY_A_INTVL, KA_POLICY_A_CNT,
+	KA_POLICY_A_USER_TIMEOUT, KA_POLICY_A_MODE,
+};
+
+static int ka_nl_parse_action(struct nlattr **tb, struct ka_action *act,
+			      struct netlink_ext_ack *extack)
+{
+	int i;
+
+	memset(act, 0, sizeof(*act));
+	if (tb[KA_POLICY_A_OFF]) {
+		for (i = 0; i < ARRAY_SIZE(ka_setting_attrs); i++) {
+			if (tb[ka_setting_attrs[i]]) {
+				NL_SET_ERR_MSG_ATTR(extack, tb[ka_setting_attrs[i]],
+						    "an exemption (off) takes no keepalive settings");
+				return -EINVAL;
+			}
+		}
+		act->off = true;
+		return 0;
+	}
+	act->idle_s = attr_u32(tb[KA_POLICY_A_IDLE], 0);
+	act->intvl_s = attr_u32(tb[KA_POLICY_A_INTVL], 0);
+	act->cnt = attr_u32(tb[KA_POLICY_A_CNT], 0);
+	if (tb[KA_POLICY_A_USER_TIMEOUT]) {
+		act->has_user_timeout = true;
+		act->user_timeout_ms = nla_get_u32(tb[KA_POLICY_A_USER_TIMEOUT]);
+	}
+	act->mode = attr_u8(tb[KA_POLICY_A_MODE], KA_MODE_DEFAULT);
+	return 0;
+}
+
+/* The request's KA_A_POLICY, parsed; the genl core validated it. */
+static int ka_nl_policy_attrs(struct genl_info *info, struct nlattr **tb)
+{
+	if (GENL_REQ_ATTR_CHECK(info, KA_A_POLICY))
+		return -EINVAL;
+	return nla_parse_nested(tb, KA_POLICY_A_MAX, info->attrs[KA_A_POLICY],
+				ka_policy_nl_policy, info->extack);
+}
+
+static int ka_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ka_net *kn = ka_net(genl_info_net(info));
+	struct nlattr *tb[KA_POLICY_A_MAX + 1];
+	struct ka_selector sel;
+	struct ka_action act;
+	int ret;
+
+	ret = ka_nl_policy_attrs(info, tb);
+	if (ret)
+		return ret;
+	ret = ka_nl_parse_selector(tb, true, &sel, info->extack);
+	if (ret)
+		return ret;
+	ret = ka_nl_parse_action(tb, &act, info->extack);
+	if (ret)
+		return ret;
+
+	mutex_lock(&kn->lock);
+	ret = ka_policy_set(kn, &sel, &act);
+	mutex_unlock(&kn->lock);
+	if (ret == -ENOSPC)
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "this namespace holds max_policies policies already");
+	return ret;
+}
+
+static int ka_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ka_net *kn = ka_net(genl_info_net(info));
+	struct nlattr *tb[KA_POLICY_A_MAX + 1];
+	struct ka_selector sel;
+	int ret, i;
+
+	ret = ka_nl_policy_attrs(info, tb);
+	if (ret)
+		return ret;
+	for (i = KA_POLICY_A_OFF; i <= KA_POLICY_A_MAX; i++) {
+		if (tb[i]) {
+			NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
+					    "delete takes a selector only");
+			return -EINVAL;
+		}
+	}
+	ret = ka_nl_parse_selector(tb, false, &sel, info->extack);
+	if (ret)
+		return ret;
+
+	mutex_lock(&kn->lock);
+	ret = ka_policy_del(kn, &sel);
+	mutex_unlock(&kn->lock);
+	if (ret == -ENOENT)
+		NL_SET_ERR_MSG_MOD(info->extack, "no policy with this selector");
+	return ret;
+}
+
+static int ka_nl_policy_flush_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	struct ka_net *kn = ka_net(genl_info_net(info));
+
+	mutex_lock(&kn->lock);
+	ka_policy_flush(kn);
+	mutex_unlock(&kn->lock);
+	return 0;
+}
+
+/* ---- replies ---- */
+
+/* Counters whose hook did not attach are left out: "unavailable". */
 static int ka_nl_put_counters(struct sk_buff *skb, int attr,
 			      const struct ka_counters __percpu *c)
 {
@@ -40,6 +294,8 @@ static int ka_nl_put_counters(struct sk_buff *skb, int attr,
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = 0; i < KA_CNT_MAX; i++) {
+		if (!ka_counter_available(i))
+			continue;
 		if (nla_put_u64_64bit(skb, ka_counter_attrs[i], sum.v[i],
 				      KA_STATS_A_PAD)) {
 			nla_nest_cancel(skb, nest);
@@ -48,6 +304,60 @@ static int ka_nl_put_counters(struct sk_buff *skb, int attr,
 	}
 	nla_nest_end(skb, nest);
 	return 0;
+}
+
+/* The cgroup's path as the caller's cgroup namespace sees it, if it can. */
+static int ka_nl_put_cgroup(struct sk_buff *skb, u64 id, char *buf)
+{
+	struct cgroup *cgrp;
+	int ret = 0;
+
+	if (nla_put_u64_64bit(skb, KA_POLICY_A_CGROUP_ID, id, KA_POLICY_A_PAD))
+		return -EMSGSIZE;
+	cgrp = cgroup_get_from_id(id);
+	if (IS_ERR(cgrp))
+		return 0;
+	if (cgroup_path_ns(cgrp, buf, PATH_MAX, current->nsproxy->cgroup_ns) >= 0)
+		ret = nla_put_string(skb, KA_POLICY_A_CGROUP_PATH, buf);
+	cgroup_put(cgrp);
+	return ret;
+}
+
+static int ka_nl_put_policy(struct sk_buff *skb, const struct ka_policy *p,
+			    bool with_stats, char *buf)
+{
+	const struct ka_selector *sel = &p->sel;
+	const struct ka_action *act = &p->act;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(skb, KA_A_POLICY);
+	if (!nest)
+		return -EMSGSIZE;
+	if (!ka_selector_has_port(sel) && !sel->cgroup_id &&
+	    nla_put_flag(skb, KA_POLICY_A_DEFAULT))
+		goto err;
+	if (ka_selector_has_port(sel) &&
+	    (nla_put_u16(skb, KA_POLICY_A_PORT_MIN, sel->port_min) ||
+	     nla_put_u16(skb, KA_POLICY_A_PORT_MAX, sel->port_max) ||
+	     nla_put_u8(skb, KA_POLICY_A_DIR, sel->dir)))
+		goto err;
+	if (sel->cgroup_id && ka_nl_put_cgroup(skb, sel->cgroup_id, buf))
+		goto err;
+	if ((act->off && nla_put_flag(skb, KA_POLICY_A_OFF)) ||
+	    (act->idle_s && nla_put_u32(skb, KA_POLICY_A_IDLE, act->idle_s)) ||
+	    (act->intvl_s && nla_put_u32(skb, KA_POLICY_A_INTVL, act->intvl_s)) ||
+	    (act->cnt && nla_put_u32(skb, KA_POLICY_A_CNT, act->cnt)) ||
+	    (act->has_user_timeout &&
+	     nla_put_u32(skb, KA_POLICY_A_USER_TIMEOUT, act->user_timeout_ms)) ||
+	    nla_put_u8(skb, KA_POLICY_A_MODE, act->mode))
+		goto err;
+	if (with_stats && ka_nl_put_counters(skb, KA_POLICY_A_STATS, p->stats))
+		goto err;
+	nla_nest_end(skb, nest);
+	return 0;
+err:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
 }
 
 static int ka_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
@@ -73,31 +383,78 @@ err_free:
 	return -EMSGSIZE;
 }
 
-/* cb->args[0]: 1 once the namespace totals went out. */
-static int ka_nl_stats_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+/*
+ * Policy dumps: cb->args[0] is 1 once the totals went out (stats only),
+ * cb->args[1] the index of the next policy. A change between two parts of
+ * a dump marks it NLM_F_DUMP_INTR (kn->generation).
+ */
+static int ka_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
+		      u8 cmd)
 {
 	struct ka_net *kn = ka_net(sock_net(skb->sk));
+	bool stats = cmd == KA_CMD_STATS;
+	const struct ka_policy *p;
+	long idx = 0;
+	char *buf;
 	void *hdr;
+	int ret = 0;
 
-	if (cb->args[0])
-		return 0;
-
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &ka_genl_family, NLM_F_MULTI, KA_CMD_STATS);
-	if (!hdr)
-		return -EMSGSIZE;
-	if (ka_nl_put_counters(skb, KA_A_STATS, kn->totals)) {
-		genlmsg_cancel(skb, hdr);
-		return -EMSGSIZE;
+	if (stats && !cb->args[0]) {
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &ka_genl_family,
+				  NLM_F_MULTI, cmd);
+		if (!hdr)
+			return -EMSGSIZE;
+		if (ka_nl_put_counters(skb, KA_A_STATS, kn->totals)) {
+			genlmsg_cancel(skb, hdr);
+			return -EMSGSIZE;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[0] = 1;
 	}
-	genlmsg_end(skb, hdr);
-	cb->args[0] = 1;
-	return skb->len;
+
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	mutex_lock(&kn->lock);
+	cb->seq = kn->generation;
+	list_for_each_entry(p, &kn->list, list) {
+		if (idx++ < cb->args[1])
+			continue;
+		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
+				  cb->nlh->nlmsg_seq, &ka_genl_family,
+				  NLM_F_MULTI, cmd);
+		if (!hdr) {
+			ret = -EMSGSIZE;
+			break;
+		}
+		genl_dump_check_consistent(cb, hdr);
+		if (ka_nl_put_policy(skb, p, stats, buf)) {
+			genlmsg_cancel(skb, hdr);
+			ret = -EMSGSIZE;
+			break;
+		}
+		genlmsg_end(skb, hdr);
+		cb->args[1] = idx;
+	}
+	mutex_unlock(&kn->lock);
+	kfree(buf);
+	/* Full skb: send what fits, come back for the rest. */
+	if (ret == -EMSGSIZE && skb->len)
+		return skb->len;
+	return ret ?: skb->len;
 }
 
-/* Requests that take no attributes: strict validation rejects any. */
-static const struct nla_policy ka_nl_empty_policy[KA_A_MAX + 1] = {
-};
+static int ka_nl_stats_dumpit(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	return ka_nl_dump(skb, cb, KA_CMD_STATS);
+}
+
+static int ka_nl_policy_get_dumpit(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	return ka_nl_dump(skb, cb, KA_CMD_POLICY_GET);
+}
 
 static const struct genl_ops ka_genl_ops[] = {
 	{
@@ -111,6 +468,33 @@ static const struct genl_ops ka_genl_ops[] = {
 		.dumpit	= ka_nl_stats_dumpit,
 		.policy	= ka_nl_empty_policy,
 		.maxattr = KA_A_MAX,
+	},
+	{
+		.cmd	= KA_CMD_POLICY_SET,
+		.doit	= ka_nl_policy_set_doit,
+		.policy	= ka_nl_policy_policy,
+		.maxattr = KA_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= KA_CMD_POLICY_DEL,
+		.doit	= ka_nl_policy_del_doit,
+		.policy	= ka_nl_policy_policy,
+		.maxattr = KA_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= KA_CMD_POLICY_GET,
+		.dumpit	= ka_nl_policy_get_dumpit,
+		.policy	= ka_nl_empty_policy,
+		.maxattr = KA_A_MAX,
+	},
+	{
+		.cmd	= KA_CMD_POLICY_FLUSH,
+		.doit	= ka_nl_policy_flush_doit,
+		.policy	= ka_nl_empty_policy,
+		.maxattr = KA_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 };
 

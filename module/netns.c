@@ -8,9 +8,9 @@
  * changes only its own.
  */
 
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include "netns.h"
+#include "policy.h"
 #include "proc.h"
 
 unsigned int ka_net_id __read_mostly;
@@ -25,23 +25,35 @@ static int __net_init ka_net_init(struct net *net)
 	if (!kn->totals)
 		return -ENOMEM;
 
+	ret = ka_policies_init(kn);
+	if (ret)
+		goto err_free_totals;
+
 	ret = ka_proc_init_net(net);
 	if (ret) {
 		pr_err("cannot create /proc/net/ka_stats: error %d\n", ret);
-		goto err_free_totals;
+		goto err_policies;
 	}
 	return 0;
 
+err_policies:
+	ka_policies_destroy(kn);
 err_free_totals:
 	ka_counters_free(kn->totals);
 	return ret;
 }
 
+/*
+ * No socket of the namespace is left (each held a reference), so no probe
+ * handler can reach kn any more; policies still go through call_rcu, and
+ * module unload waits for them with rcu_barrier().
+ */
 static void __net_exit ka_net_exit(struct net *net)
 {
 	struct ka_net *kn = ka_net(net);
 
 	ka_proc_exit_net(net);
+	ka_policies_destroy(kn);
 	ka_counters_free(kn->totals);
 }
 

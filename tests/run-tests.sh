@@ -26,8 +26,8 @@ run_unit() {
 	echo "== host unit tests"
 	if ! cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
 		-fsanitize=address,undefined -fno-sanitize-recover=all \
-		-I userspace -o "$bin" tests/unit/kactl_test.c \
-		userspace/parse.c userspace/out.c; then
+		-I userspace -I module/uapi -o "$bin" tests/unit/kactl_test.c \
+		userspace/parse.c userspace/out.c userspace/policy.c; then
 		suite_failed "$results/unit.tap" "unit: kactl_test does not build"
 		return
 	fi

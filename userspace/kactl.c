@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,34 +18,77 @@
 
 #include "genl.h"
 #include "out.h"
+#include "parse.h"
+#include "policy.h"
 
 #define EXIT_USAGE 2
 
+/* What a command took from its command line. */
+struct cmd_args {
+	struct ka_policy policy;	/* set, del */
+};
+
 struct cmd {
 	const char *name;
-	int (*run)(struct ka_genl *g, int argc, char **argv);
+	/*
+	 * Checks the command line before kactl talks to the kernel, so
+	 * that usage errors come first, module or not. Returns 0 or the
+	 * exit status.
+	 */
+	int (*parse)(int argc, char **argv, struct cmd_args *a);
+	int (*run)(struct ka_genl *g, const struct cmd_args *a);
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"Usage: kactl [OPTIONS] COMMAND\n"
+		"Usage: kactl [OPTIONS] COMMAND [ARGS]\n"
 		"\n"
 		"Commands:\n"
-		"  version   show the versions of kactl and of the loaded module\n"
-		"  stats     show what ka_policy did in this network namespace\n"
+		"  set SELECTOR [ACTION]  add a policy, or replace the one with this selector\n"
+		"  del SELECTOR           delete the policy with this selector\n"
+		"  list                   show the policies of this network namespace\n"
+		"  flush                  delete every policy of this network namespace\n"
+		"  stats                  show what ka_policy did in this network namespace\n"
+		"  version                show the versions of kactl and of the loaded module\n"
+		"\n"
+		"SELECTOR := --default | { [--port PORT[-PORT] [--dir in|out|both]] [--cgroup PATH] }\n"
+		"  --default               the namespace-wide default policy\n"
+		"  --port PORT[-PORT]      a port or a port range, 1..65535\n"
+		"  --dir in|out|both       in: accepted on the local port, out: connecting\n"
+		"                          to the remote port (default: both; needs --port)\n"
+		"  --cgroup PATH           a cgroup v2 and its descendants, e.g. /system.slice\n"
+		"\n"
+		"ACTION := --off | [--idle SEC] [--intvl SEC] [--cnt N] [--user-timeout MS]\n"
+		"          [--mode default|force]\n"
+		"  --off                   exempt matching sockets: leave them alone\n"
+		"  --idle SEC              TCP_KEEPIDLE, 1..32767 seconds\n"
+		"  --intvl SEC             TCP_KEEPINTVL, 1..32767 seconds\n"
+		"  --cnt N                 TCP_KEEPCNT, 1..127 probes\n"
+		"  --user-timeout MS       TCP_USER_TIMEOUT, 0..2147483647 milliseconds\n"
+		"  --mode default|force    default: only fill in what the application left\n"
+		"                          unset; force: replace its values\n"
 		"\n"
 		"Options:\n"
 		"  -j, --json      print JSON\n"
 		"  -p, --pretty    indent JSON\n"
 		"  -V, --version   print kactl's version and exit\n"
-		"  -h, --help      print this help and exit\n");
+		"  -h, --help      print this help and exit\n"
+		"\n"
+		"See kactl(8).\n");
 }
 
-static int usage_error(const char *fmt, const char *arg)
+static int usage_error(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int usage_error(const char *fmt, ...)
 {
+	va_list ap;
+
 	fputs("kactl: ", stderr);
-	fprintf(stderr, fmt, arg);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputs("\nTry 'kactl --help' for more information.\n", stderr);
 	return EXIT_USAGE;
 }
@@ -64,6 +108,35 @@ static int report(int err, const char *what)
 	return EXIT_FAILURE;
 }
 
+static int parse_none(int argc, char **argv, struct cmd_args *a)
+{
+	(void)a;
+	if (argc > 1)
+		return usage_error("%s takes no arguments: '%s'", argv[0],
+				   argv[1]);
+	return 0;
+}
+
+static int parse_policy(enum ka_policy_op op, int argc, char **argv,
+			struct cmd_args *a)
+{
+	char err[512];
+
+	if (ka_policy_parse(op, argc, argv, &a->policy, err, sizeof(err)))
+		return usage_error("%s", err);
+	return 0;
+}
+
+static int parse_set(int argc, char **argv, struct cmd_args *a)
+{
+	return parse_policy(KA_OP_SET, argc, argv, a);
+}
+
+static int parse_del(int argc, char **argv, struct cmd_args *a)
+{
+	return parse_policy(KA_OP_DEL, argc, argv, a);
+}
+
 static const char *const counter_keys[KA_STATS_A_MAX + 1] = {
 	[KA_STATS_A_APPLIED]	 = "applied",
 	[KA_STATS_A_SKIPPED]	 = "skipped",
@@ -74,6 +147,26 @@ static const char *const counter_keys[KA_STATS_A_MAX + 1] = {
 static const int counter_width[KA_STATS_A_MAX + 1] = {
 	[KA_STATS_A_APPLIED] = 10, [KA_STATS_A_SKIPPED] = 10,
 	[KA_STATS_A_PROBES_SENT] = 12, [KA_STATS_A_TIMEOUTS] = 10,
+};
+
+/* The scope column of "kactl stats": "total" or a selector. */
+#define SCOPE_WIDTH 32
+
+/* What each policy attribute of a reply must look like. */
+static const enum mnl_attr_data_type policy_types[KA_POLICY_A_MAX + 1] = {
+	[KA_POLICY_A_DEFAULT]	   = MNL_TYPE_FLAG,
+	[KA_POLICY_A_PORT_MIN]	   = MNL_TYPE_U16,
+	[KA_POLICY_A_PORT_MAX]	   = MNL_TYPE_U16,
+	[KA_POLICY_A_DIR]	   = MNL_TYPE_U8,
+	[KA_POLICY_A_CGROUP_PATH]  = MNL_TYPE_NUL_STRING,
+	[KA_POLICY_A_CGROUP_ID]	   = MNL_TYPE_U64,
+	[KA_POLICY_A_OFF]	   = MNL_TYPE_FLAG,
+	[KA_POLICY_A_IDLE]	   = MNL_TYPE_U32,
+	[KA_POLICY_A_INTVL]	   = MNL_TYPE_U32,
+	[KA_POLICY_A_CNT]	   = MNL_TYPE_U32,
+	[KA_POLICY_A_USER_TIMEOUT] = MNL_TYPE_U32,
+	[KA_POLICY_A_MODE]	   = MNL_TYPE_U8,
+	[KA_POLICY_A_STATS]	   = MNL_TYPE_NESTED,
 };
 
 static int attr_cb(const struct nlattr *attr, void *data)
@@ -98,56 +191,192 @@ static int stats_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-/* The counters of one KA_A_STATS nest, as table cells or JSON members. */
+static int policy_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if (type > KA_POLICY_A_MAX || policy_types[type] == MNL_TYPE_UNSPEC)
+		return MNL_CB_OK;
+	/*
+	 * A known attribute of the wrong size would show a policy that
+	 * does not exist (a port missing from its selector, say): fail.
+	 */
+	if (mnl_attr_validate(attr, policy_types[type]) < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/*
+ * A KA_A_POLICY nest into p; *stats gets its KA_POLICY_A_STATS nest or
+ * NULL. Strings in p point into the message. Returns MNL_CB_OK, or
+ * MNL_CB_ERROR with errno set.
+ */
+static int policy_decode(const struct nlattr *nest, struct ka_policy *p,
+			 const struct nlattr **stats)
+{
+	const struct nlattr *tb[KA_POLICY_A_MAX + 1] = {};
+	struct ka_selector *sel = &p->sel;
+	struct ka_action *act = &p->act;
+
+	memset(p, 0, sizeof(*p));
+	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0) {
+		errno = EBADMSG;
+		return MNL_CB_ERROR;
+	}
+	if (mnl_attr_parse_nested(nest, policy_attr_cb, tb) < 0)
+		return MNL_CB_ERROR;
+	sel->is_default = tb[KA_POLICY_A_DEFAULT];
+	if (tb[KA_POLICY_A_PORT_MIN]) {
+		sel->has_port = true;
+		sel->port_min = mnl_attr_get_u16(tb[KA_POLICY_A_PORT_MIN]);
+		sel->port_max = tb[KA_POLICY_A_PORT_MAX] ?
+			mnl_attr_get_u16(tb[KA_POLICY_A_PORT_MAX]) : sel->port_min;
+	}
+	if (tb[KA_POLICY_A_DIR]) {
+		sel->has_dir = true;
+		sel->dir = mnl_attr_get_u8(tb[KA_POLICY_A_DIR]);
+	}
+	if (tb[KA_POLICY_A_CGROUP_PATH])
+		sel->cgroup_path = mnl_attr_get_str(tb[KA_POLICY_A_CGROUP_PATH]);
+	if (tb[KA_POLICY_A_CGROUP_ID]) {
+		sel->has_cgroup_id = true;
+		sel->cgroup_id = mnl_attr_get_u64(tb[KA_POLICY_A_CGROUP_ID]);
+	}
+	act->off = tb[KA_POLICY_A_OFF];
+	if (tb[KA_POLICY_A_IDLE]) {
+		act->has_idle = true;
+		act->idle = mnl_attr_get_u32(tb[KA_POLICY_A_IDLE]);
+	}
+	if (tb[KA_POLICY_A_INTVL]) {
+		act->has_intvl = true;
+		act->intvl = mnl_attr_get_u32(tb[KA_POLICY_A_INTVL]);
+	}
+	if (tb[KA_POLICY_A_CNT]) {
+		act->has_cnt = true;
+		act->cnt = mnl_attr_get_u32(tb[KA_POLICY_A_CNT]);
+	}
+	if (tb[KA_POLICY_A_USER_TIMEOUT]) {
+		act->has_user_timeout = true;
+		act->user_timeout = mnl_attr_get_u32(tb[KA_POLICY_A_USER_TIMEOUT]);
+	}
+	/* Absent means KA_MODE_DEFAULT, which is 0. */
+	if (tb[KA_POLICY_A_MODE]) {
+		act->has_mode = true;
+		act->mode = mnl_attr_get_u8(tb[KA_POLICY_A_MODE]);
+	}
+	if (stats)
+		*stats = tb[KA_POLICY_A_STATS];
+	return MNL_CB_OK;
+}
+
+/* The selector of p, plus its action when with_action, as KA_A_POLICY. */
+static void policy_put(struct nlmsghdr *nlh, const struct ka_policy *p,
+		       bool with_action)
+{
+	const struct ka_selector *sel = &p->sel;
+	const struct ka_action *act = &p->act;
+	struct nlattr *nest = mnl_attr_nest_start(nlh, KA_A_POLICY);
+
+	if (sel->is_default)
+		mnl_attr_put(nlh, KA_POLICY_A_DEFAULT, 0, NULL);
+	if (sel->has_port) {
+		mnl_attr_put_u16(nlh, KA_POLICY_A_PORT_MIN, sel->port_min);
+		mnl_attr_put_u16(nlh, KA_POLICY_A_PORT_MAX, sel->port_max);
+	}
+	if (sel->has_dir)
+		mnl_attr_put_u8(nlh, KA_POLICY_A_DIR, sel->dir);
+	if (sel->cgroup_path)
+		mnl_attr_put_strz(nlh, KA_POLICY_A_CGROUP_PATH, sel->cgroup_path);
+	if (with_action) {
+		if (act->off)
+			mnl_attr_put(nlh, KA_POLICY_A_OFF, 0, NULL);
+		if (act->has_idle)
+			mnl_attr_put_u32(nlh, KA_POLICY_A_IDLE, act->idle);
+		if (act->has_intvl)
+			mnl_attr_put_u32(nlh, KA_POLICY_A_INTVL, act->intvl);
+		if (act->has_cnt)
+			mnl_attr_put_u32(nlh, KA_POLICY_A_CNT, act->cnt);
+		if (act->has_user_timeout)
+			mnl_attr_put_u32(nlh, KA_POLICY_A_USER_TIMEOUT,
+					 act->user_timeout);
+		if (act->has_mode)
+			mnl_attr_put_u8(nlh, KA_POLICY_A_MODE, act->mode);
+	}
+	mnl_attr_nest_end(nlh, nest);
+}
+
+/*
+ * The counters of one KA_A_STATS or KA_POLICY_A_STATS nest (NULL: none),
+ * as table cells or JSON members. One the module cannot count is "-" in
+ * the table and left out of the JSON.
+ */
 static void print_counters(const struct nlattr *nest)
 {
 	const struct nlattr *tb[KA_STATS_A_MAX + 1] = {};
 	char fmt[16];
 
-	mnl_attr_parse_nested(nest, stats_attr_cb, tb);
+	if (nest && mnl_attr_validate(nest, MNL_TYPE_NESTED) == 0)
+		mnl_attr_parse_nested(nest, stats_attr_cb, tb);
 	for (int i = 0; i <= KA_STATS_A_MAX; i++) {
 		if (!counter_keys[i])
 			continue;
-		snprintf(fmt, sizeof(fmt), " %%%dllu", counter_width[i]);
-		if (tb[i])
+		if (tb[i]) {
+			snprintf(fmt, sizeof(fmt), " %%%dllu", counter_width[i]);
 			out_u64(counter_keys[i], fmt, mnl_attr_get_u64(tb[i]));
-		else
-			out_str(counter_keys[i], " %12s", "-");
+		} else {
+			out_text(" %*s", counter_width[i], "-");
+		}
 	}
 }
 
+static void print_stats_row(const char *scope, const struct nlattr *nest)
+{
+	char fmt[16];
+
+	snprintf(fmt, sizeof(fmt), "%%-%ds", SCOPE_WIDTH);
+	out_open_object(NULL);
+	out_str("scope", fmt, scope);
+	print_counters(nest);
+	out_close_object();
+	out_text("\n");
+}
+
+/* The namespace totals come first, then one message per policy. */
 static int stats_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[KA_A_MAX + 1] = {};
+	char scope[KA_SELECTOR_TEXT_SIZE];
+	const struct nlattr *stats;
+	struct ka_policy p;
 
 	(void)data;
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_cb, tb);
-	if (!tb[KA_A_STATS])
-		return MNL_CB_OK;
-	out_open_object(NULL);
-	out_str("scope", "%-8s", "total");
-	print_counters(tb[KA_A_STATS]);
-	out_close_object();
-	out_text("\n");
+	if (tb[KA_A_STATS])
+		print_stats_row("total", tb[KA_A_STATS]);
+	if (tb[KA_A_POLICY]) {
+		if (policy_decode(tb[KA_A_POLICY], &p, &stats) < 0)
+			return MNL_CB_ERROR;
+		ka_selector_text(&p.sel, scope, sizeof(scope));
+		print_stats_row(scope, stats);
+	}
 	return MNL_CB_OK;
 }
 
-static int cmd_stats(struct ka_genl *g, int argc, char **argv)
+static int cmd_stats(struct ka_genl *g, const struct cmd_args *a)
 {
 	struct nlmsghdr *nlh;
-	char fmt[16];
 	int ret;
 
-	(void)argv;
-	if (argc > 1)
-		return usage_error("stats takes no arguments: '%s'", argv[1]);
+	(void)a;
 	nlh = ka_genl_msg(g, KA_CMD_STATS, NLM_F_DUMP);
-	out_text("%-8s", "scope");
+	out_text("%-*s", SCOPE_WIDTH, "scope");
 	for (int i = 0; i <= KA_STATS_A_MAX; i++) {
-		if (!counter_keys[i])
-			continue;
-		snprintf(fmt, sizeof(fmt), " %%%ds", counter_width[i]);
-		out_text(fmt, counter_keys[i]);
+		if (counter_keys[i])
+			out_text(" %*s", counter_width[i], counter_keys[i]);
 	}
 	out_text("\n");
 	out_open_array(NULL);
@@ -155,6 +384,66 @@ static int cmd_stats(struct ka_genl *g, int argc, char **argv)
 	out_close_array();
 	out_finish();
 	return ret ? report(ret, "stats") : 0;
+}
+
+static int list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[KA_A_MAX + 1] = {};
+	struct ka_policy p;
+
+	(void)data;
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_cb, tb);
+	if (!tb[KA_A_POLICY])
+		return MNL_CB_OK;
+	if (policy_decode(tb[KA_A_POLICY], &p, NULL) < 0)
+		return MNL_CB_ERROR;
+	ka_policy_print(&p);
+	return MNL_CB_OK;
+}
+
+static int cmd_list(struct ka_genl *g, const struct cmd_args *a)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	(void)a;
+	nlh = ka_genl_msg(g, KA_CMD_POLICY_GET, NLM_F_DUMP);
+	ka_policy_print_header();
+	out_open_array(NULL);
+	ret = ka_genl_run(g, nlh, list_cb, NULL);
+	out_close_array();
+	out_finish();
+	return ret ? report(ret, "list") : 0;
+}
+
+static int cmd_set(struct ka_genl *g, const struct cmd_args *a)
+{
+	struct nlmsghdr *nlh = ka_genl_msg(g, KA_CMD_POLICY_SET, 0);
+	int ret;
+
+	policy_put(nlh, &a->policy, true);
+	ret = ka_genl_run(g, nlh, NULL, NULL);
+	return ret ? report(ret, "set") : 0;
+}
+
+static int cmd_del(struct ka_genl *g, const struct cmd_args *a)
+{
+	struct nlmsghdr *nlh = ka_genl_msg(g, KA_CMD_POLICY_DEL, 0);
+	int ret;
+
+	policy_put(nlh, &a->policy, false);
+	ret = ka_genl_run(g, nlh, NULL, NULL);
+	return ret ? report(ret, "del") : 0;
+}
+
+static int cmd_flush(struct ka_genl *g, const struct cmd_args *a)
+{
+	struct nlmsghdr *nlh = ka_genl_msg(g, KA_CMD_POLICY_FLUSH, 0);
+	int ret;
+
+	(void)a;
+	ret = ka_genl_run(g, nlh, NULL, NULL);
+	return ret ? report(ret, "flush") : 0;
 }
 
 static int version_cb(const struct nlmsghdr *nlh, void *data)
@@ -173,13 +462,12 @@ static int version_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int cmd_version(struct ka_genl *g, int argc, char **argv)
+static int cmd_version(struct ka_genl *g, const struct cmd_args *a)
 {
 	struct nlmsghdr *nlh;
 	int ret;
 
-	if (argc > 1)
-		return usage_error("version takes no arguments: '%s'", argv[1]);
+	(void)a;
 	nlh = ka_genl_msg(g, KA_CMD_VERSION, 0);
 	out_open_object(NULL);
 	out_str("kactl", "kactl %s", KA_POLICY_VERSION);
@@ -191,8 +479,12 @@ static int cmd_version(struct ka_genl *g, int argc, char **argv)
 }
 
 static const struct cmd cmds[] = {
-	{ "version", cmd_version },
-	{ "stats", cmd_stats },
+	{ "set", parse_set, cmd_set },
+	{ "del", parse_del, cmd_del },
+	{ "list", parse_none, cmd_list },
+	{ "flush", parse_none, cmd_flush },
+	{ "stats", parse_none, cmd_stats },
+	{ "version", parse_none, cmd_version },
 };
 
 int main(int argc, char **argv)
@@ -206,11 +498,24 @@ int main(int argc, char **argv)
 	};
 	bool json = false, pretty = false;
 	const struct cmd *cmd = NULL;
+	int opt, ret, idx, at;
+	struct cmd_args args;
 	struct ka_genl g;
-	int opt, ret;
 
-	/* '+': options stop at the command, which parses its own. */
-	while ((opt = getopt_long(argc, argv, "+jpVh", opts, NULL)) != -1) {
+	/*
+	 * '+': options stop at the command, which parses its own, and argv
+	 * is not permuted, so argv[at] is the option being parsed. ':' and
+	 * opterr: the messages are kactl's own.
+	 */
+	opterr = 0;
+	for (;;) {
+		at = optind;
+		idx = -1;
+		opt = getopt_long(argc, argv, "+:jpVh", opts, &idx);
+		if (opt == -1)
+			break;
+		if (idx >= 0 && !parse_is_long_opt(argv[at], opts[idx].name))
+			return usage_error("unknown option '%s'", argv[at]);
 		switch (opt) {
 		case 'j':
 			json = true;
@@ -225,8 +530,15 @@ int main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		default:
-			fputs("Try 'kactl --help' for more information.\n", stderr);
-			return EXIT_USAGE;
+			/* Short options come in clusters such as "-jx". */
+			if (strncmp(argv[at], "--", 2) != 0)
+				return usage_error("unknown option '-%c'", optopt);
+			for (idx = 0; opts[idx].name; idx++) {
+				if (parse_is_long_opt(argv[at], opts[idx].name))
+					return usage_error("option '--%s' takes no value",
+							   opts[idx].name);
+			}
+			return usage_error("unknown option '%s'", argv[at]);
 		}
 	}
 	if (optind >= argc)
@@ -238,6 +550,10 @@ int main(int argc, char **argv)
 	if (!cmd)
 		return usage_error("unknown command '%s'", argv[optind]);
 
+	ret = cmd->parse(argc - optind, argv + optind, &args);
+	if (ret)
+		return ret;
+
 	out_init(stdout, json, pretty);
 	ret = ka_genl_open(&g);
 	if (ret == -ENOENT) {
@@ -246,7 +562,7 @@ int main(int argc, char **argv)
 	}
 	if (ret)
 		return report(ret, "cannot talk to the kernel over generic netlink");
-	ret = cmd->run(&g, argc - optind, argv + optind);
+	ret = cmd->run(&g, &args);
 	ka_genl_close(&g);
 	return ret;
 }

@@ -113,7 +113,7 @@ void out_str(const char *key, const char *fmt, const char *value)
 	if (json) {
 		member(key);
 		json_string(value);
-	} else {
+	} else if (fmt) {
 		fprintf(out, fmt, value);
 	}
 }
@@ -123,8 +123,18 @@ void out_u64(const char *key, const char *fmt, uint64_t value)
 	if (json) {
 		member(key);
 		fprintf(out, "%llu", (unsigned long long)value);
-	} else {
+	} else if (fmt) {
 		fprintf(out, fmt, (unsigned long long)value);
+	}
+}
+
+void out_bool(const char *key, const char *fmt, bool value)
+{
+	if (json) {
+		member(key);
+		fputs(value ? "true" : "false", out);
+	} else if (fmt) {
+		fprintf(out, fmt, value ? "true" : "false");
 	}
 }
 

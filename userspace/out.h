@@ -19,8 +19,14 @@ void out_close_array(void);
 void out_open_object(const char *key);	/* key NULL inside an array */
 void out_close_object(void);
 
+/*
+ * A NULL fmt makes a member JSON only: details that scripts want apart
+ * while the text already shows them, e.g. inside a selector's text form.
+ */
 void out_str(const char *key, const char *fmt, const char *value);
 void out_u64(const char *key, const char *fmt, uint64_t value);
+/* fmt takes a string: "true" or "false". */
+void out_bool(const char *key, const char *fmt, bool value);
 /* Text only: fixed words such as a table header or a newline. */
 void out_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Ends the output: a final newline in JSON mode. */

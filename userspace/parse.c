@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Strict parsing of the numbers users type; see parse.h. */
+/* Strict parsing of what users type; see parse.h. */
 #include <errno.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "parse.h"
 
@@ -24,4 +25,13 @@ int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 		return -ERANGE;
 	*out = (uint32_t)v;
 	return 0;
+}
+
+bool parse_is_long_opt(const char *arg, const char *name)
+{
+	size_t len = strlen(name);
+
+	return arg[0] == '-' && arg[1] == '-' &&
+	       strncmp(arg + 2, name, len) == 0 &&
+	       (arg[2 + len] == '\0' || arg[2 + len] == '=');
 }

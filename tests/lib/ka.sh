@@ -27,3 +27,81 @@ netns_add() {
 before_each() {
 	ka_load
 }
+
+KA_CONN=$KA_ROOT/tests/lib/ka_conn.py
+
+# json_get JSON PATH: a value out of JSON, PATH like "client.idle".
+json_get() {
+	python3 -c '
+import json, sys
+v = json.loads(sys.argv[1])
+for k in sys.argv[2].split("."):
+    v = v[int(k)] if isinstance(v, list) else v[k]
+print(json.dumps(v) if isinstance(v, (dict, list)) else v)' "$1" "$2"
+}
+
+# pair PORT [ka_conn.py pair options]: connect over loopback, print JSON.
+pair() {
+	python3 "$KA_CONN" pair "$@"
+}
+
+# kactl_set ARGS: set a policy; every policy is flushed when the test ends.
+kactl_set() {
+	"$KACTL" set "$@"
+	defer "$KACTL" flush
+}
+
+# expect_ka JSON SIDE KEEPALIVE [IDLE [INTVL [CNT [USER_TIMEOUT]]]]
+# checks what getsockopt() returned on SIDE (client or server).
+expect_ka() {
+	local json=$1 side=$2 i=0 key want
+	shift 2
+	for key in keepalive idle intvl cnt user_timeout; do
+		[ $# -gt 0 ] || break
+		want=$1
+		shift
+		assert_eq "$(json_get "$json" "$side.$key")" "$want" "$side $key"
+	done
+}
+
+# expect_timer JSON SIDE yes|no: whether ss -o shows a keepalive timer on
+# SIDE's socket (the kernel's state, not the application's view).
+expect_timer() {
+	local json=$1 side=$2 want=$3 port line
+	port=$(json_get "$json" client_port)
+	if [ "$side" = client ]; then
+		line=$(json_get "$json" ss | python3 -c '
+import json, sys
+print("\n".join(l for l in json.load(sys.stdin) if l.split()[2].endswith(":'"$port"'")))')
+	else
+		line=$(json_get "$json" ss | python3 -c '
+import json, sys
+print("\n".join(l for l in json.load(sys.stdin) if l.split()[3].endswith(":'"$port"'")))')
+	fi
+	[ -n "$line" ] || fail "no ss line for the $side socket"
+	if [ "$want" = yes ]; then
+		[[ $line == *"timer:(keepalive,"* ]] || fail "$side: no keepalive timer in ss: $line"
+	else
+		[[ $line != *"timer:(keepalive,"* ]] || fail "$side: unexpected keepalive timer in ss: $line"
+	fi
+}
+
+# stat_of SELECTOR COLUMN: a number from /proc/net/ka_stats.
+stat_of() {
+	awk -v sel="$1" -v col="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
+		$1 == sel { print $idx[col] }' /proc/net/ka_stats
+}
+
+# A cgroup v2 below the root, removed when the test ends.
+cgroup_add() {
+	mkdir -p "/sys/fs/cgroup$1"
+	defer rmdir "/sys/fs/cgroup$1"
+}
+
+# in_cgroup PATH CMD...: run CMD as a process of that cgroup.
+in_cgroup() {
+	local cg=$1
+	shift
+	bash -c 'echo $$ > "/sys/fs/cgroup$0/cgroup.procs" && exec "$@"' "$cg" "$@"
+}

@@ -39,3 +39,149 @@ test_missing_module_is_reported() {
 	assert_match "$EXPECT_STDERR" "modprobe ka_policy" "stderr"
 	assert_eq "$EXPECT_STDOUT" "" "stdout"
 }
+
+# expect_usage MESSAGE ARGS...: kactl ARGS must exit 2 with exactly
+# "kactl: MESSAGE" and the pointer to --help on stderr, and print nothing.
+# The module is never loaded here, so exit 2 (not 1) also shows that the
+# command line is checked before kactl looks for the module.
+expect_usage() {
+	local msg=$1
+	shift
+	expect_fail 2 "$KACTL" "$@"
+	assert_eq "$EXPECT_STDERR" "kactl: $msg
+Try 'kactl --help' for more information." "stderr of kactl $*"
+	assert_eq "$EXPECT_STDOUT" "" "stdout of kactl $*"
+}
+
+test_help_lists_every_command_and_option() {
+	local help word
+	help=$("$KACTL" --help)
+	for word in set del list flush stats version; do
+		echo "$help" | grep -qE "^  $word( |$)" || fail "--help lacks command $word"
+	done
+	for word in --default --port --dir --cgroup --off --idle --intvl --cnt \
+		--user-timeout --mode --json --pretty --version --help; do
+		echo "$help" | grep -qe "$word" || fail "--help lacks option $word"
+	done
+}
+
+test_set_and_del_need_a_selector() {
+	expect_usage "set needs a selector: --default, --port or --cgroup" set
+	expect_usage "set needs a selector: --default, --port or --cgroup" set --idle 60
+	expect_usage "del needs a selector: --default, --port or --cgroup" del
+}
+
+test_port_must_be_1_to_65535() {
+	local p
+	for p in 0 65536 "" http 80- -80 0-80 80-65536 80-90-100 0x50; do
+		expect_usage "invalid --port '$p': expected a port 1..65535 or a range LOW-HIGH" \
+			set --port "$p" --idle 60
+	done
+}
+
+test_port_range_must_not_be_reversed() {
+	expect_usage "invalid --port '6400-6379': 6400 is above 6379" set --port 6400-6379
+}
+
+test_dir_needs_port() {
+	expect_usage "--dir needs --port" set --dir in --idle 60
+	expect_usage "--dir needs --port" set --cgroup /svc --dir out
+	expect_usage "--dir needs --port" del --dir both --cgroup /svc
+	expect_usage "invalid --dir 'inbound': expected in, out or both" \
+		set --port 80 --dir inbound
+}
+
+test_default_stands_alone() {
+	expect_usage "--default excludes --port, --dir and --cgroup" set --default --port 80
+	expect_usage "--default excludes --port, --dir and --cgroup" set --default --cgroup /svc
+	expect_usage "--default excludes --port, --dir and --cgroup" del --default --dir in
+}
+
+test_off_excludes_the_values() {
+	local opt
+	for opt in "--idle 60" "--intvl 5" "--cnt 3" "--user-timeout 0" "--mode force"; do
+		# shellcheck disable=SC2086 # "--idle 60" is two words
+		expect_usage "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" \
+			set --default --off $opt
+	done
+}
+
+test_values_out_of_range() {
+	expect_usage "invalid --idle '0': expected seconds 1..32767" set --default --idle 0
+	expect_usage "invalid --idle '32768': expected seconds 1..32767" set --default --idle 32768
+	expect_usage "invalid --intvl '0': expected seconds 1..32767" set --default --intvl 0
+	expect_usage "invalid --intvl '32768': expected seconds 1..32767" set --default --intvl 32768
+	expect_usage "invalid --cnt '0': expected 1..127" set --default --cnt 0
+	expect_usage "invalid --cnt '128': expected 1..127" set --default --cnt 128
+	expect_usage "invalid --user-timeout '2147483648': expected milliseconds 0..2147483647" \
+		set --default --user-timeout 2147483648
+	expect_usage "invalid --user-timeout '-1': expected milliseconds 0..2147483647" \
+		set --default --user-timeout -1
+	expect_usage "invalid --mode 'Force': expected default or force" set --default --mode Force
+	expect_usage "invalid --idle '60s': expected seconds 1..32767" set --default --idle 60s
+}
+
+test_cgroup_path_must_be_absolute() {
+	expect_usage "invalid --cgroup '': expected an absolute path such as /system.slice" \
+		set --cgroup "" --idle 60
+	expect_usage "invalid --cgroup 'system.slice': expected an absolute path such as /system.slice" \
+		del --cgroup system.slice
+}
+
+test_repeated_option_is_usage_error() {
+	expect_usage "option '--port' given more than once" set --port 80 --port 81
+	expect_usage "option '--idle' given more than once" set --default --idle 60 --idle 60
+	expect_usage "option '--default' given more than once" del --default --default
+}
+
+test_global_options_are_exact_words() {
+	expect_usage "unknown option '--js'" --js stats
+	expect_usage "unknown option '--frobnicate'" --frobnicate stats
+	expect_usage "unknown option '-x'" -jx stats
+	expect_usage "option '--json' takes no value" --json=yes stats
+}
+
+test_unknown_or_abbreviated_option_is_usage_error() {
+	expect_usage "unknown option '--frob'" set --default --frob
+	expect_usage "unknown option '--def'" set --def
+	expect_usage "unknown option '--id'" set --default --id 60
+	expect_usage "unknown option '-j'" set --default -j
+	expect_usage "option '--idle' needs a value" set --default --idle
+	expect_usage "option '--off' takes no value" set --default --off=yes
+	expect_usage "unexpected argument 'port'" set port 80
+}
+
+test_del_takes_only_a_selector() {
+	expect_usage "del takes only a selector, not '--idle'" del --port 80 --idle 60
+	expect_usage "del takes only a selector, not '--off'" del --default --off
+	expect_usage "del takes only a selector, not '--mode'" del --cgroup /svc --mode force
+}
+
+test_list_flush_stats_version_take_no_arguments() {
+	expect_usage "list takes no arguments: '--default'" list --default
+	expect_usage "flush takes no arguments: 'all'" flush all
+	expect_usage "stats takes no arguments: '--port'" stats --port 80
+	expect_usage "version takes no arguments: 'x'" version x
+}
+
+test_prefix_of_policy_command_is_not_accepted() {
+	expect_usage "unknown command 'li'" li
+	expect_usage "unknown command 'delete'" delete --default
+}
+
+# Accepted command lines get as far as looking for the module.
+test_valid_command_lines_reach_the_kernel() {
+	local args
+	for args in "set --default --idle 60 --intvl 10 --cnt 5 --user-timeout 30000 --mode force" \
+		"set --port 6379 --dir in --cgroup /svc --off" \
+		"set --port 6379-6400 --dir both --idle=60" \
+		"set --cgroup / --user-timeout 0" \
+		"del --port 1-65535 --dir out" \
+		"del --default" "list" "flush" "-j -p list"; do
+		# shellcheck disable=SC2086 # split into arguments
+		expect_fail 1 "$KACTL" $args
+		assert_match "$EXPECT_STDERR" "^Error: the ka_policy module is not loaded" \
+			"stderr of kactl $args"
+		assert_eq "$EXPECT_STDOUT" "" "stdout of kactl $args"
+	done
+}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Host unit tests for kactl's number parsing and its text/JSON output.
+ * Host unit tests for kactl's number parsing, its text/JSON output, the
+ * "set"/"del" command line, selector text and the "list" table.
  * Built with AddressSanitizer and UBSan by tests/run-tests.sh; prints TAP.
  */
 #include <errno.h>
@@ -9,8 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <linux/ka_policy.h>
+
 #include "out.h"
 #include "parse.h"
+#include "policy.h"
 
 static int n_run, n_failed;
 
@@ -68,6 +72,36 @@ static void test_parse(void)
 	}
 }
 
+struct long_opt_case {
+	const char *arg, *name;
+	bool want;
+};
+
+static const struct long_opt_case long_opt_cases[] = {
+	{ "--idle", "idle", true },
+	{ "--idle=60", "idle", true },
+	{ "--idle=", "idle", true },
+	{ "--user-timeout", "user-timeout", true },
+	{ "--id", "idle", false },		/* a prefix */
+	{ "--idlex", "idle", false },
+	{ "--idle-time=5", "idle", false },
+	{ "-idle", "idle", false },
+	{ "idle", "idle", false },
+	{ "--", "idle", false },
+	{ "", "idle", false },
+};
+
+static void test_long_opt(void)
+{
+	for (size_t i = 0; i < sizeof(long_opt_cases) / sizeof(long_opt_cases[0]); i++) {
+		const struct long_opt_case *c = &long_opt_cases[i];
+
+		check(parse_is_long_opt(c->arg, c->name) == c->want,
+		      "'%s' is%s option --%s", c->arg, c->want ? "" : " not",
+		      c->name);
+	}
+}
+
 /* Runs fn with output captured, returns what it printed (malloc'ed). */
 static char *capture(void (*fn)(void), int json, int pretty)
 {
@@ -96,6 +130,18 @@ static void print_rows(void)
 	out_close_object();
 	out_text("\n");
 	out_close_array();
+}
+
+/* JSON-only members (NULL format) and booleans. */
+static void print_members(void)
+{
+	out_open_object(NULL);
+	out_str("name", "%s", "x");
+	out_str("hidden", NULL, "y");
+	out_u64("n", NULL, 7);
+	out_bool("yes", " %s", true);
+	out_bool("no", NULL, false);
+	out_close_object();
 }
 
 static void print_empty(void)
@@ -148,14 +194,403 @@ static void test_out(void)
 		      "    {\n        \"scope\": \"a\\\"b\\\\c\\u000a\",\n"
 		      "        \"applied\": 18446744073709551615\n    }\n]\n",
 		      "pretty JSON indents");
+	expect_output(print_members, 0, 0, "x true",
+		      "text leaves out members with a NULL format");
+	expect_output(print_members, 1, 0,
+		      "{\"name\":\"x\",\"hidden\":\"y\",\"n\":7,\"yes\":true,\"no\":false}\n",
+		      "JSON prints every member, booleans bare");
 	expect_output(print_empty, 1, 0, "[]\n", "empty JSON array");
 	expect_output(print_empty, 0, 0, "", "empty text table");
+}
+
+/* "set"/"del" command lines; args end at NULL, after the command name. */
+#define MAX_ARGS 16
+
+struct policy_case {
+	enum ka_policy_op op;
+	const char *args[MAX_ARGS];
+	const char *err;		/* NULL: accepted, and gives want */
+	struct ka_policy want;
+};
+
+#define SEL(...)	.sel = { __VA_ARGS__ }
+#define ACT(...)	.act = { __VA_ARGS__ }
+#define PORT(lo, hi)	.has_port = true, .port_min = (lo), .port_max = (hi)
+#define DIR(d)		.has_dir = true, .dir = (d)
+
+static const struct policy_case policy_cases[] = {
+	/* accepted */
+	{ .op = KA_OP_SET, { "--default" }, NULL,
+	  { SEL(.is_default = true) } },
+	{ .op = KA_OP_SET, { "--default", "--idle", "60", "--intvl", "10", "--cnt", "5",
+		       "--user-timeout", "30000", "--mode", "force" }, NULL,
+	  { SEL(.is_default = true),
+	    ACT(.has_idle = true, .idle = 60, .has_intvl = true, .intvl = 10,
+		.has_cnt = true, .cnt = 5, .has_user_timeout = true,
+		.user_timeout = 30000, .has_mode = true, .mode = KA_MODE_FORCE) } },
+	{ .op = KA_OP_SET, { "--port", "6379" }, NULL,
+	  { SEL(PORT(6379, 6379)) } },
+	{ .op = KA_OP_SET, { "--port", "80-80" }, NULL,
+	  { SEL(PORT(80, 80)) } },
+	{ .op = KA_OP_SET, { "--port", "6379-6400", "--dir", "in" }, NULL,
+	  { SEL(PORT(6379, 6400), DIR(KA_DIR_IN)) } },
+	{ .op = KA_OP_SET, { "--dir", "out", "--port", "1-65535" }, NULL,
+	  { SEL(PORT(1, 65535), DIR(KA_DIR_OUT)) } },
+	{ .op = KA_OP_SET, { "--port", "443", "--dir", "both" }, NULL,
+	  { SEL(PORT(443, 443), DIR(KA_DIR_BOTH)) } },
+	{ .op = KA_OP_SET, { "--cgroup", "/svc" }, NULL,
+	  { SEL(.cgroup_path = "/svc") } },
+	{ .op = KA_OP_SET, { "--cgroup", "/", "--user-timeout", "0" }, NULL,
+	  { SEL(.cgroup_path = "/"),
+	    ACT(.has_user_timeout = true, .user_timeout = 0) } },
+	{ .op = KA_OP_SET, { "--port", "6379", "--dir", "in", "--cgroup", "/a/b", "--off" }, NULL,
+	  { SEL(PORT(6379, 6379), DIR(KA_DIR_IN), .cgroup_path = "/a/b"),
+	    ACT(.off = true) } },
+	{ .op = KA_OP_SET, { "--idle", "1", "--intvl", "32767", "--cnt", "127",
+		       "--user-timeout", "2147483647", "--mode", "default", "--port", "22" }, NULL,
+	  { SEL(PORT(22, 22)),
+	    ACT(.has_idle = true, .idle = 1, .has_intvl = true, .intvl = 32767,
+		.has_cnt = true, .cnt = 127, .has_user_timeout = true,
+		.user_timeout = 2147483647, .has_mode = true,
+		.mode = KA_MODE_DEFAULT) } },
+	{ .op = KA_OP_SET, { "--default", "--idle=60", "--mode=force" }, NULL,
+	  { SEL(.is_default = true),
+	    ACT(.has_idle = true, .idle = 60, .has_mode = true,
+		.mode = KA_MODE_FORCE) } },
+	{ .op = KA_OP_SET, { "--port", "65535", "--cgroup", "/x" }, NULL,
+	  { SEL(PORT(65535, 65535), .cgroup_path = "/x") } },
+	{ .op = KA_OP_DEL, { "--default" }, NULL,
+	  { SEL(.is_default = true) } },
+	{ .op = KA_OP_DEL, { "--port", "6379-6400", "--dir", "out", "--cgroup", "/svc" }, NULL,
+	  { SEL(PORT(6379, 6400), DIR(KA_DIR_OUT), .cgroup_path = "/svc") } },
+	{ .op = KA_OP_DEL, { "--cgroup", "/svc" }, NULL,
+	  { SEL(.cgroup_path = "/svc") } },
+
+	/* a selector is needed */
+	{ .op = KA_OP_SET, { NULL }, "set needs a selector: --default, --port or --cgroup" },
+	{ .op = KA_OP_SET, { "--idle", "60" }, "set needs a selector: --default, --port or --cgroup" },
+	{ .op = KA_OP_SET, { "--off" }, "set needs a selector: --default, --port or --cgroup" },
+	{ .op = KA_OP_DEL, { NULL }, "del needs a selector: --default, --port or --cgroup" },
+	/* ports */
+	{ .op = KA_OP_SET, { "--port", "0" }, "invalid --port '0': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KA_OP_SET, { "--port", "65536" }, "invalid --port '65536': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KA_OP_SET, { "--port", "" }, "invalid --port '': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KA_OP_SET, { "--port", "http" }, "invalid --port 'http': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KA_OP_SET, { "--port", "0x50" }, "invalid --port '0x50': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KA_OP_SET, { "--port", " 80" }, "invalid --port ' 80': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KA_OP_SET, { "--port", "80-" }, "invalid --port '80-': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KA_OP_SET, { "--port", "-80" }, "invalid --port '-80': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KA_OP_SET, { "--port", "0-80" }, "invalid --port '0-80': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KA_OP_SET, { "--port", "80-65536" }, "invalid --port '80-65536': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KA_OP_SET, { "--port", "80-90-100" }, "invalid --port '80-90-100': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KA_OP_SET, { "--port", "80,81" }, "invalid --port '80,81': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KA_OP_SET, { "--port", "6400-6379" }, "invalid --port '6400-6379': 6400 is above 6379" },
+	/* directions */
+	{ .op = KA_OP_SET, { "--dir", "in" }, "--dir needs --port" },
+	{ .op = KA_OP_SET, { "--cgroup", "/svc", "--dir", "out" }, "--dir needs --port" },
+	{ .op = KA_OP_DEL, { "--dir", "both" }, "--dir needs --port" },
+	{ .op = KA_OP_SET, { "--port", "80", "--dir", "IN" }, "invalid --dir 'IN': expected in, out or both" },
+	{ .op = KA_OP_SET, { "--port", "80", "--dir", "i" }, "invalid --dir 'i': expected in, out or both" },
+	{ .op = KA_OP_SET, { "--port", "80", "--dir", "" }, "invalid --dir '': expected in, out or both" },
+	/* --default stands alone */
+	{ .op = KA_OP_SET, { "--default", "--port", "80" }, "--default excludes --port, --dir and --cgroup" },
+	{ .op = KA_OP_SET, { "--cgroup", "/svc", "--default" }, "--default excludes --port, --dir and --cgroup" },
+	{ .op = KA_OP_SET, { "--default", "--dir", "in" }, "--default excludes --port, --dir and --cgroup" },
+	{ .op = KA_OP_DEL, { "--default", "--port", "80", "--dir", "in" }, "--default excludes --port, --dir and --cgroup" },
+	/* cgroups */
+	{ .op = KA_OP_SET, { "--cgroup", "" }, "invalid --cgroup '': expected an absolute path such as /system.slice" },
+	{ .op = KA_OP_SET, { "--cgroup", "svc" }, "invalid --cgroup 'svc': expected an absolute path such as /system.slice" },
+	{ .op = KA_OP_SET, { "--cgroup", "./svc" }, "invalid --cgroup './svc': expected an absolute path such as /system.slice" },
+	/* --off stands alone */
+	{ .op = KA_OP_SET, { "--default", "--off", "--idle", "60" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
+	{ .op = KA_OP_SET, { "--default", "--intvl", "5", "--off" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
+	{ .op = KA_OP_SET, { "--default", "--off", "--cnt", "3" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
+	{ .op = KA_OP_SET, { "--default", "--off", "--user-timeout", "0" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
+	{ .op = KA_OP_SET, { "--default", "--off", "--mode", "default" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
+	/* values */
+	{ .op = KA_OP_SET, { "--default", "--idle", "0" }, "invalid --idle '0': expected seconds 1..32767" },
+	{ .op = KA_OP_SET, { "--default", "--idle", "32768" }, "invalid --idle '32768': expected seconds 1..32767" },
+	{ .op = KA_OP_SET, { "--default", "--idle", "60s" }, "invalid --idle '60s': expected seconds 1..32767" },
+	{ .op = KA_OP_SET, { "--default", "--idle", "-1" }, "invalid --idle '-1': expected seconds 1..32767" },
+	{ .op = KA_OP_SET, { "--default", "--intvl", "0" }, "invalid --intvl '0': expected seconds 1..32767" },
+	{ .op = KA_OP_SET, { "--default", "--intvl", "32768" }, "invalid --intvl '32768': expected seconds 1..32767" },
+	{ .op = KA_OP_SET, { "--default", "--cnt", "0" }, "invalid --cnt '0': expected 1..127" },
+	{ .op = KA_OP_SET, { "--default", "--cnt", "128" }, "invalid --cnt '128': expected 1..127" },
+	{ .op = KA_OP_SET, { "--default", "--user-timeout", "2147483648" },
+	  "invalid --user-timeout '2147483648': expected milliseconds 0..2147483647" },
+	{ .op = KA_OP_SET, { "--default", "--user-timeout", "1.5" },
+	  "invalid --user-timeout '1.5': expected milliseconds 0..2147483647" },
+	{ .op = KA_OP_SET, { "--default", "--mode", "Force" }, "invalid --mode 'Force': expected default or force" },
+	{ .op = KA_OP_SET, { "--default", "--mode", "off" }, "invalid --mode 'off': expected default or force" },
+	/* repeated options, even with the same value */
+	{ .op = KA_OP_SET, { "--port", "80", "--port", "81" }, "option '--port' given more than once" },
+	{ .op = KA_OP_SET, { "--default", "--default" }, "option '--default' given more than once" },
+	{ .op = KA_OP_SET, { "--default", "--idle", "1", "--idle", "1" }, "option '--idle' given more than once" },
+	{ .op = KA_OP_SET, { "--default", "--off", "--off" }, "option '--off' given more than once" },
+	{ .op = KA_OP_SET, { "--cgroup", "/a", "--cgroup", "/b" }, "option '--cgroup' given more than once" },
+	{ .op = KA_OP_SET, { "--port", "80", "--dir", "in", "--dir", "in" }, "option '--dir' given more than once" },
+	{ .op = KA_OP_SET, { "--default", "--mode", "force", "--mode=force" }, "option '--mode' given more than once" },
+	/* unknown options, prefixes included */
+	{ .op = KA_OP_SET, { "--default", "--frob" }, "unknown option '--frob'" },
+	{ .op = KA_OP_SET, { "--def" }, "unknown option '--def'" },
+	{ .op = KA_OP_SET, { "--default", "--id", "60" }, "unknown option '--id'" },
+	{ .op = KA_OP_SET, { "--default", "--user", "60" }, "unknown option '--user'" },
+	{ .op = KA_OP_SET, { "--default", "--d", "in" }, "unknown option '--d'" },
+	{ .op = KA_OP_SET, { "-d" }, "unknown option '-d'" },
+	{ .op = KA_OP_SET, { "--default", "--idle-time=5" }, "unknown option '--idle-time=5'" },
+	/* values missing or unwanted */
+	{ .op = KA_OP_SET, { "--default", "--idle" }, "option '--idle' needs a value" },
+	{ .op = KA_OP_SET, { "--port" }, "option '--port' needs a value" },
+	{ .op = KA_OP_SET, { "--default=yes" }, "option '--default' takes no value" },
+	{ .op = KA_OP_SET, { "--default", "--off=1" }, "option '--off' takes no value" },
+	/* operands */
+	{ .op = KA_OP_SET, { "--default", "60" }, "unexpected argument '60'" },
+	{ .op = KA_OP_SET, { "port", "--default" }, "unexpected argument 'port'" },
+	{ .op = KA_OP_SET, { "--default", "--", "--idle" }, "unexpected argument '--idle'" },
+	{ .op = KA_OP_DEL, { "--default", "-" }, "unexpected argument '-'" },
+	/* del takes only a selector */
+	{ .op = KA_OP_DEL, { "--port", "80", "--idle", "60" }, "del takes only a selector, not '--idle'" },
+	{ .op = KA_OP_DEL, { "--default", "--off" }, "del takes only a selector, not '--off'" },
+	{ .op = KA_OP_DEL, { "--default", "--mode", "force" }, "del takes only a selector, not '--mode'" },
+	{ .op = KA_OP_DEL, { "--default", "--user-timeout", "0" }, "del takes only a selector, not '--user-timeout'" },
+	/* the first error on the line wins */
+	{ .op = KA_OP_SET, { "--idle", "0", "--frob" }, "invalid --idle '0': expected seconds 1..32767" },
+};
+
+static bool str_eq(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+static bool selector_eq(const struct ka_selector *a, const struct ka_selector *b)
+{
+	return a->is_default == b->is_default && a->has_port == b->has_port &&
+	       a->port_min == b->port_min && a->port_max == b->port_max &&
+	       a->has_dir == b->has_dir && a->dir == b->dir &&
+	       str_eq(a->cgroup_path, b->cgroup_path) &&
+	       a->has_cgroup_id == b->has_cgroup_id &&
+	       a->cgroup_id == b->cgroup_id;
+}
+
+static bool action_eq(const struct ka_action *a, const struct ka_action *b)
+{
+	return a->off == b->off &&
+	       a->has_idle == b->has_idle && a->idle == b->idle &&
+	       a->has_intvl == b->has_intvl && a->intvl == b->intvl &&
+	       a->has_cnt == b->has_cnt && a->cnt == b->cnt &&
+	       a->has_user_timeout == b->has_user_timeout &&
+	       a->user_timeout == b->user_timeout &&
+	       a->has_mode == b->has_mode && a->mode == b->mode;
+}
+
+static void describe(const struct ka_policy *p)
+{
+	const struct ka_selector *s = &p->sel;
+	const struct ka_action *a = &p->act;
+
+	printf("#   default=%d port=%d:%u-%u dir=%d:%u cgroup=%s off=%d idle=%d:%u intvl=%d:%u cnt=%d:%u user_timeout=%d:%u mode=%d:%u\n",
+	       s->is_default, s->has_port, s->port_min, s->port_max,
+	       s->has_dir, s->dir, s->cgroup_path ? s->cgroup_path : "(none)",
+	       a->off, a->has_idle, a->idle, a->has_intvl, a->intvl,
+	       a->has_cnt, a->cnt, a->has_user_timeout, a->user_timeout,
+	       a->has_mode, a->mode);
+}
+
+/* "set --port 80": the command line of a case, for the TAP line. */
+static void join(const struct policy_case *c, char *buf, size_t size)
+{
+	size_t len = (size_t)snprintf(buf, size, "%s",
+				      c->op == KA_OP_SET ? "set" : "del");
+
+	for (int i = 0; i < MAX_ARGS && c->args[i] && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, " '%s'", c->args[i]);
+}
+
+static void run_policy_case(const struct policy_case *c)
+{
+	char *argv[MAX_ARGS + 2] = { c->op == KA_OP_SET ? "set" : "del" };
+	char err[512] = "", line[256];
+	struct ka_policy p;
+	int argc = 1, ret;
+
+	/* getopt_long() does not write to the strings, only reads them. */
+	for (int i = 0; i < MAX_ARGS && c->args[i]; i++)
+		argv[argc++] = (char *)c->args[i];
+	memset(&p, 0xa5, sizeof(p));
+	ret = ka_policy_parse(c->op, argc, argv, &p, err, sizeof(err));
+	join(c, line, sizeof(line));
+	if (!c->err) {
+		bool ok = ret == 0 && selector_eq(&p.sel, &c->want.sel) &&
+			  action_eq(&p.act, &c->want.act);
+
+		check(ok, "accepts %s", line);
+		if (!ok) {
+			printf("# ret %d, err '%s'\n# got:\n", ret, err);
+			describe(&p);
+			printf("# want:\n");
+			describe(&c->want);
+		}
+		return;
+	}
+	check(ret == -EINVAL && strcmp(err, c->err) == 0,
+	      "rejects %s: %s", line, c->err);
+	if (ret != -EINVAL || strcmp(err, c->err) != 0)
+		printf("# got %d: '%s'\n", ret, err);
+}
+
+/* Paths up to KA_CGROUP_PATH_MAX bytes; longer ones would not fit. */
+static void test_cgroup_path_length(void)
+{
+	char *path = malloc(KA_CGROUP_PATH_MAX + 2);
+	char *argv[] = { "set", "--cgroup", path, NULL };
+	char err[512] = "";
+	struct ka_policy p;
+	int ret;
+
+	memset(path, 'a', KA_CGROUP_PATH_MAX + 1);
+	path[0] = '/';
+	path[KA_CGROUP_PATH_MAX] = '\0';
+	ret = ka_policy_parse(KA_OP_SET, 3, argv, &p, err, sizeof(err));
+	check(ret == 0 && p.sel.cgroup_path == path,
+	      "accepts a cgroup path of %d bytes (%d: %s)", KA_CGROUP_PATH_MAX,
+	      ret, err);
+	path[KA_CGROUP_PATH_MAX] = 'a';
+	path[KA_CGROUP_PATH_MAX + 1] = '\0';
+	ret = ka_policy_parse(KA_OP_SET, 3, argv, &p, err, sizeof(err));
+	check(ret == -EINVAL && strcmp(err, "invalid --cgroup: longer than 4095 bytes") == 0,
+	      "rejects a cgroup path of %d bytes (%d: %s)",
+	      KA_CGROUP_PATH_MAX + 1, ret, err);
+	free(path);
+}
+
+static void test_policy_parse(void)
+{
+	for (size_t i = 0; i < sizeof(policy_cases) / sizeof(policy_cases[0]); i++)
+		run_policy_case(&policy_cases[i]);
+	test_cgroup_path_length();
+}
+
+struct selector_case {
+	struct ka_selector sel;
+	const char *want;
+};
+
+static const struct selector_case selector_cases[] = {
+	{ { .is_default = true }, "default" },
+	{ { PORT(6379, 6379) }, "port 6379" },
+	{ { PORT(6379, 6400) }, "port 6379-6400" },
+	{ { PORT(1, 65535), DIR(KA_DIR_IN) }, "port 1-65535 dir in" },
+	{ { PORT(6379, 6379), DIR(KA_DIR_OUT) }, "port 6379 dir out" },
+	/* both is what no direction means: one policy, one name */
+	{ { PORT(443, 443), DIR(KA_DIR_BOTH) }, "port 443" },
+	{ { PORT(6379, 6379), DIR(KA_DIR_IN), .cgroup_path = "/svc" },
+	  "port 6379 dir in cgroup /svc" },
+	{ { PORT(80, 90), .cgroup_path = "/a/b" }, "port 80-90 cgroup /a/b" },
+	{ { .cgroup_path = "/system.slice/redis.service" },
+	  "cgroup /system.slice/redis.service" },
+	{ { .cgroup_path = "/svc", .has_cgroup_id = true, .cgroup_id = 42 },
+	  "cgroup /svc" },
+	/* a removed cgroup is known by its id only */
+	{ { .has_cgroup_id = true, .cgroup_id = 42 }, "cgroup id:42" },
+	{ { PORT(22, 22), DIR(KA_DIR_OUT), .has_cgroup_id = true,
+	    .cgroup_id = 18446744073709551615ULL },
+	  "port 22 dir out cgroup id:18446744073709551615" },
+	/* from a newer module */
+	{ { PORT(22, 22), DIR(7) }, "port 22 dir 7" },
+	{ { .is_default = true, PORT(22, 22) }, "default" },
+	{ { .is_default = false }, "-" },
+};
+
+static void test_selector_text(void)
+{
+	const struct ka_selector sel = { PORT(6379, 6400), DIR(KA_DIR_IN) };
+	char buf[KA_SELECTOR_TEXT_SIZE], small[8];
+	int len;
+
+	for (size_t i = 0; i < sizeof(selector_cases) / sizeof(selector_cases[0]); i++) {
+		const struct selector_case *c = &selector_cases[i];
+
+		memset(buf, 'x', sizeof(buf));
+		len = ka_selector_text(&c->sel, buf, sizeof(buf));
+		check(strcmp(buf, c->want) == 0 && len == (int)strlen(c->want),
+		      "selector text '%s' (got '%s', %d)", c->want, buf, len);
+	}
+	/* Like snprintf(): cut to fit, NUL-terminated, full length back. */
+	len = ka_selector_text(&sel, small, sizeof(small));
+	check(len == 21 && strcmp(small, "port 63") == 0,
+	      "selector text is cut to the buffer (got '%s', %d)", small, len);
+	len = ka_selector_text(&sel, NULL, 0);
+	check(len == 21, "selector text with no buffer gives its length (%d)",
+	      len);
+}
+
+static const struct ka_policy list_policies[] = {
+	{ SEL(.is_default = true),
+	  ACT(.has_idle = true, .idle = 60, .has_intvl = true, .intvl = 10,
+	      .has_cnt = true, .cnt = 5, .has_mode = true,
+	      .mode = KA_MODE_DEFAULT) },
+	{ SEL(PORT(6379, 6379), DIR(KA_DIR_IN), .cgroup_path = "/svc",
+	      .has_cgroup_id = true, .cgroup_id = 42),
+	  ACT(.off = true, .has_mode = true, .mode = KA_MODE_DEFAULT) },
+	{ SEL(PORT(6379, 6400), DIR(KA_DIR_BOTH)),
+	  ACT(.has_user_timeout = true, .user_timeout = 2147483647,
+	      .has_mode = true, .mode = KA_MODE_FORCE) },
+	{ SEL(.has_cgroup_id = true, .cgroup_id = 7),
+	  ACT(.has_idle = true, .idle = 32767, .has_mode = true,
+	      .mode = KA_MODE_FORCE) },
+};
+
+static void print_list(void)
+{
+	ka_policy_print_header();
+	out_open_array(NULL);
+	for (size_t i = 0; i < sizeof(list_policies) / sizeof(list_policies[0]); i++)
+		ka_policy_print(&list_policies[i]);
+	out_close_array();
+}
+
+static void print_list_empty(void)
+{
+	ka_policy_print_header();
+	out_open_array(NULL);
+	out_close_array();
+}
+
+static void test_list(void)
+{
+	expect_output(print_list, 0, 0,
+		      "selector                           idle  intvl  cnt user_timeout mode\n"
+		      "default                              60     10    5            - default\n"
+		      "port 6379 dir in cgroup /svc          -      -    -            - off\n"
+		      "port 6379-6400                        -      -    -   2147483647 force\n"
+		      "cgroup id:7                       32767      -    -            - force\n",
+		      "list table");
+	expect_output(print_list, 1, 0,
+		      "[{\"selector\":\"default\",\"default\":true,\"off\":false,"
+		      "\"idle\":60,\"intvl\":10,\"cnt\":5,\"mode\":\"default\"},"
+		      "{\"selector\":\"port 6379 dir in cgroup /svc\",\"port_min\":6379,"
+		      "\"port_max\":6379,\"dir\":\"in\",\"cgroup\":\"/svc\",\"cgroup_id\":42,"
+		      "\"off\":true,\"mode\":\"default\"},"
+		      "{\"selector\":\"port 6379-6400\",\"port_min\":6379,\"port_max\":6400,"
+		      "\"dir\":\"both\",\"off\":false,\"user_timeout\":2147483647,"
+		      "\"mode\":\"force\"},"
+		      "{\"selector\":\"cgroup id:7\",\"cgroup_id\":7,\"off\":false,"
+		      "\"idle\":32767,\"mode\":\"force\"}]\n",
+		      "list JSON");
+	expect_output(print_list_empty, 0, 0,
+		      "selector                           idle  intvl  cnt user_timeout mode\n",
+		      "empty list is the header alone");
+	expect_output(print_list_empty, 1, 0, "[]\n", "empty list JSON");
 }
 
 int main(void)
 {
 	test_parse();
+	test_long_opt();
 	test_out();
+	test_policy_parse();
+	test_selector_text();
+	test_list();
 	printf("# unit/kactl: %d passed, %d failed\n", n_run - n_failed, n_failed);
 	return n_failed ? 1 : 0;
 }

@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Runs inside the test VM, chrooted into the host's root: loads the module,
+# Runs inside the test VM, in the host's root file system: loads the module,
 # runs the job's command (or a shell), unloads the module, and fails the
 # job when the kernel complained on the way. Called by the job file that
 # tests/vm/ka-vm writes; its settings arrive in KA_* variables.

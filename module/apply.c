@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Applying a policy to a socket, and accounting the keepalive events that
+ * follow.
+ *
+ * ka_apply() runs when a socket comes into being: in tcp_connect() for an
+ * outgoing connection (process context, socket lock owned by the caller)
+ * and in inet_csk_clone_lock() for an accepted one (softirq, the child is
+ * bh-locked and not yet hashed). Both callers own the socket, so the
+ * keepalive fields are written directly, with WRITE_ONCE for the lockless
+ * readers (ss, getsockopt). The kernel arms the keepalive timer itself
+ * right after (tcp_finish_connect, tcp_create_openreq_child) when
+ * SOCK_KEEPOPEN is set, so no timer call is needed here.
+ *
+ * The decision is per field. In default mode a policy fills in what the
+ * application left unset (zero means unset: sk_alloc zeroes the socket)
+ * and honours an explicit SO_KEEPALIVE=0; in force mode the fields the
+ * policy sets replace the application's. Fields the policy does not set
+ * are never touched.
+ */
+
+#include <linux/cgroup.h>
+#include <net/inet_connection_sock.h>
+#include <net/mptcp.h>
+#include <net/tcp.h>
+
+#include "apply.h"
+#include "netns.h"
+
+enum ka_verdict ka_decide(const struct ka_action *act,
+			  struct ka_sock_state *st)
+{
+	bool force = act->mode == KA_MODE_FORCE, changed = false;
+
+#define KA_FILL(field, value, set)					\
+	do {								\
+		if ((set) && (force || !st->field) &&			\
+		    st->field != (value)) {				\
+			st->field = (value);				\
+			changed = true;					\
+		}							\
+	} while (0)
+
+	if (st->app_off && !force)
+		return KA_SKIP;
+	if (!st->keepopen) {
+		st->keepopen = true;
+		changed = true;
+	}
+	KA_FILL(time, act->idle_jiffies, act->idle_s);
+	KA_FILL(intvl, act->intvl_jiffies, act->intvl_s);
+	KA_FILL(probes, act->cnt, act->cnt);
+	KA_FILL(user_timeout, act->user_timeout_ms, act->has_user_timeout);
+#undef KA_FILL
+	return changed || force ? KA_APPLY : KA_SKIP;
+}
+
+/* User TCP sockets only: not MPTCP subflows, not kernel sockets. */
+static bool ka_sock_is_managed(const struct sock *sk)
+{
+	return sk->sk_protocol == IPPROTO_TCP && sk->sk_type == SOCK_STREAM &&
+	       sk->sk_net_refcnt && !sk_is_mptcp(sk);
+}
+
+static void ka_cgroup_chain_of(struct sock *sk, struct ka_cgroup_chain *c)
+{
+	struct cgroup *cgrp = sock_cgroup_ptr(&sk->sk_cgrp_data);
+	int level;
+
+	c->n = 0;
+	for (level = cgrp->level; level >= 0 && c->n < KA_CGROUP_MAX_DEPTH;
+	     level--)
+		c->ids[c->n++] = cgroup_id(cgrp->ancestors[level]);
+}
+
+/* Under rcu_read_lock(). */
+static const struct ka_policy *ka_match(struct ka_net *kn, struct sock *sk,
+					u8 dir)
+{
+	const struct inet_sock *inet = inet_sk(sk);
+	struct ka_cgroup_chain chain, *cgroups = NULL;
+	u16 port;
+
+	port = dir == KA_DIR_IN ? inet->inet_num : ntohs(inet->inet_dport);
+	if (ka_policy_wants_cgroups(kn)) {
+		ka_cgroup_chain_of(sk, &chain);
+		cgroups = &chain;
+	}
+	return ka_policy_lookup(kn, dir, port, cgroups);
+}
+
+void ka_apply(struct sock *sk, u8 dir)
+{
+	struct inet_connection_sock *icsk = inet_csk(sk);
+	struct tcp_sock *tp = tcp_sk(sk);
+	const struct ka_policy *p;
+	struct ka_sock_state st;
+	struct ka_net *kn;
+	enum ka_counter idx;
+
+	if (!ka_sock_is_managed(sk))
+		return;
+	/* A child inherits its listener's flags; a reconnect starts over. */
+	__clear_bit(KA_SK_APPLIED_IN, &sk->sk_flags);
+	__clear_bit(KA_SK_APPLIED_OUT, &sk->sk_flags);
+
+	kn = ka_net(sock_net(sk));
+	rcu_read_lock();
+	p = ka_match(kn, sk, dir);
+	if (!p || p->act.off)
+		goto out;
+
+	st.keepopen = sock_flag(sk, SOCK_KEEPOPEN);
+	st.app_off = test_bit(KA_SK_APP_KEEPALIVE_OFF, &sk->sk_flags);
+	st.time = tp->keepalive_time;
+	st.intvl = tp->keepalive_intvl;
+	st.probes = tp->keepalive_probes;
+	st.user_timeout = icsk->icsk_user_timeout;
+
+	if (ka_decide(&p->act, &st) == KA_APPLY) {
+		WRITE_ONCE(tp->keepalive_time, st.time);
+		WRITE_ONCE(tp->keepalive_intvl, st.intvl);
+		WRITE_ONCE(tp->keepalive_probes, st.probes);
+		WRITE_ONCE(icsk->icsk_user_timeout, st.user_timeout);
+		sock_set_flag(sk, SOCK_KEEPOPEN);
+		__set_bit(dir == KA_DIR_IN ? KA_SK_APPLIED_IN : KA_SK_APPLIED_OUT,
+			  &sk->sk_flags);
+		idx = KA_CNT_APPLIED;
+	} else {
+		idx = KA_CNT_SKIPPED;
+	}
+	ka_counters_inc(p->stats, idx);
+	ka_counters_inc(kn->totals, idx);
+out:
+	rcu_read_unlock();
+}
+
+/*
+ * A keepalive event on sk: counted in the namespace totals and, when a
+ * policy was applied to sk, in the policy that matches it now (policies
+ * are named by their selector, so a replaced policy keeps counting).
+ */
+void ka_account(struct sock *sk, enum ka_counter idx)
+{
+	const struct ka_policy *p;
+	struct ka_net *kn;
+	u8 dir;
+
+	if (!ka_sock_is_managed(sk))
+		return;
+	kn = ka_net(sock_net(sk));
+	ka_counters_inc(kn->totals, idx);
+
+	if (test_bit(KA_SK_APPLIED_IN, &sk->sk_flags))
+		dir = KA_DIR_IN;
+	else if (test_bit(KA_SK_APPLIED_OUT, &sk->sk_flags))
+		dir = KA_DIR_OUT;
+	else
+		return;
+	rcu_read_lock();
+	p = ka_match(kn, sk, dir);
+	if (p && !p->act.off)
+		ka_counters_inc(p->stats, idx);
+	rcu_read_unlock();
+}

@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _KA_APPLY_H
+#define _KA_APPLY_H
+
+#include <linux/types.h>
+
+#include "policy.h"
+
+struct sock;
+
+/* A socket's keepalive settings, as the decision sees them. */
+struct ka_sock_state {
+	bool keepopen;		/* SOCK_KEEPOPEN */
+	bool app_off;		/* the application set SO_KEEPALIVE to 0 */
+	u32 time;		/* jiffies, 0: the netns sysctl */
+	u32 intvl;		/* jiffies, 0: the netns sysctl */
+	u32 probes;		/* 0: the netns sysctl */
+	u32 user_timeout;	/* ms, 0: none */
+};
+
+enum ka_verdict {
+	KA_SKIP,		/* matched, left to the application */
+	KA_APPLY,		/* state was changed */
+};
+
+enum ka_verdict ka_decide(const struct ka_action *act,
+			  struct ka_sock_state *st);
+
+/* Probe handlers: atomic context, the caller owns sk (see hooks.c). */
+void ka_apply(struct sock *sk, u8 dir);
+void ka_account(struct sock *sk, enum ka_counter idx);
+
+#endif /* _KA_APPLY_H */

@@ -1,0 +1,212 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Where ka_policy meets the TCP stack: kprobes, no BPF.
+ *
+ * Required (the module does not load without them):
+ *   tcp_connect(sk)                   an outgoing connection: apply, dir out
+ *   security_inet_csk_clone(newsk, req)
+ *                                     last step of inet_csk_clone_lock(): an
+ *                                     accepted connection, apply, dir in
+ *   tcp_set_keepalive(sk, val)        SO_KEEPALIVE from the application: an
+ *                                     explicit 0 is remembered and honoured
+ * Accounting (the module loads without them, the counters say "-"):
+ *   tcp_write_wakeup(sk, mib)         a keepalive probe when mib says so
+ *                                     (the same function sends zero-window
+ *                                     probes, which are not counted)
+ *   tcp_keepalive_timer(t)            a kretprobe marking, per CPU, the
+ *                                     socket whose keepalive timer runs
+ *   tcp_send_active_reset(sk, prio)   inside that timer and not for an
+ *                                     orphaned FIN_WAIT2 socket: the peer
+ *                                     is dead, keepalive gave up
+ *
+ * All of these have an ftrace site on Debian's 6.1 (KPROBES_ON_FTRACE), so
+ * a probe costs a call, not a trap. Handlers run with preemption disabled,
+ * in process or softirq context: they never sleep, never take the socket
+ * lock, and touch only sockets their caller owns or has locked.
+ */
+
+
+#include <linux/kprobes.h>
+#include <linux/percpu.h>
+#include <linux/snmp.h>
+#include <net/sock.h>
+#include <net/tcp.h>
+
+#include "apply.h"
+#include "hooks.h"
+
+static unsigned long ka_unavailable;	/* bit per enum ka_counter */
+
+bool ka_counter_available(enum ka_counter idx)
+{
+	return !test_bit(idx, &ka_unavailable);
+}
+
+static struct sock *arg_sk(struct pt_regs *regs, unsigned int n)
+{
+	return (struct sock *)regs_get_kernel_argument(regs, n);
+}
+
+static int ka_connect_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	ka_apply(arg_sk(regs, 0), KA_DIR_OUT);
+	return 0;
+}
+
+static int ka_clone_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	ka_apply(arg_sk(regs, 0), KA_DIR_IN);
+	return 0;
+}
+
+/* Called by sk_setsockopt() with the socket locked. */
+static int ka_set_keepalive_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct sock *sk = arg_sk(regs, 0);
+
+	if (regs_get_kernel_argument(regs, 1))
+		clear_bit(KA_SK_APP_KEEPALIVE_OFF, &sk->sk_flags);
+	else
+		set_bit(KA_SK_APP_KEEPALIVE_OFF, &sk->sk_flags);
+	return 0;
+}
+
+static int ka_write_wakeup_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	if ((int)regs_get_kernel_argument(regs, 1) == LINUX_MIB_TCPKEEPALIVE)
+		ka_account(arg_sk(regs, 0), KA_CNT_PROBES_SENT);
+	return 0;
+}
+
+/*
+ * The socket whose keepalive timer runs on this CPU, NULL otherwise.
+ * Only compared, never dereferenced once the timer returned: its final
+ * sock_put() may have freed it.
+ */
+static DEFINE_PER_CPU(struct sock *, ka_keepalive_sk);
+
+static int ka_keepalive_timer_entry(struct kretprobe_instance *ri,
+				    struct pt_regs *regs)
+{
+	struct timer_list *t = (struct timer_list *)regs_get_kernel_argument(regs, 0);
+
+	this_cpu_write(ka_keepalive_sk, ka_keepalive_timer_sk(t));
+	return 0;
+}
+
+static int ka_keepalive_timer_ret(struct kretprobe_instance *ri,
+				  struct pt_regs *regs)
+{
+	this_cpu_write(ka_keepalive_sk, NULL);
+	return 0;
+}
+
+static int ka_active_reset_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	struct sock *sk = arg_sk(regs, 0);
+
+	if (this_cpu_read(ka_keepalive_sk) != sk)
+		return 0;
+	/* The timer also ends orphaned FIN_WAIT2 sockets: not a dead peer. */
+	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD))
+		return 0;
+	ka_account(sk, KA_CNT_TIMEOUTS);
+	return 0;
+}
+
+struct ka_hook {
+	struct kprobe kp;
+	bool required;
+	unsigned long feeds;	/* counters that need it, when optional */
+	bool attached;
+};
+
+static struct ka_hook ka_hooks[] = {
+	{ .kp = { .symbol_name = "tcp_connect", .pre_handler = ka_connect_pre },
+	  .required = true },
+	{ .kp = { .symbol_name = "security_inet_csk_clone",
+		  .pre_handler = ka_clone_pre },
+	  .required = true },
+	{ .kp = { .symbol_name = "tcp_set_keepalive",
+		  .pre_handler = ka_set_keepalive_pre },
+	  .required = true },
+	{ .kp = { .symbol_name = "tcp_write_wakeup",
+		  .pre_handler = ka_write_wakeup_pre },
+	  .feeds = BIT(KA_CNT_PROBES_SENT) },
+	{ .kp = { .symbol_name = "tcp_send_active_reset",
+		  .pre_handler = ka_active_reset_pre },
+	  .feeds = BIT(KA_CNT_TIMEOUTS) },
+};
+
+static struct kretprobe ka_keepalive_timer_probe = {
+	.kp.symbol_name	= "tcp_keepalive_timer",
+	.entry_handler	= ka_keepalive_timer_entry,
+	.handler	= ka_keepalive_timer_ret,
+};
+static bool ka_keepalive_timer_attached;
+
+static void ka_hooks_unregister(void)
+{
+	int i;
+
+	if (ka_keepalive_timer_attached) {
+		unregister_kretprobe(&ka_keepalive_timer_probe);
+		ka_keepalive_timer_attached = false;
+	}
+	for (i = ARRAY_SIZE(ka_hooks) - 1; i >= 0; i--) {
+		if (ka_hooks[i].attached) {
+			unregister_kprobe(&ka_hooks[i].kp);
+			ka_hooks[i].attached = false;
+		}
+	}
+}
+
+int ka_hooks_init(void)
+{
+	const char *name;
+	int i, ret;
+
+	ka_compat_build_checks();
+	ka_unavailable = 0;
+
+	/* The timer marker first: the reset probe depends on it. */
+	ret = register_kretprobe(&ka_keepalive_timer_probe);
+	if (ret) {
+		pr_warn("cannot attach to tcp_keepalive_timer (error %d): timeouts will not be counted\n",
+			ret);
+		ka_unavailable |= BIT(KA_CNT_TIMEOUTS);
+	} else {
+		ka_keepalive_timer_attached = true;
+	}
+
+	for (i = 0; i < ARRAY_SIZE(ka_hooks); i++) {
+		struct ka_hook *h = &ka_hooks[i];
+
+		name = h->kp.symbol_name;
+		if (h->feeds & ka_unavailable)
+			continue;
+		ret = register_kprobe(&h->kp);
+		if (!ret) {
+			h->attached = true;
+			continue;
+		}
+		if (h->required) {
+			pr_err("cannot attach to %s (error %d): this kernel is not supported\n",
+			       name, ret);
+			goto err;
+		}
+		pr_warn("cannot attach to %s (error %d): some counters will be unavailable\n",
+			name, ret);
+		ka_unavailable |= h->feeds;
+	}
+	return 0;
+
+err:
+	ka_hooks_unregister();
+	return ret;
+}
+
+void ka_hooks_exit(void)
+{
+	ka_hooks_unregister();
+}

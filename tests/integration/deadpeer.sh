@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# What keepalive is for: a peer that vanishes is detected, and counted.
+#
+#   netns ka_cli                         netns ka_srv
+#   client 192.0.2.1 (ka_c) ---veth--- (ka_s) 192.0.2.2 server
+#
+# The peer "vanishes" when ka_s is set down: nothing answers any more and
+# nothing says so, like a crashed host or a NAT that forgot the flow.
+source "$KA_ROOT/tests/lib/ka.sh"
+
+readonly PORT=7500
+
+topology() {
+	# The kernel's own module autoload cannot see this root file system.
+	modprobe veth
+	netns_add ka_cli
+	netns_add ka_srv
+	ip link add ka_c netns ka_cli type veth peer name ka_s netns ka_srv
+	ip -n ka_cli addr add 192.0.2.1/24 dev ka_c
+	ip -n ka_srv addr add 192.0.2.2/24 dev ka_s
+	ip -n ka_cli link set ka_c up
+	ip -n ka_srv link set ka_s up
+}
+
+# background NAME CMD...: start CMD, output in $KA_OUT/NAME, killed at the end.
+background() {
+	local name=$1
+	shift
+	"$@" >"$KA_OUT/$name" 2>&1 &
+	defer kill $!
+}
+
+before_each() {
+	ka_load
+	KA_OUT=$(mktemp -d)
+	defer rm -rf "$KA_OUT"
+	topology
+}
+
+# The kernel's own count of zero-window probes in a namespace.
+winprobes() {
+	ip netns exec "$1" awk '
+		/^TcpExt:/ && !h { for (i = 2; i <= NF; i++) n[$i] = i; h = 1; next }
+		/^TcpExt:/ { print $n["TCPWinProbe"] }' /proc/net/netstat
+}
+
+winprobes_at_least() {	# netns count
+	[ "$(winprobes "$1")" -ge "$2" ]
+}
+
+ka_cli_stat() {	# selector column
+	ip netns exec ka_cli awk -v sel="$1" -v col="$2" '
+		NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
+		$1 == sel { print $idx[col] }' /proc/net/ka_stats
+}
+
+test_dead_peer_gets_etimedout_in_time_and_is_counted() {
+	local idle=1 intvl=1 cnt=2 result elapsed
+	ip netns exec ka_cli "$KACTL" set --port $PORT --dir out \
+		--idle $idle --intvl $intvl --cnt $cnt
+	background server ip netns exec ka_srv python3 "$KA_CONN" serve 192.0.2.2 $PORT
+	wait_for 10 grep -q ready "$KA_OUT/server"
+	background client ip netns exec ka_cli python3 "$KA_CONN" wait-dead 192.0.2.2 $PORT
+	wait_for 10 grep -q connected "$KA_OUT/client"
+
+	ip -n ka_srv link set ka_s down
+	wait_for 30 grep -q errno "$KA_OUT/client"
+	result=$(grep errno "$KA_OUT/client")
+	assert_eq "$(json_get "$result" errno)" ETIMEDOUT "client's error"
+	elapsed=$(json_get "$result" elapsed)
+	python3 -c "import sys; e = float(sys.argv[1]); sys.exit(not e <= $idle + $intvl * $cnt + 1)" "$elapsed" ||
+		fail "dead peer detected after ${elapsed}s, more than idle + intvl*cnt + 1 = $((idle + intvl * cnt + 1))s"
+
+	assert_eq "$(ka_cli_stat port=$PORT,dir=out probes_sent)" $cnt "policy probes_sent"
+	assert_eq "$(ka_cli_stat port=$PORT,dir=out timeouts)" 1 "policy timeouts"
+	assert_eq "$(ka_cli_stat total probes_sent)" $cnt "total probes_sent"
+	assert_eq "$(ka_cli_stat total timeouts)" 1 "total timeouts"
+	[ "$(stat_of total timeouts)" = 0 ] || fail "counted in the initial namespace too"
+}
+
+test_unmanaged_keepalive_socket_counts_in_totals_only() {
+	local result
+	background server ip netns exec ka_srv python3 "$KA_CONN" serve 192.0.2.2 $PORT
+	wait_for 10 grep -q ready "$KA_OUT/server"
+	background client ip netns exec ka_cli python3 "$KA_CONN" wait-dead \
+		192.0.2.2 $PORT --client ka=1,idle=1,intvl=1,cnt=1
+	wait_for 10 grep -q connected "$KA_OUT/client"
+	ip -n ka_srv link set ka_s down
+	wait_for 30 grep -q errno "$KA_OUT/client"
+	result=$(grep errno "$KA_OUT/client")
+	assert_eq "$(json_get "$result" errno)" ETIMEDOUT "client's error"
+	assert_eq "$(ka_cli_stat total probes_sent)" 1 "total probes_sent"
+	assert_eq "$(ka_cli_stat total timeouts)" 1 "total timeouts"
+}
+
+test_zero_window_stall_is_not_a_keepalive_event() {
+	ip netns exec ka_cli "$KACTL" set --port $PORT --idle 1 --intvl 1 --cnt 2
+	background server ip netns exec ka_srv python3 "$KA_CONN" serve 192.0.2.2 $PORT --no-read
+	wait_for 10 grep -q ready "$KA_OUT/server"
+	background client ip netns exec ka_cli python3 "$KA_CONN" stall 192.0.2.2 $PORT 60
+	# Zero-window probes go out through the same kernel function as
+	# keepalive probes; wait until the kernel sent a few.
+	wait_for 30 winprobes_at_least ka_cli 3
+	assert_eq "$(ka_cli_stat port=$PORT probes_sent)" 0 "policy probes_sent"
+	assert_eq "$(ka_cli_stat total probes_sent)" 0 "total probes_sent"
+	assert_eq "$(ka_cli_stat total timeouts)" 0 "total timeouts"
+}
+
+test_rmmod_during_connect_loop() {
+	"$KACTL" set --port 7600 --idle 5
+	background loop python3 -c '
+import socket, time
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+l.bind(("127.0.0.1", 7600)); l.listen(128)
+print("looping", flush=True)
+end = time.monotonic() + 4
+n = 0
+while time.monotonic() < end:
+    c = socket.create_connection(("127.0.0.1", 7600)); a, _ = l.accept()
+    c.close(); a.close(); n += 1
+print("done", n, flush=True)'
+	wait_for 10 grep -q looping "$KA_OUT/loop"
+	rmmod ka_policy
+	insmod "$KA_MODULE"
+	"$KACTL" set --port 7600 --idle 5
+	rmmod ka_policy
+	wait_for 30 grep -q done "$KA_OUT/loop"
+	! dmesg | grep -E 'BUG:|WARNING:|Oops' || fail "kernel splat during rmmod"
+}

@@ -1,0 +1,156 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Real TCP connections for ka_policy's tests, seen from the application.
+
+  ka_conn.py pair PORT [--family 4|6|mapped] [--listener OPTS] [--client OPTS]
+      Listens on PORT (loopback), connects to it, accepts, and prints JSON:
+      {"client": SETTINGS, "server": SETTINGS, "ss": [lines of ss -tnoi]}
+      where SETTINGS = {"keepalive", "idle", "intvl", "cnt", "user_timeout"}
+      read back with getsockopt(). OPTS, applied before listen()/connect():
+      "ka=0|1,idle=N,intvl=N,cnt=N,ut=MS" (any subset).
+  ka_conn.py serve ADDR PORT [--no-read]
+      Accepts connections and holds them; prints "ready" once listening.
+      With --no-read it never reads, so senders stall on a zero window.
+  ka_conn.py wait-dead ADDR PORT [--client OPTS]
+      Connects, prints "connected", blocks in recv() and prints JSON
+      {"errno": name, "elapsed": seconds} when the connection dies.
+  ka_conn.py stall ADDR PORT SECONDS
+      Connects and writes until the peer's window closes, keeps the data
+      queued for SECONDS, then prints "stalled".
+"""
+import argparse
+import errno
+import json
+import socket
+import subprocess
+import sys
+import time
+
+OPTS = {
+    "ka": (socket.SOL_SOCKET, socket.SO_KEEPALIVE),
+    "idle": (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE),
+    "intvl": (socket.IPPROTO_TCP, socket.TCP_KEEPINTVL),
+    "cnt": (socket.IPPROTO_TCP, socket.TCP_KEEPCNT),
+    "ut": (socket.IPPROTO_TCP, socket.TCP_USER_TIMEOUT),
+}
+
+
+def apply_opts(sock, spec):
+    for item in filter(None, (spec or "").split(",")):
+        key, value = item.split("=")
+        level, name = OPTS[key]
+        sock.setsockopt(level, name, int(value))
+
+
+def settings(sock):
+    get = lambda key: sock.getsockopt(*OPTS[key])
+    return {"keepalive": get("ka"), "idle": get("idle"), "intvl": get("intvl"),
+            "cnt": get("cnt"), "user_timeout": get("ut")}
+
+
+def family_addr(family):
+    if family == "4":
+        return socket.AF_INET, "127.0.0.1", "127.0.0.1"
+    if family == "6":
+        return socket.AF_INET6, "::1", "::1"
+    return socket.AF_INET6, "::", "::ffff:127.0.0.1"     # v4-mapped
+
+
+def cmd_pair(args):
+    fam, bind_addr, conn_addr = family_addr(args.family)
+    lsock = socket.socket(fam, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if args.family == "mapped":
+        lsock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+    apply_opts(lsock, args.listener)
+    lsock.bind((bind_addr, args.port))
+    lsock.listen(8)
+    csock = socket.socket(fam, socket.SOCK_STREAM)
+    apply_opts(csock, args.client)
+    csock.connect((conn_addr, args.port))
+    ssock, _ = lsock.accept()
+    ss = subprocess.run(["ss", "-tnoH", "state", "established"],
+                        capture_output=True, text=True).stdout.splitlines()
+    out = {"client": settings(csock), "server": settings(ssock),
+           "client_port": csock.getsockname()[1], "ss": ss}
+    print(json.dumps(out))
+
+
+def connect(addr, port, opts=None):
+    fam = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    sock = socket.socket(fam, socket.SOCK_STREAM)
+    apply_opts(sock, opts)
+    sock.connect((addr, port))
+    return sock
+
+
+def cmd_serve(args):
+    fam = socket.AF_INET6 if ":" in args.addr else socket.AF_INET
+    lsock = socket.socket(fam, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    if args.no_read:
+        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    lsock.bind((args.addr, args.port))
+    lsock.listen(8)
+    print("ready", flush=True)
+    held = []
+    while True:
+        conn, _ = lsock.accept()
+        held.append(conn)
+
+
+def cmd_wait_dead(args):
+    sock = connect(args.addr, args.port, args.client)
+    print("connected", flush=True)
+    start = time.monotonic()
+    try:
+        data = sock.recv(1)
+        result = {"errno": None, "data": data.decode()}
+    except OSError as e:
+        result = {"errno": errno.errorcode.get(e.errno, str(e.errno))}
+    result["elapsed"] = round(time.monotonic() - start, 3)
+    print(json.dumps(result), flush=True)
+
+
+def cmd_stall(args):
+    sock = connect(args.addr, args.port)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    sock.setblocking(False)
+    chunk = b"x" * 1024
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            sock.send(chunk)
+        except BlockingIOError:
+            time.sleep(0.05)
+    time.sleep(args.seconds)
+    print("stalled", flush=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    p = sub.add_parser("pair")
+    p.add_argument("port", type=int)
+    p.add_argument("--family", choices=["4", "6", "mapped"], default="4")
+    p.add_argument("--listener")
+    p.add_argument("--client")
+    p = sub.add_parser("serve")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--no-read", action="store_true")
+    p = sub.add_parser("wait-dead")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--client")
+    p = sub.add_parser("stall")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("seconds", type=float)
+    args = ap.parse_args()
+    {"pair": cmd_pair, "serve": cmd_serve, "wait-dead": cmd_wait_dead,
+     "stall": cmd_stall}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

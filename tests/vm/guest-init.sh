@@ -1,0 +1,11 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# PID 1 of the test VM once the initramfs switched its root to the host's
+# file system (a real root, not a chroot: user namespaces refuse chroots).
+# Runs the job ka-vm wrote, reports its exit status on the result port
+# (/dev/ttyS1) and reboots, which ends qemu (-no-reboot).
+setsid --wait --ctty bash "$1" </dev/ttyS0 >/dev/ttyS0 2>&1
+echo "KA_VM_EXIT=$?" >/dev/ttyS1
+sync
+busybox reboot -f

@@ -1,0 +1,416 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kactl's policies without netlink: the "set"/"del" command line, the
+ * selector's text form and the "list" table; see policy.h.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <linux/ka_policy.h>
+
+#include "out.h"
+#include "parse.h"
+#include "policy.h"
+
+#define KA_PORT_MAX		65535
+#define KA_SECONDS_MAX		32767	/* MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL */
+#define KA_CNT_MAX		127	/* MAX_TCP_KEEPCNT */
+#define KA_USER_TIMEOUT_MAX	2147483647U	/* INT_MAX */
+
+/* getopt_long() values; their order gives each its bit in "seen". */
+enum {
+	OPT_DEFAULT = 256,
+	OPT_PORT,
+	OPT_DIR,
+	OPT_CGROUP,
+	/* the action from here on: "del" takes none of them */
+	OPT_OFF,
+	OPT_IDLE,
+	OPT_INTVL,
+	OPT_CNT,
+	OPT_USER_TIMEOUT,
+	OPT_MODE,
+};
+
+#define OPT_BIT(opt)	(1U << ((opt) - OPT_DEFAULT))
+
+static const struct option policy_opts[] = {
+	{ "default",	  no_argument,	     NULL, OPT_DEFAULT },
+	{ "port",	  required_argument, NULL, OPT_PORT },
+	{ "dir",	  required_argument, NULL, OPT_DIR },
+	{ "cgroup",	  required_argument, NULL, OPT_CGROUP },
+	{ "off",	  no_argument,	     NULL, OPT_OFF },
+	{ "idle",	  required_argument, NULL, OPT_IDLE },
+	{ "intvl",	  required_argument, NULL, OPT_INTVL },
+	{ "cnt",	  required_argument, NULL, OPT_CNT },
+	{ "user-timeout", required_argument, NULL, OPT_USER_TIMEOUT },
+	{ "mode",	  required_argument, NULL, OPT_MODE },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char *const dir_names[] = {
+	[KA_DIR_BOTH] = "both",
+	[KA_DIR_IN] = "in",
+	[KA_DIR_OUT] = "out",
+};
+
+static const char *const mode_names[] = {
+	[KA_MODE_DEFAULT] = "default",
+	[KA_MODE_FORCE] = "force",
+};
+
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+
+const char *ka_dir_name(uint8_t dir)
+{
+	return dir < ARRAY_SIZE(dir_names) ? dir_names[dir] : NULL;
+}
+
+const char *ka_mode_name(uint8_t mode)
+{
+	return mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : NULL;
+}
+
+/* Index of name in names (NULL holes allowed), or -1. */
+static int lookup(const char *const *names, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (names[i] && strcmp(names[i], name) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
+static int fail(char *err, size_t size, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int fail(char *err, size_t size, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, size, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* "PORT" or "LOW-HIGH", each 1..65535; the caller checks LOW <= HIGH. */
+static int parse_ports(const char *s, uint32_t *lo, uint32_t *hi)
+{
+	const char *dash = strchr(s, '-');
+	char *first;
+	int ret;
+
+	if (!dash) {
+		ret = parse_u32(s, 1, KA_PORT_MAX, lo);
+		*hi = *lo;
+		return ret;
+	}
+	/* parse_u32() wants the low port on its own. */
+	first = strndup(s, (size_t)(dash - s));
+	if (!first)
+		return -ENOMEM;
+	ret = parse_u32(first, 1, KA_PORT_MAX, lo);
+	free(first);
+	return ret ? ret : parse_u32(dash + 1, 1, KA_PORT_MAX, hi);
+}
+
+/* The index in policy_opts of the option with value opt, or -1. */
+static int opt_index(int opt)
+{
+	for (int i = 0; policy_opts[i].name; i++) {
+		if (policy_opts[i].val == opt)
+			return i;
+	}
+	return -1;
+}
+
+/* The value of one option into p; a message in err when it is invalid. */
+static int parse_value(int opt, const char *arg, struct ka_policy *p,
+		       char *err, size_t size)
+{
+	struct ka_selector *sel = &p->sel;
+	struct ka_action *act = &p->act;
+	uint32_t lo, hi;
+	int i, ret;
+
+	switch (opt) {
+	case OPT_DEFAULT:
+		sel->is_default = true;
+		return 0;
+	case OPT_PORT:
+		ret = parse_ports(arg, &lo, &hi);
+		if (ret == -ENOMEM)
+			return fail(err, size, "out of memory");
+		if (ret)
+			return fail(err, size, "invalid --port '%s': expected a port 1..65535 or a range LOW-HIGH",
+				    arg);
+		if (lo > hi)
+			return fail(err, size, "invalid --port '%s': %u is above %u",
+				    arg, lo, hi);
+		sel->has_port = true;
+		sel->port_min = (uint16_t)lo;
+		sel->port_max = (uint16_t)hi;
+		return 0;
+	case OPT_DIR:
+		i = lookup(dir_names, ARRAY_SIZE(dir_names), arg);
+		if (i < 0)
+			return fail(err, size, "invalid --dir '%s': expected in, out or both",
+				    arg);
+		sel->has_dir = true;
+		sel->dir = (uint8_t)i;
+		return 0;
+	case OPT_CGROUP:
+		/* The kernel resolves it from the cgroup namespace's root. */
+		if (arg[0] != '/')
+			return fail(err, size, "invalid --cgroup '%s': expected an absolute path such as /system.slice",
+				    arg);
+		/* Also keeps the request within kactl's netlink buffer. */
+		if (strlen(arg) > KA_CGROUP_PATH_MAX)
+			return fail(err, size, "invalid --cgroup: longer than %d bytes",
+				    KA_CGROUP_PATH_MAX);
+		sel->cgroup_path = arg;
+		return 0;
+	case OPT_OFF:
+		act->off = true;
+		return 0;
+	case OPT_IDLE:
+		if (parse_u32(arg, 1, KA_SECONDS_MAX, &act->idle))
+			return fail(err, size, "invalid --idle '%s': expected seconds 1..%d",
+				    arg, KA_SECONDS_MAX);
+		act->has_idle = true;
+		return 0;
+	case OPT_INTVL:
+		if (parse_u32(arg, 1, KA_SECONDS_MAX, &act->intvl))
+			return fail(err, size, "invalid --intvl '%s': expected seconds 1..%d",
+				    arg, KA_SECONDS_MAX);
+		act->has_intvl = true;
+		return 0;
+	case OPT_CNT:
+		if (parse_u32(arg, 1, KA_CNT_MAX, &act->cnt))
+			return fail(err, size, "invalid --cnt '%s': expected 1..%d",
+				    arg, KA_CNT_MAX);
+		act->has_cnt = true;
+		return 0;
+	case OPT_USER_TIMEOUT:
+		if (parse_u32(arg, 0, KA_USER_TIMEOUT_MAX, &act->user_timeout))
+			return fail(err, size, "invalid --user-timeout '%s': expected milliseconds 0..%u",
+				    arg, KA_USER_TIMEOUT_MAX);
+		act->has_user_timeout = true;
+		return 0;
+	case OPT_MODE:
+		i = lookup(mode_names, ARRAY_SIZE(mode_names), arg);
+		if (i < 0)
+			return fail(err, size, "invalid --mode '%s': expected default or force",
+				    arg);
+		act->has_mode = true;
+		act->mode = (uint8_t)i;
+		return 0;
+	}
+	return fail(err, size, "internal error: option %d", opt);
+}
+
+int ka_policy_parse(enum ka_policy_op op, int argc, char **argv,
+		    struct ka_policy *p, char *err, size_t err_size)
+{
+	const char *cmd = op == KA_OP_SET ? "set" : "del";
+	const struct ka_action *act = &p->act;
+	const struct ka_selector *sel = &p->sel;
+	unsigned int seen = 0;
+	int opt, idx, at, ret;
+	const char *arg;
+
+	memset(p, 0, sizeof(*p));
+	/*
+	 * 0 makes glibc start over, main() having used getopt already. '+'
+	 * stops at the first operand instead of permuting argv, so argv[at]
+	 * is always the option just parsed; ':' reports a missing value
+	 * apart from an unknown option, and keeps getopt quiet.
+	 */
+	optind = 0;
+	opterr = 0;
+	for (;;) {
+		at = optind ? optind : 1;
+		idx = -1;
+		opt = getopt_long(argc, argv, "+:", policy_opts, &idx);
+		if (opt == -1)
+			break;
+		arg = argv[at];
+		/* On an error, optopt says which option getopt took arg for. */
+		if (opt == '?' || opt == ':')
+			idx = opt_index(optopt);
+		if (idx < 0 || !parse_is_long_opt(arg, policy_opts[idx].name))
+			return fail(err, err_size, "unknown option '%s'", arg);
+		if (opt == '?')	/* "--off=1" */
+			return fail(err, err_size, "option '--%s' takes no value",
+				    policy_opts[idx].name);
+		if (opt == ':')
+			return fail(err, err_size, "option '--%s' needs a value",
+				    policy_opts[idx].name);
+		if (op == KA_OP_DEL && opt >= OPT_OFF)
+			return fail(err, err_size, "del takes only a selector, not '--%s'",
+				    policy_opts[idx].name);
+		if (seen & OPT_BIT(opt))
+			return fail(err, err_size, "option '--%s' given more than once",
+				    policy_opts[idx].name);
+		seen |= OPT_BIT(opt);
+		ret = parse_value(opt, optarg, p, err, err_size);
+		if (ret)
+			return ret;
+	}
+	if (optind < argc)
+		return fail(err, err_size, "unexpected argument '%s'",
+			    argv[optind]);
+
+	if (sel->is_default && (sel->has_port || sel->has_dir || sel->cgroup_path))
+		return fail(err, err_size, "--default excludes --port, --dir and --cgroup");
+	if (sel->has_dir && !sel->has_port)
+		return fail(err, err_size, "--dir needs --port");
+	if (!sel->is_default && !sel->has_port && !sel->cgroup_path)
+		return fail(err, err_size, "%s needs a selector: --default, --port or --cgroup",
+			    cmd);
+	if (act->off && (act->has_idle || act->has_intvl || act->has_cnt ||
+			 act->has_user_timeout || act->has_mode))
+		return fail(err, err_size, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode");
+	return 0;
+}
+
+/* snprintf() at *len in buf, counting what did not fit as well. */
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	if (*len < size)
+		n = vsnprintf(buf + *len, size - *len, fmt, ap);
+	else
+		n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		*len += (size_t)n;
+}
+
+int ka_selector_text(const struct ka_selector *sel, char *buf, size_t size)
+{
+	const char *sep = "";
+	size_t len = 0;
+
+	if (size)
+		buf[0] = '\0';
+	if (sel->is_default) {
+		append(buf, size, &len, "default");
+		return (int)len;
+	}
+	if (sel->has_port) {
+		if (sel->port_min == sel->port_max)
+			append(buf, size, &len, "port %u", sel->port_min);
+		else
+			append(buf, size, &len, "port %u-%u", sel->port_min,
+			       sel->port_max);
+		/* Both directions is what a port without one means. */
+		if (sel->has_dir && sel->dir != KA_DIR_BOTH) {
+			if (ka_dir_name(sel->dir))
+				append(buf, size, &len, " dir %s",
+				       ka_dir_name(sel->dir));
+			else
+				append(buf, size, &len, " dir %u", sel->dir);
+		}
+		sep = " ";
+	}
+	if (sel->cgroup_path)
+		append(buf, size, &len, "%scgroup %s", sep, sel->cgroup_path);
+	else if (sel->has_cgroup_id)
+		/* The cgroup was removed: only its id is left. */
+		append(buf, size, &len, "%scgroup id:%llu", sep,
+		       (unsigned long long)sel->cgroup_id);
+	else if (!sel->has_port)
+		append(buf, size, &len, "-");	/* selects nothing we know */
+	return (int)len;
+}
+
+/* Columns of "kactl list" after the selector. */
+#define W_SELECTOR	32
+#define W_IDLE		6
+#define W_INTVL		6
+#define W_CNT		4
+#define W_USER_TIMEOUT	12
+
+void ka_policy_print_header(void)
+{
+	out_text("%-*s %*s %*s %*s %*s %s\n", W_SELECTOR, "selector",
+		 W_IDLE, "idle", W_INTVL, "intvl", W_CNT, "cnt",
+		 W_USER_TIMEOUT, "user_timeout", "mode");
+}
+
+/* A right-aligned number column, "-" when unset (and no JSON member). */
+static void print_value(const char *key, int width, bool has, uint32_t v)
+{
+	char fmt[16];
+
+	if (!has) {
+		out_text(" %*s", width, "-");
+		return;
+	}
+	snprintf(fmt, sizeof(fmt), " %%%dllu", width);
+	out_u64(key, fmt, v);
+}
+
+/* A name from names, or the number for a value kactl does not know. */
+static void print_enum(const char *key, const char *fmt, const char *name,
+		       uint8_t v)
+{
+	if (name)
+		out_str(key, fmt, name);
+	else
+		out_u64(key, fmt ? " %llu" : NULL, v);
+}
+
+void ka_policy_print(const struct ka_policy *p)
+{
+	const struct ka_selector *sel = &p->sel;
+	const struct ka_action *act = &p->act;
+	uint8_t dir = sel->has_dir ? sel->dir : KA_DIR_BOTH;
+	char text[KA_SELECTOR_TEXT_SIZE], fmt[16];
+
+	ka_selector_text(sel, text, sizeof(text));
+	snprintf(fmt, sizeof(fmt), "%%-%ds", W_SELECTOR);
+	out_open_object(NULL);
+	out_str("selector", fmt, text);
+	/* The selector's parts, for scripts: JSON only (NULL format). */
+	if (sel->is_default) {
+		out_bool("default", NULL, true);
+	} else {
+		if (sel->has_port) {
+			out_u64("port_min", NULL, sel->port_min);
+			out_u64("port_max", NULL, sel->port_max);
+			print_enum("dir", NULL, ka_dir_name(dir), dir);
+		}
+		if (sel->cgroup_path)
+			out_str("cgroup", NULL, sel->cgroup_path);
+		if (sel->has_cgroup_id)
+			out_u64("cgroup_id", NULL, sel->cgroup_id);
+	}
+	out_bool("off", NULL, act->off);
+	print_value("idle", W_IDLE, act->has_idle, act->idle);
+	print_value("intvl", W_INTVL, act->has_intvl, act->intvl);
+	print_value("cnt", W_CNT, act->has_cnt, act->cnt);
+	print_value("user_timeout", W_USER_TIMEOUT, act->has_user_timeout,
+		    act->user_timeout);
+	/* An exemption has no mode to speak of in the table. */
+	if (act->off) {
+		out_text(" %s", "off");
+		print_enum("mode", NULL, ka_mode_name(act->mode), act->mode);
+	} else {
+		print_enum("mode", " %s", ka_mode_name(act->mode), act->mode);
+	}
+	out_close_object();
+	out_text("\n");
+}
