@@ -21,7 +21,7 @@ MODULE := module/ka_policy.ko
 KACTL := userspace/kactl
 
 .PHONY: all module kactl clean deps check check-unit check-vm demo shell \
-	install uninstall style sparse
+	install uninstall style sparse kdir
 
 all: module kactl
 
@@ -55,9 +55,13 @@ shell: deps
 	@$(MAKE) --no-print-directory all
 	@tests/vm/ka-vm --shell
 
-# checkpatch.pl comes with the kernel source, not with the headers package.
-style:
-	@tests/style.sh
+# checkpatch --strict and sparse; checkpatch.pl comes with the kernel
+# source (Debian's linux-source), not with the headers package.
+style: module
+	@KDIR=$(KDIR) tests/style.sh
+
+kdir:
+	@echo $(KDIR)
 
 sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules

@@ -27,19 +27,19 @@
 #include "apply.h"
 #include "netns.h"
 
+/* One field: set it to value when the policy has it and may write it. */
+static bool fill(u32 *field, u32 value, bool policy_sets, bool force)
+{
+	if (!policy_sets || (*field && !force) || *field == value)
+		return false;
+	*field = value;
+	return true;
+}
+
 enum ka_verdict ka_decide(const struct ka_action *act,
 			  struct ka_sock_state *st)
 {
 	bool force = act->mode == KA_MODE_FORCE, changed = false;
-
-#define KA_FILL(field, value, set)					\
-	do {								\
-		if ((set) && (force || !st->field) &&			\
-		    st->field != (value)) {				\
-			st->field = (value);				\
-			changed = true;					\
-		}							\
-	} while (0)
 
 	if (st->app_off && !force)
 		return KA_SKIP;
@@ -47,11 +47,11 @@ enum ka_verdict ka_decide(const struct ka_action *act,
 		st->keepopen = true;
 		changed = true;
 	}
-	KA_FILL(time, act->idle_jiffies, act->idle_s);
-	KA_FILL(intvl, act->intvl_jiffies, act->intvl_s);
-	KA_FILL(probes, act->cnt, act->cnt);
-	KA_FILL(user_timeout, act->user_timeout_ms, act->has_user_timeout);
-#undef KA_FILL
+	changed |= fill(&st->time, act->idle_jiffies, act->idle_s, force);
+	changed |= fill(&st->intvl, act->intvl_jiffies, act->intvl_s, force);
+	changed |= fill(&st->probes, act->cnt, act->cnt, force);
+	changed |= fill(&st->user_timeout, act->user_timeout_ms,
+			act->has_user_timeout, force);
 	return changed || force ? KA_APPLY : KA_SKIP;
 }
 

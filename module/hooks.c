@@ -25,7 +25,6 @@
  * lock, and touch only sockets their caller owns or has locked.
  */
 
-
 #include <linux/kprobes.h>
 #include <linux/percpu.h>
 #include <linux/snmp.h>
@@ -143,6 +142,7 @@ static struct kretprobe ka_keepalive_timer_probe = {
 	.entry_handler	= ka_keepalive_timer_entry,
 	.handler	= ka_keepalive_timer_ret,
 };
+
 static bool ka_keepalive_timer_attached;
 
 static void ka_hooks_unregister(void)

@@ -9,7 +9,6 @@
  * Documentation/ka_policy.rst describes the design.
  */
 
-
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 

@@ -31,7 +31,6 @@
  * Writers hold ka_net.lock.
  */
 
-
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/rhashtable.h>
@@ -96,11 +95,12 @@ static int ka_range_cmp(const void *a, const void *b)
 	const struct ka_selector *x = &(*(const struct ka_policy **)a)->sel;
 	const struct ka_selector *y = &(*(const struct ka_policy **)b)->sel;
 	u32 wx = x->port_max - x->port_min, wy = y->port_max - y->port_min;
+	bool bx = x->dir == KA_DIR_BOTH, by = y->dir == KA_DIR_BOTH;
 
 	if (wx != wy)
 		return wx < wy ? -1 : 1;
-	if ((x->dir == KA_DIR_BOTH) != (y->dir == KA_DIR_BOTH))
-		return x->dir == KA_DIR_BOTH ? 1 : -1;
+	if (bx != by)
+		return bx ? 1 : -1;
 	if (x->port_min != y->port_min)
 		return x->port_min < y->port_min ? -1 : 1;
 	return 0;

@@ -9,10 +9,12 @@ set -eu
 packages=(
 	# build: the module against Debian's kernel headers, kactl on libmnl
 	make gcc libc6-dev pkg-config libmnl-dev linux-headers-amd64
+	# make style: checkpatch.pl from the kernel source, sparse
+	linux-source sparse
 	# the test VM: Debian's own kernel under qemu, a busybox initramfs
 	linux-image-amd64 qemu-system-x86 busybox-static kmod cpio
 	# what the tests run inside the VM
-	iproute2 util-linux procps python3
+	iproute2 util-linux procps python3 redis-server redis-tools
 )
 
 missing=()

@@ -6,6 +6,7 @@
 # Exit status 1 when anything failed or nothing ran.
 #
 #   unit  host tests: kactl's parser and output (ASan/UBSan), its CLI
+#   style checkpatch --strict and sparse on the module
 #   vm    the VM harness's self-test, then the integration tests in a VM
 #         on Debian's kernel (tests/vm/ka-vm)
 set -u
@@ -57,6 +58,11 @@ run_vm() {	# name ka-vm-options...
 	echo "   $(grep -c '^ok ' "$results/$name.tap") passed (console log: $results/$name.console)"
 }
 
+run_style() {
+	echo "== style: checkpatch and sparse"
+	tests/style.sh | tee "$results/style.tap" | grep -v '^ok '
+}
+
 run_harness() {
 	echo "== VM harness self-test"
 	mkdir -p "$root/tests/.build/vm"
@@ -67,8 +73,9 @@ run_harness() {
 case "$what" in
 unit) run_unit ;;
 vm) run_harness; run_vm integration ;;
-all) run_unit; run_harness; run_vm integration ;;
-*) echo "usage: $0 [unit|vm|all]" >&2; exit 2 ;;
+style) run_style ;;
+all) run_unit; run_style; run_harness; run_vm integration ;;
+*) echo "usage: $0 [unit|style|vm|all]" >&2; exit 2 ;;
 esac
 
 passed=$(cat "$results"/*.tap | grep -c '^ok ')

@@ -75,8 +75,8 @@ enum ka_policy_attr {
 	KA_POLICY_A_PORT_MIN,	/* u16: 1..65535 */
 	KA_POLICY_A_PORT_MAX,	/* u16: PORT_MIN..65535, absent: PORT_MIN */
 	KA_POLICY_A_DIR,	/* u8: enum ka_dir, absent: BOTH; needs a port */
-	KA_POLICY_A_CGROUP_PATH, /* string: cgroup v2 path in the caller's
-				  * cgroup namespace ("/" is its root) */
+	/* string: cgroup v2 path in the caller's cgroup namespace */
+	KA_POLICY_A_CGROUP_PATH,
 	KA_POLICY_A_CGROUP_ID,	/* u64: cgroup v2 id, instead of the path */
 	/* action */
 	KA_POLICY_A_OFF,	/* flag: exemption, leave matching sockets alone */
