@@ -207,8 +207,10 @@ static int ka_nl_parse_action(struct nlattr **tb, struct ka_action *act,
 /* The request's KA_A_POLICY, parsed; the genl core validated it. */
 static int ka_nl_policy_attrs(struct genl_info *info, struct nlattr **tb)
 {
-	if (GENL_REQ_ATTR_CHECK(info, KA_A_POLICY))
+	if (GENL_REQ_ATTR_CHECK(info, KA_A_POLICY)) {
+		NL_SET_ERR_MSG_MOD(info->extack, "the request carries no policy");
 		return -EINVAL;
+	}
 	return nla_parse_nested(tb, KA_POLICY_A_MAX, info->attrs[KA_A_POLICY],
 				ka_policy_nl_policy, info->extack);
 }

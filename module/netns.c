@@ -8,7 +8,6 @@
  * changes only its own.
  */
 
-
 #include "netns.h"
 #include "policy.h"
 #include "proc.h"

@@ -1,0 +1,137 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""Crafted ka_policy netlink requests, to test the kernel's own checks
+without kactl's (which reject most bad input before the kernel sees it).
+
+  ka_genl.py COMMAND [NAME=TYPE:VALUE ...] [--top NAME=TYPE:VALUE ...]
+
+COMMAND is a KA_CMD_* suffix (policy_set, policy_del, ...). NAME=TYPE:VALUE
+attributes go into the KA_A_POLICY nest; NAME is a KA_POLICY_A_* suffix or
+a number, TYPE one of u8 u16 u32 u64 str flag. Options after --top go to
+the top level instead; with no policy attributes, no nest is sent.
+Prints "ok", or "error ERRNO: EXTACK-MESSAGE" and exits 1. Attribute and
+command numbers are read from the uapi header, so they cannot drift.
+"""
+import errno
+import os
+import re
+import socket
+import struct
+import sys
+
+UAPI = os.path.join(os.path.dirname(__file__), "../../module/uapi/linux/ka_policy.h")
+NLM_F_REQUEST, NLM_F_ACK = 1, 4
+NLMSG_ERROR = 2
+NLA_F_NESTED = 1 << 15
+SOL_NETLINK, NETLINK_CAP_ACK, NETLINK_EXT_ACK = 270, 10, 11
+NLM_F_ACK_TLVS, NLMSGERR_ATTR_MSG = 0x200, 1
+GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 0x10, 3
+CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
+
+
+def enum(name):
+    text = open(UAPI).read()
+    body = re.search(r"enum %s \{(.*?)\};" % name, text, re.S).group(1)
+    body = re.sub(r"/\*.*?\*/", "", body, flags=re.S)
+    values, n = {}, 0
+    for item in body.split(","):
+        item = item.strip()
+        if not item or "=" in item:
+            continue
+        values[item] = n
+        n += 1
+    return values
+
+
+def attr(kind, payload):
+    length = 4 + len(payload)
+    return struct.pack("HH", length, kind) + payload + b"\0" * (-length % 4)
+
+
+def encode(spec, names, prefix):
+    name, value = spec.split("=", 1)
+    kind = int(name) if name.isdigit() else names[prefix + name.upper()]
+    typ, _, val = value.partition(":")
+    payload = {"u8": lambda v: struct.pack("B", int(v)),
+               "u16": lambda v: struct.pack("H", int(v)),
+               "u32": lambda v: struct.pack("I", int(v)),
+               "u64": lambda v: struct.pack("Q", int(v)),
+               "str": lambda v: v.encode() + b"\0",
+               "flag": lambda v: b""}[typ](val)
+    return attr(kind, payload)
+
+
+def request(sock, family, cmd, attrs, seq):
+    """Sends a request; returns (error, extack message, last data reply),
+    reading until the ACK or error that answers this very request."""
+    body = struct.pack("BBH", cmd, 1, 0) + attrs
+    sock.send(struct.pack("IHHII", 16 + len(body), family,
+                          NLM_F_REQUEST | NLM_F_ACK, seq, 0) + body)
+    reply = b""
+    while True:
+        data = sock.recv(65536)
+        off = 0
+        while off + 16 <= len(data):
+            length, typ, flags, mseq, _ = struct.unpack_from("IHHII", data, off)
+            msg = data[off:off + length]
+            off += (length + 3) & ~3
+            if mseq != seq:
+                continue
+            if typ != NLMSG_ERROR:
+                reply = msg
+                continue
+            err = struct.unpack_from("i", msg, 16)[0]
+            text, aoff = "", 16 + 4 + 16
+            if flags & NLM_F_ACK_TLVS:
+                while aoff + 4 <= length:
+                    alen, akind = struct.unpack_from("HH", msg, aoff)
+                    if akind == NLMSGERR_ATTR_MSG:
+                        text = msg[aoff + 4:aoff + alen].rstrip(b"\0").decode()
+                    aoff += (alen + 3) & ~3
+            return err, text, reply
+
+
+def family_id(sock):
+    err, _, data = request(sock, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
+                           attr(CTRL_ATTR_FAMILY_NAME, b"ka_policy\0"), 1)
+    if err:
+        sys.exit("ka_policy is not loaded")
+    off = 20
+    while off < len(data):
+        alen, akind = struct.unpack_from("HH", data, off)
+        if akind == CTRL_ATTR_FAMILY_ID:
+            return struct.unpack_from("H", data, off + 4)[0]
+        off += (alen + 3) & ~3
+    sys.exit("no family id")
+
+
+def main():
+    cmds, top = enum("ka_cmd"), enum("ka_attr")
+    pol = enum("ka_policy_attr")
+    args = sys.argv[1:]
+    cmd = cmds["KA_CMD_" + args.pop(0).upper()]
+    inner, outer = [], []
+    target = inner
+    for a in args:
+        if a == "--top":
+            target = outer
+            continue
+        target.append(encode(a, pol if target is inner else top,
+                             "KA_POLICY_A_" if target is inner else "KA_A_"))
+    attrs = b"".join(outer)
+    if inner:
+        attrs += attr(top["KA_A_POLICY"] | NLA_F_NESTED, b"".join(inner))
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+    sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
+    sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
+    sock.bind((0, 0))
+    err, msg, _ = request(sock, family_id(sock), cmd, attrs, 2)
+    if err:
+        print("error %s: %s" % (errno.errorcode.get(-err, str(-err)), msg))
+        return 1
+    print("ok")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
