@@ -25,10 +25,11 @@
  * Readers (the connect and accept paths) run under RCU in atomic context:
  * one rhashtable holds every policy by selector, so each step is a hash
  * lookup, and per-kind counts let a lookup skip kinds the namespace does
- * not use: with no policies at all it costs one load. Port ranges are
- * also listed, most specific first, in an array that is rebuilt whenever a
- * range policy changes; it is scanned in order (one pass, no allocation).
- * Writers hold ka_net.lock.
+ * not use: with no policies at all it costs one load. Port ranges, which
+ * may overlap, are compiled into disjoint segments per (cgroup, direction),
+ * each holding the most specific range that covers it, and found by binary
+ * search: O(log n). The segments are rebuilt, O(n log n), whenever a range
+ * policy changes. Writers hold ka_net.lock.
  */
 
 #include <linux/jiffies.h>
@@ -44,11 +45,22 @@ unsigned int ka_max_policies __read_mostly = 65536;
 module_param_named(max_policies, ka_max_policies, uint, 0644);
 MODULE_PARM_DESC(max_policies, "Most policies a network namespace may hold (default 65536)");
 
-/* Port range policies, most specific first (see ka_range_cmp()). */
+/*
+ * Compiled port ranges: disjoint segments sorted by (cgroup_id, dir,
+ * start), dir being KA_DIR_IN or KA_DIR_OUT (a range for both directions
+ * appears under each).
+ */
+struct ka_range_seg {
+	u64 cgroup_id;
+	const struct ka_policy *p;
+	u16 start, end;
+	u8 dir;
+};
+
 struct ka_ranges {
 	struct rcu_head rcu;
 	unsigned int n;
-	const struct ka_policy *p[];
+	struct ka_range_seg seg[];
 };
 
 static const struct rhashtable_params ka_rht_params = {
@@ -106,31 +118,177 @@ static int ka_range_cmp(const void *a, const void *b)
 	return 0;
 }
 
-/*
- * The range array as it will be once add replaces del (either may be
- * NULL). Built before anything changes, so that a failed allocation
- * leaves the namespace as it was.
- */
-static struct ka_ranges *ranges_build(struct ka_net *kn,
-				      const struct ka_policy *add,
-				      const struct ka_policy *del)
-{
-	unsigned int n = kn->n_range + (add ? 1 : 0);
+/* A range policy as it applies to one direction, while compiling. */
+struct ka_range_entry {
 	const struct ka_policy *p;
-	struct ka_ranges *r;
+	u64 cgroup_id;
+	u8 dir;
+};
 
-	r = kvmalloc(struct_size(r, p, n), GFP_KERNEL_ACCOUNT);
-	if (!r)
-		return NULL;
-	r->n = 0;
-	list_for_each_entry(p, &kn->list, list) {
-		if (p != del && sel_is_range(&p->sel))
-			r->p[r->n++] = p;
+/* Groups by (cgroup, direction), then most specific first. */
+static int ka_range_entry_cmp(const void *a, const void *b)
+{
+	const struct ka_range_entry *x = a, *y = b;
+
+	if (x->cgroup_id != y->cgroup_id)
+		return x->cgroup_id < y->cgroup_id ? -1 : 1;
+	if (x->dir != y->dir)
+		return x->dir < y->dir ? -1 : 1;
+	return ka_range_cmp(&x->p, &y->p);
+}
+
+static int ka_u32_cmp(const void *a, const void *b)
+{
+	u32 x = *(const u32 *)a, y = *(const u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Union-find: the first unpainted interval at or after k. */
+static u32 next_unpainted(u32 *next, u32 k)
+{
+	u32 root = k, tmp;
+
+	while (next[root] != root)
+		root = next[root];
+	while (next[k] != root) {
+		tmp = next[k];
+		next[k] = root;
+		k = tmp;
 	}
-	if (add)
-		r->p[r->n++] = add;
-	sort(r->p, r->n, sizeof(r->p[0]), ka_range_cmp, NULL);
-	return r;
+	return root;
+}
+
+/*
+ * Segments of one group, e[0..n) sorted most specific first. The range
+ * boundaries cut the ports into elementary intervals; each range, most
+ * specific first, paints the intervals it covers that no more specific
+ * range painted already. "next" skips painted intervals, so every
+ * interval is painted once: O(n log n) for the group.
+ */
+static void ranges_compile_group(struct ka_ranges *r,
+				 const struct ka_range_entry *e, u32 n,
+				 u32 *pts, u32 *next,
+				 const struct ka_policy **owner)
+{
+	u32 i, k, m = 0, u;
+
+	for (i = 0; i < n; i++) {
+		pts[m++] = e[i].p->sel.port_min;
+		pts[m++] = e[i].p->sel.port_max + 1;
+	}
+	sort(pts, m, sizeof(pts[0]), ka_u32_cmp, NULL);
+	for (u = 1, k = 1; k < m; k++)
+		if (pts[k] != pts[u - 1])
+			pts[u++] = pts[k];
+	m = u;
+	for (k = 0; k < m; k++) {
+		next[k] = k;
+		owner[k] = NULL;
+	}
+	for (i = 0; i < n; i++) {
+		const struct ka_selector *sel = &e[i].p->sel;
+		u32 lo = 0, hi = m;
+
+		while (lo < hi) {	/* first boundary >= port_min */
+			u32 mid = (lo + hi) / 2;
+
+			if (pts[mid] < sel->port_min)
+				lo = mid + 1;
+			else
+				hi = mid;
+		}
+		for (k = next_unpainted(next, lo);
+		     k < m - 1 && pts[k] <= sel->port_max;
+		     k = next_unpainted(next, k)) {
+			owner[k] = e[i].p;
+			next[k] = k + 1;
+		}
+	}
+	for (k = 0; k + 1 < m; k++) {
+		struct ka_range_seg *last = r->n ? &r->seg[r->n - 1] : NULL;
+
+		if (!owner[k])
+			continue;
+		if (last && last->p == owner[k] && last->dir == e[0].dir &&
+		    last->cgroup_id == e[0].cgroup_id &&
+		    last->end + 1 == pts[k]) {
+			last->end = pts[k + 1] - 1;
+			continue;
+		}
+		r->seg[r->n++] = (struct ka_range_seg) {
+			.cgroup_id = e[0].cgroup_id,
+			.dir = e[0].dir,
+			.start = pts[k],
+			.end = pts[k + 1] - 1,
+			.p = owner[k],
+		};
+	}
+}
+
+/*
+ * The compiled ranges as they will be once add replaces del (either may
+ * be NULL). Built before anything changes, so that a failed allocation
+ * leaves the namespace as it was. *out is NULL when no range is left.
+ */
+static int ranges_build(struct ka_net *kn, const struct ka_policy *add,
+			const struct ka_policy *del, struct ka_ranges **out)
+{
+	const struct ka_policy **owner = NULL;
+	struct ka_range_entry *e = NULL;
+	struct ka_ranges *r = NULL;
+	const struct ka_policy *p;
+	u32 n = 0, i, j, *pts = NULL, *next = NULL;
+	int ret = -ENOMEM;
+
+	/* Each range at most twice (both directions), two boundaries each. */
+	e = kvmalloc_array(2 * (kn->n_range + 1), sizeof(*e), GFP_KERNEL_ACCOUNT);
+	if (!e)
+		return -ENOMEM;
+	list_for_each_entry(p, &kn->list, list) {
+		if (p == del || !sel_is_range(&p->sel))
+			continue;
+		if (p->sel.dir != KA_DIR_OUT)
+			e[n++] = (struct ka_range_entry){ p, p->sel.cgroup_id, KA_DIR_IN };
+		if (p->sel.dir != KA_DIR_IN)
+			e[n++] = (struct ka_range_entry){ p, p->sel.cgroup_id, KA_DIR_OUT };
+	}
+	if (add) {
+		if (add->sel.dir != KA_DIR_OUT)
+			e[n++] = (struct ka_range_entry){ add, add->sel.cgroup_id, KA_DIR_IN };
+		if (add->sel.dir != KA_DIR_IN)
+			e[n++] = (struct ka_range_entry){ add, add->sel.cgroup_id, KA_DIR_OUT };
+	}
+	*out = NULL;
+	if (!n) {
+		ret = 0;
+		goto out;
+	}
+	sort(e, n, sizeof(e[0]), ka_range_entry_cmp, NULL);
+
+	r = kvmalloc(struct_size(r, seg, 2 * n), GFP_KERNEL_ACCOUNT);
+	pts = kvmalloc_array(2 * n, sizeof(*pts), GFP_KERNEL);
+	next = kvmalloc_array(2 * n, sizeof(*next), GFP_KERNEL);
+	owner = kvmalloc_array(2 * n, sizeof(*owner), GFP_KERNEL);
+	if (!r || !pts || !next || !owner)
+		goto out;
+	r->n = 0;
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && e[j].cgroup_id == e[i].cgroup_id &&
+		     e[j].dir == e[i].dir; j++)
+			;
+		ranges_compile_group(r, &e[i], j - i, pts, next, owner);
+	}
+	*out = r;
+	r = NULL;
+	ret = 0;
+out:
+	kvfree(owner);
+	kvfree(next);
+	kvfree(pts);
+	kvfree(r);
+	kvfree(e);
+	return ret;
 }
 
 static void ranges_publish(struct ka_net *kn, struct ka_ranges *r)
@@ -190,11 +348,9 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 		}
 	}
 	if (sel_is_range(sel)) {
-		ranges = ranges_build(kn, p, old);
-		if (!ranges) {
-			ret = -ENOMEM;
+		ret = ranges_build(kn, p, old, &ranges);
+		if (ret)
 			goto err_free_stats;
-		}
 	}
 
 	if (old) {
@@ -212,7 +368,7 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 		list_add_tail(&p->list, &kn->list);
 		count_policy(kn, sel, 1);
 	}
-	if (ranges)
+	if (sel_is_range(sel))
 		ranges_publish(kn, ranges);
 	if (old)
 		policy_release(old, true);
@@ -239,18 +395,19 @@ int ka_policy_del(struct ka_net *kn, const struct ka_selector *sel)
 {
 	struct ka_ranges *ranges = NULL;
 	struct ka_policy *p;
+	int ret;
 
 	lockdep_assert_held(&kn->lock);
 	p = rhashtable_lookup_fast(&kn->policies, sel, ka_rht_params);
 	if (!p)
 		return -ENOENT;
 	if (sel_is_range(sel)) {
-		ranges = ranges_build(kn, NULL, p);
-		if (!ranges)
-			return -ENOMEM;
+		ret = ranges_build(kn, NULL, p, &ranges);
+		if (ret)
+			return ret;
 	}
 	policy_unlink(kn, p);
-	if (ranges)
+	if (sel_is_range(sel))
 		ranges_publish(kn, ranges);
 	policy_release(p, false);
 	return 0;
@@ -300,22 +457,33 @@ static const struct ka_policy *exact(const struct ka_net *kn, u64 cgroup_id,
 				 ka_rht_params);
 }
 
+/* The segment holding (cgroup_id, dir, port): binary search. */
 static const struct ka_policy *range(const struct ka_net *kn, u64 cgroup_id,
 				     u16 port, u8 dir)
 {
 	const struct ka_ranges *r = rcu_dereference(kn->ranges);
-	unsigned int i;
+	const struct ka_range_seg *s;
+	unsigned int lo = 0, hi;
 
 	if (!r)
 		return NULL;
-	for (i = 0; i < r->n; i++) {
-		const struct ka_selector *s = &r->p[i]->sel;
+	/* lo ends at the first segment that starts after the key. */
+	for (hi = r->n; lo < hi;) {
+		unsigned int mid = (lo + hi) / 2;
 
-		if (s->cgroup_id == cgroup_id &&
-		    port >= s->port_min && port <= s->port_max &&
-		    (s->dir == dir || s->dir == KA_DIR_BOTH))
-			return r->p[i];
+		s = &r->seg[mid];
+		if (s->cgroup_id < cgroup_id ||
+		    (s->cgroup_id == cgroup_id &&
+		     (s->dir < dir || (s->dir == dir && s->start <= port))))
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	if (!lo)
+		return NULL;
+	s = &r->seg[lo - 1];
+	if (s->cgroup_id == cgroup_id && s->dir == dir && port <= s->end)
+		return s->p;
 	return NULL;
 }
 

@@ -282,3 +282,24 @@ test_max_policies_limit() {
 	"$KACTL" set --port 7095 --idle 11
 	assert_eq "$(grep -c '^port=' /proc/net/ka_stats)" 2 "policies"
 }
+
+test_ranges_by_direction_cgroup_and_boundaries() {
+	local out
+	cgroup_add /ka_rg
+	kactl_set --port 7800-7899 --idle 20
+	"$KACTL" set --port 7850-7860 --dir in --idle 21
+	"$KACTL" set --port 7800-7899 --cgroup /ka_rg --idle 22
+	"$KACTL" set --port 7900-7909 --idle 23
+	"$KACTL" set --port 7910-7919 --idle 24
+	out=$(pair 7855)
+	expect_ka "$out" server 1 21
+	expect_ka "$out" client 1 20
+	expect_ka "$(pair 7861)" server 1 20
+	expect_ka "$(in_cgroup /ka_rg python3 "$KA_CONN" pair 7855)" client 1 22
+	expect_ka "$(pair 7909)" client 1 23
+	expect_ka "$(pair 7910)" client 1 24
+	expect_ka "$(pair 7920)" client 0
+	# Deleting the narrow range uncovers the wide one again.
+	"$KACTL" del --port 7850-7860 --dir in
+	expect_ka "$(pair 7855)" server 1 20
+}
