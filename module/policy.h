@@ -47,8 +47,11 @@ struct ka_policy {
 	struct rcu_head rcu;
 };
 
-/* The cgroups a socket is in, nearest first: its own, then ancestors. */
-#define KA_CGROUP_MAX_DEPTH 32
+/*
+ * The cgroups a socket is in, nearest first: its own, then ancestors; at
+ * most 16 levels up (on the stack of a probe handler).
+ */
+#define KA_CGROUP_MAX_DEPTH 16
 struct ka_cgroup_chain {
 	unsigned int n;
 	u64 ids[KA_CGROUP_MAX_DEPTH];

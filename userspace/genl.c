@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -76,9 +77,30 @@ static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {
 	[NLMSG_DONE] = done_cb,
 };
 
+/*
+ * Wraps the caller's callback to notice NLM_F_DUMP_INTR: the kernel saw
+ * the policies change while it dumped them, so the output may mix the
+ * old and the new set.
+ */
+struct run_ctx {
+	mnl_cb_t cb;
+	void *data;
+	bool interrupted;
+};
+
+static int run_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct run_ctx *ctx = data;
+
+	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
+		ctx->interrupted = true;
+	return ctx->cb ? ctx->cb(nlh, ctx->data) : MNL_CB_OK;
+}
+
 int ka_genl_run(struct ka_genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
 		void *data)
 {
+	struct run_ctx ctx = { .cb = cb, .data = data };
 	uint32_t seq = nlh->nlmsg_seq;
 	ssize_t len;
 	int ret;
@@ -90,10 +112,17 @@ int ka_genl_run(struct ka_genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
 		len = mnl_socket_recvfrom(g->nl, g->buf, KA_GENL_BUFSZ);
 		if (len < 0)
 			return -errno;
-		ret = mnl_cb_run2(g->buf, len, seq, g->portid, cb, data,
+		ret = mnl_cb_run2(g->buf, len, seq, g->portid, run_cb, &ctx,
 				  ctl_cbs, NLMSG_MIN_TYPE);
 	} while (ret > MNL_CB_STOP);
-	return ret < 0 ? -errno : 0;
+	if (ret < 0)
+		return -errno;
+	if (ctx.interrupted) {
+		snprintf(last_error, sizeof(last_error),
+			 "the policies changed during the dump, run the command again");
+		return -EINTR;
+	}
+	return 0;
 }
 
 static struct nlmsghdr *genl_msg(struct ka_genl *g, uint16_t type,
