@@ -62,31 +62,18 @@ static bool ka_sock_is_managed(const struct sock *sk)
 	       sk->sk_net_refcnt && !sk_is_mptcp(sk);
 }
 
-static void ka_cgroup_chain_of(struct sock *sk, struct ka_cgroup_chain *c)
-{
-	struct cgroup *cgrp = sock_cgroup_ptr(&sk->sk_cgrp_data);
-	int level;
-
-	c->n = 0;
-	for (level = cgrp->level; level >= 0 && c->n < KA_CGROUP_MAX_DEPTH;
-	     level--)
-		c->ids[c->n++] = cgroup_id(cgrp->ancestors[level]);
-}
-
 /* Under rcu_read_lock(). */
 static const struct ka_policy *ka_match(struct ka_net *kn, struct sock *sk,
 					u8 dir)
 {
 	const struct inet_sock *inet = inet_sk(sk);
-	struct ka_cgroup_chain chain, *cgroups = NULL;
+	struct cgroup *cgrp = NULL;
 	u16 port;
 
 	port = dir == KA_DIR_IN ? inet->inet_num : ntohs(inet->inet_dport);
-	if (ka_policy_wants_cgroups(kn)) {
-		ka_cgroup_chain_of(sk, &chain);
-		cgroups = &chain;
-	}
-	return ka_policy_lookup(kn, dir, port, cgroups);
+	if (ka_policy_wants_cgroups(kn))
+		cgrp = sock_cgroup_ptr(&sk->sk_cgrp_data);
+	return ka_policy_lookup(kn, dir, port, cgrp);
 }
 
 void ka_apply(struct sock *sk, u8 dir)

@@ -63,7 +63,8 @@ static int ka_set_keepalive_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct sock *sk = arg_sk(regs, 0);
 
-	if (regs_get_kernel_argument(regs, 1))
+	/* Owned socket (lock held), but sk_flags is shared: atomic ops. */
+	if ((int)regs_get_kernel_argument(regs, 1))
 		clear_bit(KA_SK_APP_KEEPALIVE_OFF, &sk->sk_flags);
 	else
 		set_bit(KA_SK_APP_KEEPALIVE_OFF, &sk->sk_flags);
@@ -145,19 +146,20 @@ static struct kretprobe ka_keepalive_timer_probe = {
 
 static bool ka_keepalive_timer_attached;
 
+/* In reverse order of ka_hooks_init(): the reset probe reads the marker. */
 static void ka_hooks_unregister(void)
 {
 	int i;
 
-	if (ka_keepalive_timer_attached) {
-		unregister_kretprobe(&ka_keepalive_timer_probe);
-		ka_keepalive_timer_attached = false;
-	}
 	for (i = ARRAY_SIZE(ka_hooks) - 1; i >= 0; i--) {
 		if (ka_hooks[i].attached) {
 			unregister_kprobe(&ka_hooks[i].kp);
 			ka_hooks[i].attached = false;
 		}
+	}
+	if (ka_keepalive_timer_attached) {
+		unregister_kretprobe(&ka_keepalive_timer_probe);
+		ka_keepalive_timer_attached = false;
 	}
 }
 

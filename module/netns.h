@@ -13,7 +13,6 @@ struct ka_ranges;
 
 /* What ka_policy keeps for each network namespace. */
 struct ka_net {
-	struct net *net;
 	/* Events on every socket of the namespace, managed or not. */
 	struct ka_counters __percpu *totals;
 

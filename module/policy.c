@@ -32,6 +32,7 @@
  * policy changes. Writers hold ka_net.lock.
  */
 
+#include <linux/cgroup.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/rhashtable.h>
@@ -506,18 +507,23 @@ bool ka_policy_wants_cgroups(const struct ka_net *kn)
 	return READ_ONCE(kn->n_port_cgroup) || READ_ONCE(kn->n_cgroup);
 }
 
+/*
+ * cgrp is the socket's cgroup (NULL when the caller knows no cgroup
+ * policy exists); its ancestors are tried nearest first, up to the root.
+ * A live socket pins its cgroup, and with it the ancestors array.
+ */
 const struct ka_policy *ka_policy_lookup(const struct ka_net *kn, u8 dir,
-					 u16 port,
-					 const struct ka_cgroup_chain *cgroups)
+					 u16 port, const struct cgroup *cgrp)
 {
 	const struct ka_policy *p;
-	unsigned int i;
+	int level;
 
 	if (!READ_ONCE(kn->count))
 		return NULL;
-	if (cgroups && READ_ONCE(kn->n_port_cgroup)) {
-		for (i = 0; i < cgroups->n; i++) {
-			p = port_match(kn, cgroups->ids[i], port, dir);
+	if (cgrp && READ_ONCE(kn->n_port_cgroup)) {
+		for (level = cgrp->level; level >= 0; level--) {
+			p = port_match(kn, cgroup_id(cgrp->ancestors[level]),
+				       port, dir);
 			if (p)
 				return p;
 		}
@@ -527,9 +533,10 @@ const struct ka_policy *ka_policy_lookup(const struct ka_net *kn, u8 dir,
 		if (p)
 			return p;
 	}
-	if (cgroups && READ_ONCE(kn->n_cgroup)) {
-		for (i = 0; i < cgroups->n; i++) {
-			p = exact(kn, cgroups->ids[i], 0, KA_DIR_BOTH);
+	if (cgrp && READ_ONCE(kn->n_cgroup)) {
+		for (level = cgrp->level; level >= 0; level--) {
+			p = exact(kn, cgroup_id(cgrp->ancestors[level]), 0,
+				  KA_DIR_BOTH);
 			if (p)
 				return p;
 		}

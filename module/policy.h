@@ -8,6 +8,7 @@
 
 #include "stats.h"
 
+struct cgroup;
 struct ka_net;
 
 /*
@@ -47,16 +48,6 @@ struct ka_policy {
 	struct rcu_head rcu;
 };
 
-/*
- * The cgroups a socket is in, nearest first: its own, then ancestors; at
- * most 16 levels up (on the stack of a probe handler).
- */
-#define KA_CGROUP_MAX_DEPTH 16
-struct ka_cgroup_chain {
-	unsigned int n;
-	u64 ids[KA_CGROUP_MAX_DEPTH];
-};
-
 extern unsigned int ka_max_policies;
 
 void ka_selector_init(struct ka_selector *sel);
@@ -77,7 +68,6 @@ void ka_policy_flush(struct ka_net *kn);
 /* Must be called under rcu_read_lock(); no locks taken, no allocation. */
 bool ka_policy_wants_cgroups(const struct ka_net *kn);
 const struct ka_policy *ka_policy_lookup(const struct ka_net *kn, u8 dir,
-					 u16 port,
-					 const struct ka_cgroup_chain *cgroups);
+					 u16 port, const struct cgroup *cgrp);
 
 #endif /* _KA_POLICY_H */

@@ -2,8 +2,8 @@
 /*
  * ka_policy: per network namespace TCP keepalive policies.
  *
- * The generic netlink interface between the ka_policy module and kactl.
- * Documentation/netlink/specs/ka_policy.yaml describes the same family.
+ * The generic netlink interface between the ka_policy module and kactl,
+ * described in Documentation/ka_policy.rst ("Control interface").
  */
 #ifndef _UAPI_LINUX_KA_POLICY_H
 #define _UAPI_LINUX_KA_POLICY_H
