@@ -416,24 +416,26 @@ static int cmd_list(struct ka_genl *g, const struct cmd_args *a)
 	return ret ? report(ret, "list") : 0;
 }
 
-static int cmd_set(struct ka_genl *g, const struct cmd_args *a)
+/* set and del: one policy, with its action for set. */
+static int policy_request(struct ka_genl *g, const struct cmd_args *a,
+			  uint8_t cmd, const char *what)
 {
-	struct nlmsghdr *nlh = ka_genl_msg(g, KA_CMD_POLICY_SET, 0);
+	struct nlmsghdr *nlh = ka_genl_msg(g, cmd, 0);
 	int ret;
 
-	policy_put(nlh, &a->policy, true);
+	policy_put(nlh, &a->policy, cmd == KA_CMD_POLICY_SET);
 	ret = ka_genl_run(g, nlh, NULL, NULL);
-	return ret ? report(ret, "set") : 0;
+	return ret ? report(ret, what) : 0;
+}
+
+static int cmd_set(struct ka_genl *g, const struct cmd_args *a)
+{
+	return policy_request(g, a, KA_CMD_POLICY_SET, "set");
 }
 
 static int cmd_del(struct ka_genl *g, const struct cmd_args *a)
 {
-	struct nlmsghdr *nlh = ka_genl_msg(g, KA_CMD_POLICY_DEL, 0);
-	int ret;
-
-	policy_put(nlh, &a->policy, false);
-	ret = ka_genl_run(g, nlh, NULL, NULL);
-	return ret ? report(ret, "del") : 0;
+	return policy_request(g, a, KA_CMD_POLICY_DEL, "del");
 }
 
 static int cmd_flush(struct ka_genl *g, const struct cmd_args *a)

@@ -98,6 +98,18 @@ static int fail(char *err, size_t size, const char *fmt, ...)
 	return -EINVAL;
 }
 
+/* One numeric keepalive setting: --NAME takes UNIT in min..max. */
+static int parse_setting(const char *arg, const char *name, const char *unit,
+			 uint32_t min, uint32_t max, uint32_t *value,
+			 bool *has, char *err, size_t size)
+{
+	if (parse_u32(arg, min, max, value))
+		return fail(err, size, "invalid --%s '%s': expected %s%u..%u",
+			    name, arg, unit, min, max);
+	*has = true;
+	return 0;
+}
+
 /* "PORT" or "LOW-HIGH", each 1..65535; the caller checks LOW <= HIGH. */
 static int parse_ports(const char *s, uint32_t *lo, uint32_t *hi)
 {
@@ -179,29 +191,18 @@ static int parse_value(int opt, const char *arg, struct ka_policy *p,
 		act->off = true;
 		return 0;
 	case OPT_IDLE:
-		if (parse_u32(arg, 1, KA_SECONDS_MAX, &act->idle))
-			return fail(err, size, "invalid --idle '%s': expected seconds 1..%d",
-				    arg, KA_SECONDS_MAX);
-		act->has_idle = true;
-		return 0;
+		return parse_setting(arg, "idle", "seconds ", 1, KA_SECONDS_MAX,
+				     &act->idle, &act->has_idle, err, size);
 	case OPT_INTVL:
-		if (parse_u32(arg, 1, KA_SECONDS_MAX, &act->intvl))
-			return fail(err, size, "invalid --intvl '%s': expected seconds 1..%d",
-				    arg, KA_SECONDS_MAX);
-		act->has_intvl = true;
-		return 0;
+		return parse_setting(arg, "intvl", "seconds ", 1, KA_SECONDS_MAX,
+				     &act->intvl, &act->has_intvl, err, size);
 	case OPT_CNT:
-		if (parse_u32(arg, 1, KA_CNT_MAX, &act->cnt))
-			return fail(err, size, "invalid --cnt '%s': expected 1..%d",
-				    arg, KA_CNT_MAX);
-		act->has_cnt = true;
-		return 0;
+		return parse_setting(arg, "cnt", "", 1, KA_CNT_MAX,
+				     &act->cnt, &act->has_cnt, err, size);
 	case OPT_USER_TIMEOUT:
-		if (parse_u32(arg, 0, KA_USER_TIMEOUT_MAX, &act->user_timeout))
-			return fail(err, size, "invalid --user-timeout '%s': expected milliseconds 0..%u",
-				    arg, KA_USER_TIMEOUT_MAX);
-		act->has_user_timeout = true;
-		return 0;
+		return parse_setting(arg, "user-timeout", "milliseconds ", 0,
+				     KA_USER_TIMEOUT_MAX, &act->user_timeout,
+				     &act->has_user_timeout, err, size);
 	case OPT_MODE:
 		i = lookup(mode_names, ARRAY_SIZE(mode_names), arg);
 		if (i < 0)
