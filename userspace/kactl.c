@@ -6,12 +6,16 @@
  * printed as "Error: ..."), 2 a usage error.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <limits.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <linux/genetlink.h>
 
 #include <linux/ka_policy.h>
@@ -72,6 +76,9 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -j, --json      print JSON\n"
 		"  -p, --pretty    indent JSON\n"
+		"  -n, --netns NETNS\n"
+		"                  act in network namespace NETNS: a name from\n"
+		"                  'ip netns' or a path like /proc/PID/ns/net\n"
 		"  -V, --version   print kactl's version and exit\n"
 		"  -h, --help      print this help and exit\n"
 		"\n"
@@ -489,16 +496,48 @@ static const struct cmd cmds[] = {
 	{ "version", parse_none, cmd_version },
 };
 
+/*
+ * Like ip -n: NAME is a namespace under /run/netns (ip netns add), or a
+ * path such as /proc/PID/ns/net. Netlink sockets opened afterwards belong
+ * to it, so every request acts there.
+ */
+static int enter_netns(const char *name)
+{
+	char path[PATH_MAX];
+	int fd, err;
+
+	snprintf(path, sizeof(path), "%s%s",
+		 strchr(name, '/') ? "" : "/run/netns/", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "Error: cannot open network namespace \"%s\": %s.\n",
+			name, strerror(errno));
+		return -1;
+	}
+	if (setns(fd, CLONE_NEWNET) < 0) {
+		err = errno;
+		close(fd);
+		fprintf(stderr, "Error: cannot enter network namespace \"%s\": %s%s.\n",
+			name, strerror(err),
+			err == EPERM ? " (needs CAP_SYS_ADMIN)" : "");
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "json",	no_argument, NULL, 'j' },
 		{ "pretty",	no_argument, NULL, 'p' },
+		{ "netns",	required_argument, NULL, 'n' },
 		{ "version",	no_argument, NULL, 'V' },
 		{ "help",	no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	bool json = false, pretty = false;
+	const char *netns = NULL;
 	const struct cmd *cmd = NULL;
 	int opt, ret, idx, at;
 	struct cmd_args args;
@@ -513,7 +552,7 @@ int main(int argc, char **argv)
 	for (;;) {
 		at = optind;
 		idx = -1;
-		opt = getopt_long(argc, argv, "+:jpVh", opts, &idx);
+		opt = getopt_long(argc, argv, "+:jpn:Vh", opts, &idx);
 		if (opt == -1)
 			break;
 		if (idx >= 0 && !parse_is_long_opt(argv[at], opts[idx].name))
@@ -525,6 +564,14 @@ int main(int argc, char **argv)
 		case 'p':
 			pretty = true;
 			break;
+		case 'n':
+			if (netns)
+				return usage_error("option '%s' given more than once",
+						   "--netns");
+			netns = optarg;
+			break;
+		case ':':
+			return usage_error("option '%s' needs a value", argv[at]);
 		case 'V':
 			printf("kactl %s\n", KA_POLICY_VERSION);
 			return 0;
@@ -556,6 +603,8 @@ int main(int argc, char **argv)
 	if (ret)
 		return ret;
 
+	if (netns && enter_netns(netns))
+		return EXIT_FAILURE;
 	out_init(stdout, json, pretty);
 	ret = ka_genl_open(&g);
 	if (ret == -ENOENT) {

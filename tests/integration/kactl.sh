@@ -51,3 +51,23 @@ test_module_not_loaded() {
 	expect_fail 1 "$KACTL" stats
 	assert_match "$EXPECT_STDERR" "^Error: the ka_policy module is not loaded" "stderr"
 }
+
+test_netns_option_by_name_and_by_path() {
+	netns_add ka_n
+	"$KACTL" -n ka_n set --port 7950 --idle 10
+	assert_eq "$("$KACTL" -j list)" "[]" "initial namespace"
+	assert_eq "$(ip netns exec ka_n "$KACTL" -j list | python3 -c '
+import json, sys; print([p["port_min"] for p in json.load(sys.stdin)])')" "[7950]" "ka_n"
+	"$KACTL" --netns /run/netns/ka_n list | grep -q '^port 7950 '
+	expect_ka "$(ip netns exec ka_n python3 "$KA_CONN" pair 7950)" client 1 10
+	expect_ka "$(pair 7950)" client 0
+	"$KACTL" -n ka_n del --port 7950
+	assert_eq "$("$KACTL" -n ka_n -j list)" "[]" "ka_n after del"
+}
+
+test_netns_option_needs_privilege() {
+	netns_add ka_n2
+	expect_fail 1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$KACTL" -n ka_n2 list
+	assert_match "$EXPECT_STDERR" 'cannot enter network namespace "ka_n2": Operation not permitted \(needs CAP_SYS_ADMIN\)' "stderr"
+}

@@ -185,3 +185,19 @@ test_valid_command_lines_reach_the_kernel() {
 		assert_eq "$EXPECT_STDOUT" "" "stdout of kactl $args"
 	done
 }
+
+test_netns_needs_a_value() {
+	expect_fail 2 "$KACTL" -n
+	assert_match "$EXPECT_STDERR" "option '-n' needs a value" "stderr"
+	expect_fail 2 "$KACTL" list --netns
+}
+
+test_netns_given_twice_is_usage_error() {
+	expect_fail 2 "$KACTL" -n a --netns b list
+	assert_match "$EXPECT_STDERR" "given more than once" "stderr"
+}
+
+test_missing_netns_is_reported() {
+	expect_fail 1 "$KACTL" -n ka-no-such-netns list
+	assert_eq "$EXPECT_STDERR" 'Error: cannot open network namespace "ka-no-such-netns": No such file or directory.' "stderr"
+}
