@@ -85,14 +85,17 @@ static u32 attr_u32(const struct nlattr *attr, u32 def)
 
 /*
  * The cgroup id for a path or id attribute. A policy being set needs a
- * cgroup that exists and that the caller can see; deleting one does not
- * (its cgroup may be gone), so a bare id is taken as it is.
+ * cgroup that exists and that the caller can see, and keeps its path as
+ * the caller's cgroup namespace shows it (*path, kmalloc'ed), so readers
+ * never resolve paths; deleting one does not (its cgroup may be gone), so
+ * a bare id is taken as it is.
  */
-static int ka_nl_cgroup_id(struct nlattr **tb, bool must_exist, u64 *id,
+static int ka_nl_cgroup_id(struct nlattr **tb, char **path, u64 *id,
 			   struct netlink_ext_ack *extack)
 {
 	struct nlattr *attr;
 	struct cgroup *cgrp;
+	int ret = 0;
 
 	if (tb[KA_POLICY_A_CGROUP_PATH]) {
 		attr = tb[KA_POLICY_A_CGROUP_PATH];
@@ -100,7 +103,7 @@ static int ka_nl_cgroup_id(struct nlattr **tb, bool must_exist, u64 *id,
 	} else {
 		attr = tb[KA_POLICY_A_CGROUP_ID];
 		*id = nla_get_u64(attr);
-		if (!must_exist)
+		if (!path)
 			return 0;
 		cgrp = cgroup_get_from_id(*id);
 	}
@@ -109,11 +112,24 @@ static int ka_nl_cgroup_id(struct nlattr **tb, bool must_exist, u64 *id,
 		return PTR_ERR(cgrp);
 	}
 	*id = cgroup_id(cgrp);
+	if (path) {
+		*path = kmalloc(PATH_MAX, GFP_KERNEL);
+		if (!*path)
+			ret = -ENOMEM;
+		else if (cgroup_path_ns(cgrp, *path, PATH_MAX,
+					current->nsproxy->cgroup_ns) < 0)
+			ret = -ENAMETOOLONG;
+		if (ret) {
+			kfree(*path);
+			*path = NULL;
+		}
+	}
 	cgroup_put(cgrp);
-	return 0;
+	return ret;
 }
 
-static int ka_nl_parse_selector(struct nlattr **tb, bool must_exist,
+/* path: where to keep the cgroup's path when setting, NULL to delete. */
+static int ka_nl_parse_selector(struct nlattr **tb, char **path,
 				struct ka_selector *sel,
 				struct netlink_ext_ack *extack)
 {
@@ -164,7 +180,7 @@ static int ka_nl_parse_selector(struct nlattr **tb, bool must_exist,
 					    "give a cgroup by path or by id, not both");
 			return -EINVAL;
 		}
-		ret = ka_nl_cgroup_id(tb, must_exist, &sel->cgroup_id, extack);
+		ret = ka_nl_cgroup_id(tb, path, &sel->cgroup_id, extack);
 		if (ret)
 			return ret;
 	}
@@ -221,24 +237,27 @@ static int ka_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
 	struct nlattr *tb[KA_POLICY_A_MAX + 1];
 	struct ka_selector sel;
 	struct ka_action act;
+	char *path = NULL;
 	int ret;
 
 	ret = ka_nl_policy_attrs(info, tb);
 	if (ret)
 		return ret;
-	ret = ka_nl_parse_selector(tb, true, &sel, info->extack);
+	ret = ka_nl_parse_selector(tb, &path, &sel, info->extack);
 	if (ret)
 		return ret;
 	ret = ka_nl_parse_action(tb, &act, info->extack);
 	if (ret)
-		return ret;
+		goto out;
 
 	mutex_lock(&kn->lock);
-	ret = ka_policy_set(kn, &sel, &act);
+	ret = ka_policy_set(kn, &sel, &act, path);
 	mutex_unlock(&kn->lock);
 	if (ret == -ENOSPC)
 		NL_SET_ERR_MSG_MOD(info->extack,
 				   "this namespace holds max_policies policies already");
+out:
+	kfree(path);
 	return ret;
 }
 
@@ -259,7 +278,7 @@ static int ka_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info)
 			return -EINVAL;
 		}
 	}
-	ret = ka_nl_parse_selector(tb, false, &sel, info->extack);
+	ret = ka_nl_parse_selector(tb, NULL, &sel, info->extack);
 	if (ret)
 		return ret;
 
@@ -308,25 +327,8 @@ static int ka_nl_put_counters(struct sk_buff *skb, int attr,
 	return 0;
 }
 
-/* The cgroup's path as the caller's cgroup namespace sees it, if it can. */
-static int ka_nl_put_cgroup(struct sk_buff *skb, u64 id, char *buf)
-{
-	struct cgroup *cgrp;
-	int ret = 0;
-
-	if (nla_put_u64_64bit(skb, KA_POLICY_A_CGROUP_ID, id, KA_POLICY_A_PAD))
-		return -EMSGSIZE;
-	cgrp = cgroup_get_from_id(id);
-	if (IS_ERR(cgrp))
-		return 0;
-	if (cgroup_path_ns(cgrp, buf, PATH_MAX, current->nsproxy->cgroup_ns) >= 0)
-		ret = nla_put_string(skb, KA_POLICY_A_CGROUP_PATH, buf);
-	cgroup_put(cgrp);
-	return ret;
-}
-
 static int ka_nl_put_policy(struct sk_buff *skb, const struct ka_policy *p,
-			    bool with_stats, char *buf)
+			    bool with_stats)
 {
 	const struct ka_selector *sel = &p->sel;
 	const struct ka_action *act = &p->act;
@@ -343,7 +345,11 @@ static int ka_nl_put_policy(struct sk_buff *skb, const struct ka_policy *p,
 	     nla_put_u16(skb, KA_POLICY_A_PORT_MAX, sel->port_max) ||
 	     nla_put_u8(skb, KA_POLICY_A_DIR, sel->dir)))
 		goto err;
-	if (sel->cgroup_id && ka_nl_put_cgroup(skb, sel->cgroup_id, buf))
+	if (sel->cgroup_id &&
+	    (nla_put_u64_64bit(skb, KA_POLICY_A_CGROUP_ID, sel->cgroup_id,
+			       KA_POLICY_A_PAD) ||
+	     (p->cgroup_path &&
+	      nla_put_string(skb, KA_POLICY_A_CGROUP_PATH, p->cgroup_path))))
 		goto err;
 	if ((act->off && nla_put_flag(skb, KA_POLICY_A_OFF)) ||
 	    (act->idle_s && nla_put_u32(skb, KA_POLICY_A_IDLE, act->idle_s)) ||
@@ -397,7 +403,6 @@ static int ka_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	bool stats = cmd == KA_CMD_STATS;
 	const struct ka_policy *p;
 	long idx = 0;
-	char *buf;
 	void *hdr;
 	int ret = 0;
 
@@ -415,9 +420,6 @@ static int ka_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		cb->args[0] = 1;
 	}
 
-	buf = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (!buf)
-		return -ENOMEM;
 	mutex_lock(&kn->lock);
 	cb->seq = kn->generation;
 	list_for_each_entry(p, &kn->list, list) {
@@ -431,7 +433,7 @@ static int ka_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			break;
 		}
 		genl_dump_check_consistent(cb, hdr);
-		if (ka_nl_put_policy(skb, p, stats, buf)) {
+		if (ka_nl_put_policy(skb, p, stats)) {
 			genlmsg_cancel(skb, hdr);
 			ret = -EMSGSIZE;
 			break;
@@ -440,7 +442,6 @@ static int ka_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		cb->args[1] = idx;
 	}
 	mutex_unlock(&kn->lock);
-	kfree(buf);
 	/* Full skb: send what fits, come back for the rest. */
 	if (ret == -EMSGSIZE && skb->len)
 		return skb->len;

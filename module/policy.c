@@ -307,6 +307,7 @@ static void ka_policy_free_rcu(struct rcu_head *head)
 
 	if (!p->stats_moved)
 		ka_counters_free(p->stats);
+	kfree(p->cgroup_path);
 	kfree(p);
 }
 
@@ -321,7 +322,7 @@ static void policy_release(struct ka_policy *p, bool stats_moved)
 }
 
 int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
-		  const struct ka_action *act)
+		  const struct ka_action *act, const char *cgroup_path)
 {
 	struct ka_ranges *ranges = NULL;
 	struct ka_policy *old, *p;
@@ -337,6 +338,13 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 		return -ENOMEM;
 	p->sel = *sel;
 	p->act = *act;
+	if (cgroup_path) {
+		p->cgroup_path = kstrdup(cgroup_path, GFP_KERNEL_ACCOUNT);
+		if (!p->cgroup_path) {
+			ret = -ENOMEM;
+			goto err_free;
+		}
+	}
 	p->act.idle_jiffies = act->idle_s * HZ;
 	p->act.intvl_jiffies = act->intvl_s * HZ;
 	if (old) {
@@ -381,6 +389,7 @@ err_free_stats:
 	if (!old)
 		ka_counters_free(p->stats);
 err_free:
+	kfree(p->cgroup_path);
 	kfree(p);
 	return ret;
 }

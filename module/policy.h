@@ -42,6 +42,8 @@ struct ka_policy {
 	struct list_head list;		/* ka_net.list, under ka_net.lock */
 	struct ka_selector sel;
 	struct ka_action act;
+	/* The cgroup as its setter's cgroup namespace showed it, or NULL. */
+	const char *cgroup_path;
 	/* Kept across a replace: a policy is named by its selector. */
 	struct ka_counters __percpu *stats;
 	bool stats_moved;		/* to a replacement: don't free them */
@@ -61,7 +63,7 @@ void ka_policies_destroy(struct ka_net *kn);
 
 /* Changes; the caller holds kn->lock. */
 int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
-		  const struct ka_action *act);
+		  const struct ka_action *act, const char *cgroup_path);
 int ka_policy_del(struct ka_net *kn, const struct ka_selector *sel);
 void ka_policy_flush(struct ka_net *kn);
 

@@ -14,11 +14,8 @@
  *   port=8000-8099,dir=in,cgroup=/svc/web - - - - off 0 0 0 0
  */
 
-#include <linux/cgroup.h>
-#include <linux/nsproxy.h>
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
-#include <linux/slab.h>
 
 #include "hooks.h"
 #include "netns.h"
@@ -55,26 +52,18 @@ static void show_value(struct seq_file *seq, bool set, u32 v)
 		seq_puts(seq, " -");
 }
 
-/* The cgroup path as the reader's cgroup namespace sees it, else its id. */
-static void show_cgroup(struct seq_file *seq, u64 id, char *buf)
+/* Paths were resolved when the policy was set: no cgroup locks here. */
+static void show_cgroup(struct seq_file *seq, const struct ka_policy *p)
 {
-	struct cgroup *cgrp = cgroup_get_from_id(id);
-
-	if (!IS_ERR(cgrp)) {
-		if (buf && cgroup_path_ns(cgrp, buf, PATH_MAX,
-					  current->nsproxy->cgroup_ns) >= 0) {
-			seq_puts(seq, "cgroup=");
-			seq_escape(seq, buf, " \t\n\\,");
-			cgroup_put(cgrp);
-			return;
-		}
-		cgroup_put(cgrp);
+	if (p->cgroup_path) {
+		seq_puts(seq, "cgroup=");
+		seq_escape(seq, p->cgroup_path, " \t\n\\,");
+	} else {
+		seq_printf(seq, "cgroup_id=%llu", p->sel.cgroup_id);
 	}
-	seq_printf(seq, "cgroup_id=%llu", id);
 }
 
-static void show_policy(struct seq_file *seq, const struct ka_policy *p,
-			char *buf)
+static void show_policy(struct seq_file *seq, const struct ka_policy *p)
 {
 	const struct ka_selector *sel = &p->sel;
 	const struct ka_action *act = &p->act;
@@ -89,7 +78,7 @@ static void show_policy(struct seq_file *seq, const struct ka_policy *p,
 	if (sel->cgroup_id) {
 		if (ka_selector_has_port(sel))
 			seq_putc(seq, ',');
-		show_cgroup(seq, sel->cgroup_id, buf);
+		show_cgroup(seq, p);
 	}
 	if (!ka_selector_has_port(sel) && !sel->cgroup_id)
 		seq_puts(seq, "default");
@@ -109,7 +98,6 @@ static int ka_proc_show(struct seq_file *seq, void *v)
 {
 	struct ka_net *kn = ka_net(seq_file_single_net(seq));
 	const struct ka_policy *p;
-	char *buf;
 	int i;
 
 	seq_puts(seq, "selector idle intvl cnt user_timeout mode");
@@ -120,13 +108,10 @@ static int ka_proc_show(struct seq_file *seq, void *v)
 	seq_puts(seq, "total - - - - -");
 	show_counters(seq, kn->totals);
 
-	/* Without memory for paths, cgroups show as ids. */
-	buf = kmalloc(PATH_MAX, GFP_KERNEL);
 	mutex_lock(&kn->lock);
 	list_for_each_entry(p, &kn->list, list)
-		show_policy(seq, p, buf);
+		show_policy(seq, p);
 	mutex_unlock(&kn->lock);
-	kfree(buf);
 	return 0;
 }
 

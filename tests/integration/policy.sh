@@ -178,7 +178,13 @@ test_cgroup_matches_descendants_nearest_wins() {
 	cgroup_add /ka_cg/child/grandchild
 	cgroup_add /ka_cg/other
 	kactl_set --cgroup /ka_cg --idle 200
-	kactl_set --cgroup /ka_cg/child --idle 201
+	# The kernel resolves the path once and shows it normalized.
+	kactl_set --cgroup /ka_cg//child/ --idle 201
+	assert_eq "$(stat_of cgroup=/ka_cg/child idle)" 201 "ka_stats row"
+	"$KACTL" list | grep -q '^cgroup /ka_cg/child '
+	# A policy is named by its cgroup, not by how the path was spelled.
+	"$KACTL" set --cgroup /ka_cg/child --idle 201
+	assert_eq "$(grep -c '^cgroup=/ka_cg/child ' /proc/net/ka_stats)" 1 "rows"
 	expect_ka "$(in_cgroup /ka_cg/child/grandchild python3 "$KA_CONN" pair 7050)" client 1 201
 	expect_ka "$(in_cgroup /ka_cg/other python3 "$KA_CONN" pair 7050)" client 1 200
 	expect_ka "$(pair 7050)" client 0
