@@ -28,7 +28,7 @@ run_unit() {
 	if ! cc -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -g -O1 \
 		-fsanitize=address,undefined -fno-sanitize-recover=all \
 		-I userspace -I module/uapi -o "$bin" tests/unit/kactl_test.c \
-		userspace/parse.c userspace/out.c userspace/policy.c; then
+		userspace/parse.c userspace/out.c userspace/policy.c userspace/conf.c; then
 		suite_failed "$results/unit.tap" "unit: kactl_test does not build"
 		return
 	fi

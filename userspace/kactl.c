@@ -20,6 +20,7 @@
 
 #include <linux/ka_policy.h>
 
+#include "conf.h"
 #include "genl.h"
 #include "out.h"
 #include "parse.h"
@@ -30,6 +31,12 @@
 /* What a command took from its command line. */
 struct cmd_args {
 	struct ka_policy policy;	/* set, del */
+	/* load: the file's policies, their words pointing into text */
+	struct ka_policy *policies;
+	unsigned int *lines;		/* line number of each policy */
+	size_t n;
+	const char *file;
+	char *text;
 };
 
 struct cmd {
@@ -54,6 +61,9 @@ static void usage(FILE *f)
 		"  list                   show the policies of this network namespace\n"
 		"  flush                  delete every policy of this network namespace\n"
 		"  stats                  show what ka_policy did in this network namespace\n"
+		"  save                   print the policies as a file for load\n"
+		"  load FILE              check FILE (- for stdin) whole, then set each\n"
+		"                         policy it holds\n"
 		"  version                show the versions of kactl and of the loaded module\n"
 		"\n"
 		"SELECTOR := --default | { [--port PORT[-PORT] [--dir in|out|both]] [--cgroup PATH] }\n"
@@ -487,6 +497,175 @@ static int cmd_version(struct ka_genl *g, const struct cmd_args *a)
 	return ret ? report(ret, "version") : 0;
 }
 
+static int save_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[KA_A_MAX + 1] = {};
+	struct ka_policy p;
+
+	(void)data;
+	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_cb, tb);
+	if (!tb[KA_A_POLICY])
+		return MNL_CB_OK;
+	if (policy_decode(tb[KA_A_POLICY], &p, NULL) < 0)
+		return MNL_CB_ERROR;
+	if (p.sel.has_cgroup_id && !p.sel.cgroup_path) {
+		/* Set by id alone: kactl set has no words for it. */
+		fprintf(stderr, "Warning: the policy for cgroup id %llu has no path and is saved as a comment.\n",
+			(unsigned long long)p.sel.cgroup_id);
+		fputs("# ", stdout);
+	}
+	ka_conf_write(stdout, &p);
+	return MNL_CB_OK;
+}
+
+static int cmd_save(struct ka_genl *g, const struct cmd_args *a)
+{
+	struct nlmsghdr *nlh;
+	int ret;
+
+	(void)a;
+	nlh = ka_genl_msg(g, KA_CMD_POLICY_GET, NLM_F_DUMP);
+	printf("# ka_policy policies, saved by kactl %s; kactl load reads this.\n",
+	       KA_POLICY_VERSION);
+	ret = ka_genl_run(g, nlh, save_cb, NULL);
+	fflush(stdout);
+	return ret ? report(ret, "save") : 0;
+}
+
+/* The whole of FILE ("-": standard input), NUL-terminated. */
+static char *read_all(const char *file)
+{
+	FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+	size_t len = 0, cap = 4096, got;
+	char *buf = NULL, *tmp;
+
+	if (!f)
+		return NULL;
+	for (;;) {
+		tmp = realloc(buf, cap + 1);
+		if (!tmp)
+			goto fail;
+		buf = tmp;
+		got = fread(buf + len, 1, cap - len, f);
+		len += got;
+		if (len < cap) {
+			if (ferror(f))
+				goto fail;
+			break;
+		}
+		cap *= 2;
+	}
+	buf[len] = '\0';
+	if (memchr(buf, '\0', len)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if (f != stdin)
+		fclose(f);
+	return buf;
+fail:
+	free(buf);
+	if (f != stdin)
+		fclose(f);
+	return NULL;
+}
+
+#define KA_CONF_MAX_WORDS 32
+
+/* Room for twice as many policies of a file being loaded. */
+static int grow(struct cmd_args *a, size_t *cap)
+{
+	size_t ncap = *cap ? 2 * *cap : 64;
+	struct ka_policy *policies;
+	unsigned int *lines;
+
+	policies = realloc(a->policies, ncap * sizeof(*policies));
+	if (policies)
+		a->policies = policies;
+	lines = realloc(a->lines, ncap * sizeof(*lines));
+	if (lines)
+		a->lines = lines;
+	if (!policies || !lines) {
+		fprintf(stderr, "Error: out of memory.\n");
+		return -1;
+	}
+	*cap = ncap;
+	return 0;
+}
+
+/*
+ * Checks the whole file before anything is sent: every bad line is
+ * reported with its number, and one is enough to change nothing.
+ */
+static int parse_load(int argc, char **argv, struct cmd_args *a)
+{
+	char *words[KA_CONF_MAX_WORDS + 1], err[256], *line, *next;
+	unsigned int lineno = 0, bad = 0;
+	size_t cap = 0;
+	int n;
+
+	if (argc != 2)
+		return usage_error("%s", "load takes one FILE ('-' for standard input)");
+	a->file = argv[1];
+	a->text = read_all(a->file);
+	if (!a->text) {
+		fprintf(stderr, "Error: cannot read %s: %s.\n", a->file,
+			strerror(errno));
+		return EXIT_FAILURE;
+	}
+	for (line = a->text; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		/* words[0] stands for the command name getopt skips. */
+		words[0] = "set";
+		n = ka_conf_split(line, words + 1, KA_CONF_MAX_WORDS, err,
+				  sizeof(err));
+		if (n == 0)
+			continue;
+		if (n > 0 && a->n == cap && grow(a, &cap))
+			return EXIT_FAILURE;
+		if (n > 0 && ka_policy_parse(KA_OP_SET, n + 1, words,
+					     &a->policies[a->n], err,
+					     sizeof(err)) == 0) {
+			a->lines[a->n++] = lineno;
+			continue;
+		}
+		fprintf(stderr, "Error: %s:%u: %s.\n", a->file, lineno, err);
+		bad++;
+	}
+	if (bad) {
+		fprintf(stderr, "Error: %s: %u bad line%s, nothing was loaded.\n",
+			a->file, bad, bad > 1 ? "s" : "");
+		return EXIT_FAILURE;
+	}
+	return 0;
+}
+
+static int cmd_load(struct ka_genl *g, const struct cmd_args *a)
+{
+	struct nlmsghdr *nlh;
+	char what[64];
+	size_t i;
+	int ret;
+
+	for (i = 0; i < a->n; i++) {
+		nlh = ka_genl_msg(g, KA_CMD_POLICY_SET, 0);
+		policy_put(nlh, &a->policies[i], true);
+		ret = ka_genl_run(g, nlh, NULL, NULL);
+		if (ret) {
+			snprintf(what, sizeof(what), "%s:%u", a->file, a->lines[i]);
+			report(ret, what);
+			fprintf(stderr, "Error: %s: stopped at line %u; %zu polic%s before it %s set.\n",
+				a->file, a->lines[i], i, i == 1 ? "y" : "ies",
+				i == 1 ? "was" : "were");
+			return EXIT_FAILURE;
+		}
+	}
+	return 0;
+}
+
 static const struct cmd cmds[] = {
 	{ "set", parse_set, cmd_set },
 	{ "del", parse_del, cmd_del },
@@ -494,6 +673,8 @@ static const struct cmd cmds[] = {
 	{ "flush", parse_none, cmd_flush },
 	{ "stats", parse_none, cmd_stats },
 	{ "version", parse_none, cmd_version },
+	{ "save", parse_none, cmd_save },
+	{ "load", parse_load, cmd_load },
 };
 
 /*

@@ -4,6 +4,12 @@
 # what it says when the module is missing.
 source "$KA_ROOT/tests/lib/ka.sh"
 
+# A fresh module for each test: counters start at zero.
+before_each() {
+	ka_unload
+	ka_load
+}
+
 test_version_reports_module_and_api() {
 	local v
 	v=$(cat "$KA_ROOT/VERSION")
@@ -70,4 +76,37 @@ test_netns_option_needs_privilege() {
 	expect_fail 1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
 		"$KACTL" -n ka_n2 list
 	assert_match "$EXPECT_STDERR" 'cannot enter network namespace "ka_n2": Operation not permitted \(needs CAP_SYS_ADMIN\)' "stderr"
+}
+
+test_save_then_load_restores_the_same_policies() {
+	local saved listed
+	cgroup_add "/ka saved"
+	defer "$KACTL" flush
+	"$KACTL" set --default --idle 600
+	"$KACTL" set --port 6379 --idle 60 --intvl 10 --cnt 6 --user-timeout 30000
+	"$KACTL" set --port 8000-8999 --dir in --cgroup "/ka saved" --off
+	"$KACTL" set --port 22 --dir out --mode force --idle 5
+	saved=$("$KACTL" save)
+	listed=$("$KACTL" -j list)
+	assert_eq "$(echo "$saved" | grep -c '^--')" 4 "policy lines"
+	"$KACTL" flush
+	echo "$saved" | "$KACTL" load -
+	assert_eq "$("$KACTL" save)" "$saved" "save after load"
+	assert_eq "$("$KACTL" -j list | python3 -c '
+import json, sys; print(json.dumps([{k: v for k, v in p.items() if k != "cgroup_id"} for p in json.load(sys.stdin)]))')" \
+		"$(echo "$listed" | python3 -c '
+import json, sys; print(json.dumps([{k: v for k, v in p.items() if k != "cgroup_id"} for p in json.load(sys.stdin)]))')" "list after load"
+	expect_ka "$(pair 6379)" client 1 60 10 6 30000
+}
+
+test_load_stops_at_a_line_the_kernel_refuses() {
+	local f
+	f=$(mktemp)
+	defer rm -f "$f"
+	defer "$KACTL" flush
+	printf -- '--port 7960 --idle 5\n--cgroup /ka-no-such-cgroup --idle 5\n--port 7961 --idle 5\n' >"$f"
+	expect_fail 1 "$KACTL" load "$f"
+	assert_match "$EXPECT_STDERR" "^Error: no such cgroup v2\." "kernel's reason"
+	assert_match "$EXPECT_STDERR" "stopped at line 2; 1 policy before it was set" "what was set"
+	assert_eq "$("$KACTL" save | grep -c '^--')" 1 "policies set"
 }

@@ -96,7 +96,7 @@ stat_of() {
 # A cgroup v2 below the root, removed when the test ends.
 cgroup_add() {
 	mkdir -p "/sys/fs/cgroup$1"
-	defer rmdir "/sys/fs/cgroup$1"
+	defer rmdir "$(printf %q "/sys/fs/cgroup$1")"
 }
 
 # in_cgroup PATH CMD...: run CMD as a process of that cgroup.

@@ -201,3 +201,26 @@ test_missing_netns_is_reported() {
 	expect_fail 1 "$KACTL" -n ka-no-such-netns list
 	assert_eq "$EXPECT_STDERR" 'Error: cannot open network namespace "ka-no-such-netns": No such file or directory.' "stderr"
 }
+
+test_load_reports_every_bad_line_before_the_kernel() {
+	local f
+	f=$(mktemp)
+	defer rm -f "$f"
+	printf '# policies\n--port 6379 --idle 60\n\n--port 70000\n--cgroup "/a b" --idle 5 # ok\n--bogus\n"open\n' >"$f"
+	expect_fail 1 "$KACTL" load "$f"
+	assert_eq "$EXPECT_STDERR" "Error: $f:4: invalid --port '70000': expected a port 1..65535 or a range LOW-HIGH.
+Error: $f:6: unknown option '--bogus'.
+Error: $f:7: unterminated quote.
+Error: $f: 3 bad lines, nothing was loaded." "stderr"
+}
+
+test_load_needs_one_file() {
+	expect_fail 2 "$KACTL" load
+	expect_fail 2 "$KACTL" load a b
+	expect_fail 1 "$KACTL" load /nonexistent/ka.conf
+	assert_match "$EXPECT_STDERR" "^Error: cannot read /nonexistent/ka.conf: No such file or directory\.$" "stderr"
+}
+
+test_save_takes_no_arguments() {
+	expect_fail 2 "$KACTL" save x
+}

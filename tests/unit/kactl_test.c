@@ -12,6 +12,7 @@
 
 #include <linux/ka_policy.h>
 
+#include "conf.h"
 #include "out.h"
 #include "parse.h"
 #include "policy.h"
@@ -583,6 +584,102 @@ static void test_list(void)
 	expect_output(print_list_empty, 1, 0, "[]\n", "empty list JSON");
 }
 
+struct split_case {
+	const char *line;
+	int argc;			/* -1: an error */
+	const char *words[6];
+	const char *err;
+};
+
+static const struct split_case split_cases[] = {
+	{ "", 0, { NULL }, NULL },
+	{ "   \t ", 0, { NULL }, NULL },
+	{ "# a comment", 0, { NULL }, NULL },
+	{ "--port 6379 --idle 60", 4, { "--port", "6379", "--idle", "60" }, NULL },
+	{ "  --off   # trailing comment", 1, { "--off" }, NULL },
+	{ "--cgroup \"/a b/c\"", 2, { "--cgroup", "/a b/c" }, NULL },
+	{ "--cgroup \"/q\\\"x\\\\y\"", 2, { "--cgroup", "/q\"x\\y" }, NULL },
+	{ "--cgroup \"/#not a comment\"", 2, { "--cgroup", "/#not a comment" }, NULL },
+	{ "--cgroup \"/open", -1, { NULL }, "unterminated quote" },
+	{ "--cgroup \"/a\"b", -1, { NULL }, "text right after a closing quote" },
+	{ "a b c d e f g h", -1, { NULL }, "more than 4 words" },
+};
+
+static void test_conf_split(void)
+{
+	for (size_t i = 0; i < sizeof(split_cases) / sizeof(split_cases[0]); i++) {
+		const struct split_case *c = &split_cases[i];
+		char buf[128], *argv[5], err[64] = "";
+		int argc, ok;
+
+		snprintf(buf, sizeof(buf), "%s", c->line);
+		argc = ka_conf_split(buf, argv, 5, err, sizeof(err));
+		ok = argc == c->argc;
+		for (int j = 0; ok && j < argc; j++)
+			ok = strcmp(argv[j], c->words[j]) == 0;
+		if (ok && argc >= 0)
+			ok = argv[argc] == NULL;
+		if (ok && c->err)
+			ok = strcmp(err, c->err) == 0;
+		check(ok, "conf split '%s' -> %d words%s%s", c->line, argc,
+		      c->err ? ", error " : "", c->err ? err : "");
+	}
+}
+
+/* set words -> policy -> file line -> words -> the same policy */
+static const char *const roundtrip_cases[] = {
+	"--default --idle 600",
+	"--port 6379 --idle 60 --intvl 10 --cnt 6 --user-timeout 30000",
+	"--port 8000-8999 --dir in --cgroup /system.slice --off",
+	"--port 22 --dir out --mode force --idle 5",
+	"--cgroup \"/with space/and\\\"quote\" --cnt 3",
+	"--cgroup / --user-timeout 0",
+};
+
+static void test_conf_roundtrip(void)
+{
+	for (size_t i = 0; i < sizeof(roundtrip_cases) / sizeof(roundtrip_cases[0]); i++) {
+		char in[256], out[256], again[256], *w1[16], *w2[16], err[128];
+		struct ka_policy p1, p2;
+		char *text = NULL;
+		size_t len = 0;
+		FILE *f;
+		int n1, n2, ok;
+
+		snprintf(in, sizeof(in), "%s", roundtrip_cases[i]);
+		w1[0] = w2[0] = "set";
+		n1 = ka_conf_split(in, w1 + 1, 15, err, sizeof(err));
+		ok = n1 > 0 && ka_policy_parse(KA_OP_SET, n1 + 1, w1, &p1, err,
+					       sizeof(err)) == 0;
+		f = open_memstream(&text, &len);
+		if (ok)
+			ka_conf_write(f, &p1);
+		fclose(f);
+		snprintf(out, sizeof(out), "%s", text ? text : "");
+		snprintf(again, sizeof(again), "%s", out);
+		n2 = ok ? ka_conf_split(again, w2 + 1, 15, err, sizeof(err)) : -1;
+		ok = ok && n2 > 0 && ka_policy_parse(KA_OP_SET, n2 + 1, w2, &p2,
+						     err, sizeof(err)) == 0;
+		if (ok) {
+			char t1[KA_SELECTOR_TEXT_SIZE], t2[KA_SELECTOR_TEXT_SIZE];
+
+			ka_selector_text(&p1.sel, t1, sizeof(t1));
+			ka_selector_text(&p2.sel, t2, sizeof(t2));
+			ok = strcmp(t1, t2) == 0 && p1.act.off == p2.act.off &&
+			     p1.act.idle == p2.act.idle &&
+			     p1.act.intvl == p2.act.intvl &&
+			     p1.act.cnt == p2.act.cnt &&
+			     p1.act.has_user_timeout == p2.act.has_user_timeout &&
+			     p1.act.user_timeout == p2.act.user_timeout &&
+			     (p1.act.has_mode ? p1.act.mode : 0) ==
+			     (p2.act.has_mode ? p2.act.mode : 0);
+		}
+		check(ok, "conf round trip of '%s' (wrote '%.*s')", roundtrip_cases[i],
+		      (int)strcspn(out, "\n"), out);
+		free(text);
+	}
+}
+
 int main(void)
 {
 	test_parse();
@@ -591,6 +688,8 @@ int main(void)
 	test_policy_parse();
 	test_selector_text();
 	test_list();
+	test_conf_split();
+	test_conf_roundtrip();
 	printf("# unit/kactl: %d passed, %d failed\n", n_run - n_failed, n_failed);
 	return n_failed ? 1 : 0;
 }

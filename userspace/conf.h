@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef KACTL_CONF_H
+#define KACTL_CONF_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "policy.h"
+
+/*
+ * The policy file of kactl save and kactl load: one policy a line, in the
+ * words of kactl set ("--port 6379 --idle 60"), "#" comments, blank
+ * lines. A word may be double-quoted, with \" and \\ inside, for cgroup
+ * paths with spaces.
+ */
+
+/*
+ * Splits line in place into at most max - 1 words, argv[n] = NULL after
+ * them. Returns the number of words, or -1 with the reason in err.
+ */
+int ka_conf_split(char *line, char **argv, int max, char *err, size_t size);
+
+/* Writes p as one line of the file, newline included. */
+void ka_conf_write(FILE *f, const struct ka_policy *p);
+
+#endif
