@@ -224,3 +224,17 @@ test_load_needs_one_file() {
 test_save_takes_no_arguments() {
 	expect_fail 2 "$KACTL" save x
 }
+
+# complete WORDS...: what bash completion offers for the last word.
+complete_kactl() {
+	bash -c 'source userspace/kactl.bash-completion
+		COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _kactl
+		echo "${COMPREPLY[*]}"' _ "$@"
+}
+
+test_bash_completion() {
+	assert_eq "$(complete_kactl kactl s)" "set stats save" "commands"
+	assert_eq "$(complete_kactl kactl -j set --i)" "--idle --intvl" "set options"
+	assert_eq "$(complete_kactl kactl set --dir "")" "in out both" "directions"
+	assert_eq "$(complete_kactl kactl --netns x del --p)" "--port" "after -n NETNS"
+}
