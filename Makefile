@@ -21,7 +21,7 @@ MODULE := module/ka_policy.ko
 KACTL := userspace/kactl
 
 .PHONY: all module kactl clean deps check check-unit check-vm demo shell \
-	install uninstall style sparse kdir
+	install uninstall style sparse kdir kver
 
 all: module kactl
 
@@ -63,15 +63,30 @@ style: module
 kdir:
 	@echo $(KDIR)
 
+kver:
+	@echo $(KVER)
+
 sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules
 
+# The release the module is built for, and where modprobe finds it.
+KVER = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
+	$(KDIR)/include/generated/utsrelease.h 2>/dev/null)
+MODDIR = $(DESTDIR)/lib/modules/$(KVER)/updates
+
+# The module goes in unsigned (a Secure Boot machine needs it signed with
+# an enrolled key: DKMS does that); depmod runs here because Debian's
+# header packages carry no System.map for kbuild's own depmod.
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
+		CONFIG_MODULE_SIG_ALL= \
 		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
 	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 uninstall:
+	rm -f $(MODDIR)/module/ka_policy.ko
+	-depmod $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
 	$(MAKE) -C userspace uninstall DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 clean:

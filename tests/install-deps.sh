@@ -11,6 +11,8 @@ packages=(
 	make gcc libc6-dev pkg-config libmnl-dev linux-headers-amd64
 	# make style: checkpatch.pl from the kernel source, sparse
 	linux-source sparse
+	# packaging: dkms.conf is checked with a real dkms build
+	dkms
 	# the test VM: Debian's own kernel under qemu, a busybox initramfs
 	linux-image-amd64 qemu-system-x86 busybox-static kmod cpio
 	# what the tests run inside the VM
