@@ -3,7 +3,8 @@
  * ka_policy: per network namespace TCP keepalive policies.
  *
  * The generic netlink interface between the ka_policy module and kactl,
- * described in Documentation/ka_policy.rst ("Control interface").
+ * described in Documentation/ka_policy.rst ("Control interface") and, in
+ * the kernel's YAML schema, Documentation/netlink/specs/ka_policy.yaml.
  */
 #ifndef _UAPI_LINUX_KA_POLICY_H
 #define _UAPI_LINUX_KA_POLICY_H
