@@ -403,18 +403,30 @@ static int cmd_stats(struct ka_genl *g, const struct cmd_args *a)
 	return ret ? report(ret, "stats") : 0;
 }
 
-static int list_cb(const struct nlmsghdr *nlh, void *data)
+/*
+ * A policy dump's message into p: 1, or 0 when it holds no policy, or
+ * -1 when it is malformed.
+ */
+static int policy_msg(const struct nlmsghdr *nlh, struct ka_policy *p)
 {
 	const struct nlattr *tb[KA_A_MAX + 1] = {};
-	struct ka_policy p;
 
-	(void)data;
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_cb, tb);
 	if (!tb[KA_A_POLICY])
-		return MNL_CB_OK;
-	if (policy_decode(tb[KA_A_POLICY], &p, NULL) < 0)
+		return 0;
+	return policy_decode(tb[KA_A_POLICY], p, NULL) < 0 ? -1 : 1;
+}
+
+static int list_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct ka_policy p;
+	int ret = policy_msg(nlh, &p);
+
+	(void)data;
+	if (ret < 0)
 		return MNL_CB_ERROR;
-	ka_policy_print(&p);
+	if (ret)
+		ka_policy_print(&p);
 	return MNL_CB_OK;
 }
 
@@ -499,15 +511,12 @@ static int cmd_version(struct ka_genl *g, const struct cmd_args *a)
 
 static int save_cb(const struct nlmsghdr *nlh, void *data)
 {
-	const struct nlattr *tb[KA_A_MAX + 1] = {};
 	struct ka_policy p;
+	int ret = policy_msg(nlh, &p);
 
 	(void)data;
-	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_cb, tb);
-	if (!tb[KA_A_POLICY])
-		return MNL_CB_OK;
-	if (policy_decode(tb[KA_A_POLICY], &p, NULL) < 0)
-		return MNL_CB_ERROR;
+	if (ret <= 0)
+		return ret < 0 ? MNL_CB_ERROR : MNL_CB_OK;
 	if (p.sel.has_cgroup_id && !p.sel.cgroup_path) {
 		/* Set by id alone: kactl set has no words for it. */
 		fprintf(stderr, "Warning: the policy for cgroup id %llu has no path and is saved as a comment.\n",
