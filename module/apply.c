@@ -62,18 +62,22 @@ static bool ka_sock_is_managed(const struct sock *sk)
 	       sk->sk_net_refcnt && !sk_is_mptcp(sk);
 }
 
-/* Under rcu_read_lock(). */
+/*
+ * Under rcu_read_lock(). The table is read once: a replace running now
+ * gives this socket the old set or the new one, never parts of both.
+ */
 static const struct ka_policy *ka_match(struct ka_net *kn, struct sock *sk,
 					u8 dir)
 {
+	const struct ka_table *t = ka_table_rcu(kn);
 	const struct inet_sock *inet = inet_sk(sk);
 	struct cgroup *cgrp = NULL;
 	u16 port;
 
 	port = dir == KA_DIR_IN ? inet->inet_num : ntohs(inet->inet_dport);
-	if (ka_policy_wants_cgroups(kn))
+	if (ka_table_wants_cgroups(t))
 		cgrp = sock_cgroup_ptr(&sk->sk_cgrp_data);
-	return ka_policy_lookup(kn, dir, port, cgrp);
+	return ka_policy_lookup(t, dir, port, cgrp);
 }
 
 void ka_apply(struct sock *sk, u8 dir)

@@ -83,6 +83,27 @@ static u32 attr_u32(const struct nlattr *attr, u32 def)
 	return attr ? nla_get_u32(attr) : def;
 }
 
+/* cgrp's path in the caller's cgroup namespace, in a string of its size. */
+static int ka_nl_cgroup_path(struct cgroup *cgrp, char **path)
+{
+	char *buf;
+	int ret = 0;
+
+	*path = NULL;
+	buf = kmalloc(PATH_MAX, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	if (cgroup_path_ns(cgrp, buf, PATH_MAX, current->nsproxy->cgroup_ns) < 0) {
+		ret = -ENAMETOOLONG;
+	} else {
+		*path = kstrdup(buf, GFP_KERNEL_ACCOUNT);
+		if (!*path)
+			ret = -ENOMEM;
+	}
+	kfree(buf);
+	return ret;
+}
+
 /*
  * The cgroup id for a path or id attribute. A policy being set needs a
  * cgroup that exists and that the caller can see, and keeps its path as
@@ -112,18 +133,8 @@ static int ka_nl_cgroup_id(struct nlattr **tb, char **path, u64 *id,
 		return PTR_ERR(cgrp);
 	}
 	*id = cgroup_id(cgrp);
-	if (path) {
-		*path = kmalloc(PATH_MAX, GFP_KERNEL);
-		if (!*path)
-			ret = -ENOMEM;
-		else if (cgroup_path_ns(cgrp, *path, PATH_MAX,
-					current->nsproxy->cgroup_ns) < 0)
-			ret = -ENAMETOOLONG;
-		if (ret) {
-			kfree(*path);
-			*path = NULL;
-		}
-	}
+	if (path)
+		ret = ka_nl_cgroup_path(cgrp, path);
 	cgroup_put(cgrp);
 	return ret;
 }
@@ -231,24 +242,40 @@ static int ka_nl_policy_attrs(struct genl_info *info, struct nlattr **tb)
 				ka_policy_nl_policy, info->extack);
 }
 
+/* A whole policy to set; *path (kmalloc'ed or NULL) goes to the caller. */
+static int ka_nl_parse_policy(struct nlattr **tb, char **path,
+			      struct ka_selector *sel, struct ka_action *act,
+			      struct netlink_ext_ack *extack)
+{
+	int ret;
+
+	*path = NULL;
+	ret = ka_nl_parse_selector(tb, path, sel, extack);
+	if (ret)
+		return ret;
+	ret = ka_nl_parse_action(tb, act, extack);
+	if (ret) {
+		kfree(*path);
+		*path = NULL;
+	}
+	return ret;
+}
+
 static int ka_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ka_net *kn = ka_net(genl_info_net(info));
 	struct nlattr *tb[KA_POLICY_A_MAX + 1];
 	struct ka_selector sel;
 	struct ka_action act;
-	char *path = NULL;
+	char *path;
 	int ret;
 
 	ret = ka_nl_policy_attrs(info, tb);
 	if (ret)
 		return ret;
-	ret = ka_nl_parse_selector(tb, &path, &sel, info->extack);
+	ret = ka_nl_parse_policy(tb, &path, &sel, &act, info->extack);
 	if (ret)
 		return ret;
-	ret = ka_nl_parse_action(tb, &act, info->extack);
-	if (ret)
-		goto out;
 
 	mutex_lock(&kn->lock);
 	ret = ka_policy_set(kn, &sel, &act, path);
@@ -256,8 +283,6 @@ static int ka_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
 	if (ret == -ENOSPC)
 		NL_SET_ERR_MSG_MOD(info->extack,
 				   "this namespace holds max_policies policies already");
-out:
-	kfree(path);
 	return ret;
 }
 
@@ -298,6 +323,57 @@ static int ka_nl_policy_flush_doit(struct sk_buff *skb, struct genl_info *info)
 	ka_policy_flush(kn);
 	mutex_unlock(&kn->lock);
 	return 0;
+}
+
+/*
+ * Replace: the request is the namespace's whole new policy set, one
+ * KA_A_POLICY each (none: the empty set). info->attrs[] holds only the
+ * last of repeated attributes, so the payload is walked; the genl core
+ * has validated each one against the attribute policies, and strict
+ * validation let nothing else through. The set is built aside, checked
+ * in full (a selector given twice, max_policies, cgroups that exist) and
+ * swapped in at once, or dropped: nothing changes on any error.
+ */
+static int ka_nl_policy_replace_doit(struct sk_buff *skb,
+				     struct genl_info *info)
+{
+	struct ka_net *kn = ka_net(genl_info_net(info));
+	struct nlattr *tb[KA_POLICY_A_MAX + 1];
+	struct ka_selector sel;
+	struct ka_action act;
+	struct ka_table *t;
+	struct nlattr *attr;
+	int rem, ret = 0;
+	char *path;
+
+	t = ka_table_new();
+	if (!t)
+		return -ENOMEM;
+	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
+			  genlmsg_len(info->genlhdr), rem) {
+		ret = nla_parse_nested(tb, KA_POLICY_A_MAX, attr,
+				       ka_policy_nl_policy, info->extack);
+		if (ret)
+			goto out;
+		ret = ka_nl_parse_policy(tb, &path, &sel, &act, info->extack);
+		if (ret)
+			goto out;
+		ret = ka_table_add(t, &sel, &act, path);
+		if (ret == -EEXIST)
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "this selector is given twice");
+		else if (ret == -ENOSPC)
+			NL_SET_ERR_MSG_ATTR(info->extack, attr,
+					    "more policies than max_policies");
+		if (ret)
+			goto out;
+	}
+	ret = ka_table_commit(kn, t);
+	if (!ret)
+		return 0;
+out:
+	ka_table_free(t);
+	return ret;
 }
 
 /* ---- replies ---- */
@@ -422,7 +498,7 @@ static int ka_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 
 	mutex_lock(&kn->lock);
 	cb->seq = kn->generation;
-	list_for_each_entry(p, &kn->list, list) {
+	list_for_each_entry(p, &ka_table_locked(kn)->list, list) {
 		if (idx++ < cb->args[1])
 			continue;
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
@@ -496,6 +572,13 @@ static const struct genl_ops ka_genl_ops[] = {
 		.cmd	= KA_CMD_POLICY_FLUSH,
 		.doit	= ka_nl_policy_flush_doit,
 		.policy	= ka_nl_empty_policy,
+		.maxattr = KA_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= KA_CMD_POLICY_REPLACE,
+		.doit	= ka_nl_policy_replace_doit,
+		.policy	= ka_nl_policy_policy,
 		.maxattr = KA_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},

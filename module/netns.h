@@ -3,13 +3,13 @@
 #define _KA_NETNS_H
 
 #include <linux/mutex.h>
-#include <linux/rhashtable-types.h>
+#include <linux/rcupdate.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
 #include "stats.h"
 
-struct ka_ranges;
+struct ka_table;
 
 /* What ka_policy keeps for each network namespace. */
 struct ka_net {
@@ -18,12 +18,7 @@ struct ka_net {
 
 	/* Policies (policy.c). Readers: RCU. Writers: lock. */
 	struct mutex lock;
-	struct rhashtable policies;	/* every policy, by selector */
-	struct list_head list;		/* every policy, oldest first */
-	struct ka_ranges __rcu *ranges;	/* port range policies, in order */
-	unsigned int count;
-	/* Policies of each kind, so that lookups skip unused kinds. */
-	unsigned int n_port_cgroup, n_port, n_cgroup, n_default, n_range;
+	struct ka_table __rcu *table;
 	/* Bumped by every change: dumps detect a change midway. */
 	unsigned int generation;
 };

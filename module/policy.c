@@ -17,52 +17,40 @@
  *
  * where "the port match" is, in this order: the single port with this
  * exact direction, the single port with direction both, then the
- * narrowest range holding the port (an exact direction before both, then
- * the lower start, on equal width). The first policy found wins, even an
- * exemption: that is how an exemption carves sockets out of a broader
- * policy.
+ * narrowest range holding the port (ranges.c). The first policy found
+ * wins, even an exemption: that is how an exemption carves sockets out of
+ * a broader policy.
  *
- * Readers (the connect and accept paths) run under RCU in atomic context:
- * one rhashtable holds every policy by selector, so each step is a hash
- * lookup, and per-kind counts let a lookup skip kinds the namespace does
- * not use: with no policies at all it costs one load. Port ranges, which
- * may overlap, are compiled into disjoint segments per (cgroup, direction),
- * each holding the most specific range that covers it, and found by binary
- * search: O(log n). The segments are rebuilt, O(n log n), whenever a range
- * policy changes. Writers hold ka_net.lock.
+ * Readers (the connect and accept paths) run under RCU in atomic context.
+ * A namespace's policies form one struct ka_table, reached through one
+ * RCU pointer: a rhashtable holds every policy by selector, so each step
+ * above is a hash lookup, and per-kind counts let a lookup skip kinds the
+ * namespace does not use: with no policies at all it costs two loads.
+ * Port ranges are compiled into disjoint segments (ranges.c), rebuilt
+ * whenever a range policy changes.
+ *
+ * Writers hold ka_net.lock. set, del and flush change the table in place:
+ * each is one atomic step for readers (the rhashtable and the compiled
+ * ranges are RCU-safe), and a removed policy is freed after a grace
+ * period. A replace (kactl load --replace) must not let any socket see a
+ * mix of two sets, so it builds a complete new table aside, swaps the
+ * pointer and frees the old table once no reader can hold it.
  */
 
 #include <linux/cgroup.h>
+#include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 
 #include "netns.h"
 #include "policy.h"
+#include "ranges.h"
 
 unsigned int ka_max_policies __read_mostly = 65536;
 module_param_named(max_policies, ka_max_policies, uint, 0644);
 MODULE_PARM_DESC(max_policies, "Most policies a network namespace may hold (default 65536)");
-
-/*
- * Compiled port ranges: disjoint segments sorted by (cgroup_id, dir,
- * start), dir being KA_DIR_IN or KA_DIR_OUT (a range for both directions
- * appears under each).
- */
-struct ka_range_seg {
-	u64 cgroup_id;
-	const struct ka_policy *p;
-	u16 start, end;
-	u8 dir;
-};
-
-struct ka_ranges {
-	struct rcu_head rcu;
-	unsigned int n;
-	struct ka_range_seg seg[];
-};
 
 static const struct rhashtable_params ka_rht_params = {
 	.key_len	= sizeof(struct ka_selector),
@@ -78,237 +66,37 @@ void ka_selector_init(struct ka_selector *sel)
 	sel->dir = KA_DIR_BOTH;
 }
 
-static bool sel_is_range(const struct ka_selector *sel)
-{
-	return sel->port_max != sel->port_min;
-}
-
 /* Which per-kind count a selector belongs to. */
-static unsigned int *kind_count(struct ka_net *kn, const struct ka_selector *sel)
+static unsigned int *kind_count(struct ka_table *t,
+				const struct ka_selector *sel)
 {
 	if (ka_selector_has_port(sel))
-		return sel->cgroup_id ? &kn->n_port_cgroup : &kn->n_port;
-	return sel->cgroup_id ? &kn->n_cgroup : &kn->n_default;
+		return sel->cgroup_id ? &t->n_port_cgroup : &t->n_port;
+	return sel->cgroup_id ? &t->n_cgroup : &t->n_default;
 }
 
-static void count_policy(struct ka_net *kn, const struct ka_selector *sel,
+static void count_policy(struct ka_table *t, const struct ka_selector *sel,
 			 int delta)
 {
-	unsigned int *n = kind_count(kn, sel);
+	unsigned int *n = kind_count(t, sel);
 
 	WRITE_ONCE(*n, *n + delta);
-	if (sel_is_range(sel))
-		WRITE_ONCE(kn->n_range, kn->n_range + delta);
-	WRITE_ONCE(kn->count, kn->count + delta);
-	kn->generation++;
+	if (ka_selector_is_range(sel))
+		WRITE_ONCE(t->n_range, t->n_range + delta);
+	WRITE_ONCE(t->count, t->count + delta);
 }
 
-static int ka_range_cmp(const void *a, const void *b)
+static void ka_policy_free(struct ka_policy *p)
 {
-	const struct ka_selector *x = &(*(const struct ka_policy **)a)->sel;
-	const struct ka_selector *y = &(*(const struct ka_policy **)b)->sel;
-	u32 wx = x->port_max - x->port_min, wy = y->port_max - y->port_min;
-	bool bx = x->dir == KA_DIR_BOTH, by = y->dir == KA_DIR_BOTH;
-
-	if (wx != wy)
-		return wx < wy ? -1 : 1;
-	if (bx != by)
-		return bx ? 1 : -1;
-	if (x->port_min != y->port_min)
-		return x->port_min < y->port_min ? -1 : 1;
-	return 0;
-}
-
-/* A range policy as it applies to one direction, while compiling. */
-struct ka_range_entry {
-	const struct ka_policy *p;
-	u64 cgroup_id;
-	u8 dir;
-};
-
-/* Groups by (cgroup, direction), then most specific first. */
-static int ka_range_entry_cmp(const void *a, const void *b)
-{
-	const struct ka_range_entry *x = a, *y = b;
-
-	if (x->cgroup_id != y->cgroup_id)
-		return x->cgroup_id < y->cgroup_id ? -1 : 1;
-	if (x->dir != y->dir)
-		return x->dir < y->dir ? -1 : 1;
-	return ka_range_cmp(&x->p, &y->p);
-}
-
-static int ka_u32_cmp(const void *a, const void *b)
-{
-	u32 x = *(const u32 *)a, y = *(const u32 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Union-find: the first unpainted interval at or after k. */
-static u32 next_unpainted(u32 *next, u32 k)
-{
-	u32 root = k, tmp;
-
-	while (next[root] != root)
-		root = next[root];
-	while (next[k] != root) {
-		tmp = next[k];
-		next[k] = root;
-		k = tmp;
-	}
-	return root;
-}
-
-/*
- * Segments of one group, e[0..n) sorted most specific first. The range
- * boundaries cut the ports into elementary intervals; each range, most
- * specific first, paints the intervals it covers that no more specific
- * range painted already. "next" skips painted intervals, so every
- * interval is painted once: O(n log n) for the group.
- */
-static void ranges_compile_group(struct ka_ranges *r,
-				 const struct ka_range_entry *e, u32 n,
-				 u32 *pts, u32 *next,
-				 const struct ka_policy **owner)
-{
-	u32 i, k, m = 0, u;
-
-	for (i = 0; i < n; i++) {
-		pts[m++] = e[i].p->sel.port_min;
-		pts[m++] = e[i].p->sel.port_max + 1;
-	}
-	sort(pts, m, sizeof(pts[0]), ka_u32_cmp, NULL);
-	for (u = 1, k = 1; k < m; k++)
-		if (pts[k] != pts[u - 1])
-			pts[u++] = pts[k];
-	m = u;
-	for (k = 0; k < m; k++) {
-		next[k] = k;
-		owner[k] = NULL;
-	}
-	for (i = 0; i < n; i++) {
-		const struct ka_selector *sel = &e[i].p->sel;
-		u32 lo = 0, hi = m;
-
-		while (lo < hi) {	/* first boundary >= port_min */
-			u32 mid = (lo + hi) / 2;
-
-			if (pts[mid] < sel->port_min)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (k = next_unpainted(next, lo);
-		     k < m - 1 && pts[k] <= sel->port_max;
-		     k = next_unpainted(next, k)) {
-			owner[k] = e[i].p;
-			next[k] = k + 1;
-		}
-	}
-	for (k = 0; k + 1 < m; k++) {
-		struct ka_range_seg *last = r->n ? &r->seg[r->n - 1] : NULL;
-
-		if (!owner[k])
-			continue;
-		if (last && last->p == owner[k] && last->dir == e[0].dir &&
-		    last->cgroup_id == e[0].cgroup_id &&
-		    last->end + 1 == pts[k]) {
-			last->end = pts[k + 1] - 1;
-			continue;
-		}
-		r->seg[r->n++] = (struct ka_range_seg) {
-			.cgroup_id = e[0].cgroup_id,
-			.dir = e[0].dir,
-			.start = pts[k],
-			.end = pts[k + 1] - 1,
-			.p = owner[k],
-		};
-	}
-}
-
-/*
- * The compiled ranges as they will be once add replaces del (either may
- * be NULL). Built before anything changes, so that a failed allocation
- * leaves the namespace as it was. *out is NULL when no range is left.
- */
-static int ranges_build(struct ka_net *kn, const struct ka_policy *add,
-			const struct ka_policy *del, struct ka_ranges **out)
-{
-	const struct ka_policy **owner = NULL;
-	struct ka_range_entry *e = NULL;
-	struct ka_ranges *r = NULL;
-	const struct ka_policy *p;
-	u32 n = 0, i, j, *pts = NULL, *next = NULL;
-	int ret = -ENOMEM;
-
-	/* Each range at most twice (both directions), two boundaries each. */
-	e = kvmalloc_array(2 * (kn->n_range + 1), sizeof(*e), GFP_KERNEL_ACCOUNT);
-	if (!e)
-		return -ENOMEM;
-	list_for_each_entry(p, &kn->list, list) {
-		if (p == del || !sel_is_range(&p->sel))
-			continue;
-		if (p->sel.dir != KA_DIR_OUT)
-			e[n++] = (struct ka_range_entry){ p, p->sel.cgroup_id, KA_DIR_IN };
-		if (p->sel.dir != KA_DIR_IN)
-			e[n++] = (struct ka_range_entry){ p, p->sel.cgroup_id, KA_DIR_OUT };
-	}
-	if (add) {
-		if (add->sel.dir != KA_DIR_OUT)
-			e[n++] = (struct ka_range_entry){ add, add->sel.cgroup_id, KA_DIR_IN };
-		if (add->sel.dir != KA_DIR_IN)
-			e[n++] = (struct ka_range_entry){ add, add->sel.cgroup_id, KA_DIR_OUT };
-	}
-	*out = NULL;
-	if (!n) {
-		ret = 0;
-		goto out;
-	}
-	sort(e, n, sizeof(e[0]), ka_range_entry_cmp, NULL);
-
-	r = kvmalloc(struct_size(r, seg, 2 * n), GFP_KERNEL_ACCOUNT);
-	pts = kvmalloc_array(2 * n, sizeof(*pts), GFP_KERNEL);
-	next = kvmalloc_array(2 * n, sizeof(*next), GFP_KERNEL);
-	owner = kvmalloc_array(2 * n, sizeof(*owner), GFP_KERNEL);
-	if (!r || !pts || !next || !owner)
-		goto out;
-	r->n = 0;
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && e[j].cgroup_id == e[i].cgroup_id &&
-		     e[j].dir == e[i].dir; j++)
-			;
-		ranges_compile_group(r, &e[i], j - i, pts, next, owner);
-	}
-	*out = r;
-	r = NULL;
-	ret = 0;
-out:
-	kvfree(owner);
-	kvfree(next);
-	kvfree(pts);
-	kvfree(r);
-	kvfree(e);
-	return ret;
-}
-
-static void ranges_publish(struct ka_net *kn, struct ka_ranges *r)
-{
-	struct ka_ranges *old = rcu_replace_pointer(kn->ranges, r,
-						    lockdep_is_held(&kn->lock));
-
-	if (old)
-		kvfree_rcu(old, rcu);
+	if (!p->stats_moved && !p->stats_borrowed)
+		ka_counters_free(p->stats);
+	kfree(p->cgroup_path);
+	kfree(p);
 }
 
 static void ka_policy_free_rcu(struct rcu_head *head)
 {
-	struct ka_policy *p = container_of(head, struct ka_policy, rcu);
-
-	if (!p->stats_moved)
-		ka_counters_free(p->stats);
-	kfree(p->cgroup_path);
-	kfree(p);
+	ka_policy_free(container_of(head, struct ka_policy, rcu));
 }
 
 /*
@@ -321,32 +109,54 @@ static void policy_release(struct ka_policy *p, bool stats_moved)
 	call_rcu(&p->rcu, ka_policy_free_rcu);
 }
 
-int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
-		  const struct ka_action *act, const char *cgroup_path)
+struct ka_table *ka_table_locked(struct ka_net *kn)
 {
+	return rcu_dereference_protected(kn->table, lockdep_is_held(&kn->lock));
+}
+
+static void ranges_publish(struct ka_net *kn, struct ka_table *t,
+			   struct ka_ranges *r)
+{
+	ka_ranges_free_rcu(rcu_replace_pointer(t->ranges, r,
+					       lockdep_is_held(&kn->lock)));
+}
+
+/* A new policy, not linked anywhere yet; takes cgroup_path. */
+static struct ka_policy *policy_alloc(const struct ka_selector *sel,
+				      const struct ka_action *act,
+				      char *cgroup_path)
+{
+	struct ka_policy *p;
+
+	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	if (!p) {
+		kfree(cgroup_path);
+		return NULL;
+	}
+	p->sel = *sel;
+	p->act = *act;
+	p->cgroup_path = cgroup_path;
+	p->act.idle_jiffies = act->idle_s * HZ;
+	p->act.intvl_jiffies = act->intvl_s * HZ;
+	return p;
+}
+
+int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
+		  const struct ka_action *act, char *cgroup_path)
+{
+	struct ka_table *t = ka_table_locked(kn);
 	struct ka_ranges *ranges = NULL;
 	struct ka_policy *old, *p;
 	int ret;
 
-	lockdep_assert_held(&kn->lock);
-	old = rhashtable_lookup_fast(&kn->policies, sel, ka_rht_params);
-	if (!old && kn->count >= READ_ONCE(ka_max_policies))
+	old = rhashtable_lookup_fast(&t->policies, sel, ka_rht_params);
+	if (!old && t->count >= READ_ONCE(ka_max_policies)) {
+		kfree(cgroup_path);
 		return -ENOSPC;
-
-	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	}
+	p = policy_alloc(sel, act, cgroup_path);
 	if (!p)
 		return -ENOMEM;
-	p->sel = *sel;
-	p->act = *act;
-	if (cgroup_path) {
-		p->cgroup_path = kstrdup(cgroup_path, GFP_KERNEL_ACCOUNT);
-		if (!p->cgroup_path) {
-			ret = -ENOMEM;
-			goto err_free;
-		}
-	}
-	p->act.idle_jiffies = act->idle_s * HZ;
-	p->act.intvl_jiffies = act->intvl_s * HZ;
 	if (old) {
 		p->stats = old->stats;
 	} else {
@@ -356,104 +166,218 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 			goto err_free;
 		}
 	}
-	if (sel_is_range(sel)) {
-		ret = ranges_build(kn, p, old, &ranges);
-		if (ret)
-			goto err_free_stats;
+	if (ka_selector_is_range(sel)) {
+		ranges = ka_ranges_compile(&t->list, t->n_range, p, old);
+		if (IS_ERR(ranges)) {
+			ret = PTR_ERR(ranges);
+			goto err_free;
+		}
 	}
 
 	if (old) {
-		ret = rhashtable_replace_fast(&kn->policies, &old->node,
+		ret = rhashtable_replace_fast(&t->policies, &old->node,
 					      &p->node, ka_rht_params);
 		if (ret)
 			goto err_free_ranges;
 		list_replace(&old->list, &p->list);
-		kn->generation++;
 	} else {
-		ret = rhashtable_insert_fast(&kn->policies, &p->node,
+		ret = rhashtable_insert_fast(&t->policies, &p->node,
 					     ka_rht_params);
 		if (ret)
 			goto err_free_ranges;
-		list_add_tail(&p->list, &kn->list);
-		count_policy(kn, sel, 1);
+		list_add_tail(&p->list, &t->list);
+		count_policy(t, sel, 1);
 	}
-	if (sel_is_range(sel))
-		ranges_publish(kn, ranges);
+	if (ka_selector_is_range(sel))
+		ranges_publish(kn, t, ranges);
 	if (old)
 		policy_release(old, true);
+	kn->generation++;
 	return 0;
 
 err_free_ranges:
-	kvfree(ranges);
-err_free_stats:
-	if (!old)
-		ka_counters_free(p->stats);
+	ka_ranges_free(ranges);
 err_free:
-	kfree(p->cgroup_path);
-	kfree(p);
+	p->stats_borrowed = !!old;
+	ka_policy_free(p);
 	return ret;
 }
 
-static void policy_unlink(struct ka_net *kn, struct ka_policy *p)
+static void policy_unlink(struct ka_table *t, struct ka_policy *p)
 {
-	rhashtable_remove_fast(&kn->policies, &p->node, ka_rht_params);
+	rhashtable_remove_fast(&t->policies, &p->node, ka_rht_params);
 	list_del(&p->list);
-	count_policy(kn, &p->sel, -1);
+	count_policy(t, &p->sel, -1);
 }
 
 int ka_policy_del(struct ka_net *kn, const struct ka_selector *sel)
 {
+	struct ka_table *t = ka_table_locked(kn);
 	struct ka_ranges *ranges = NULL;
 	struct ka_policy *p;
-	int ret;
 
-	lockdep_assert_held(&kn->lock);
-	p = rhashtable_lookup_fast(&kn->policies, sel, ka_rht_params);
+	p = rhashtable_lookup_fast(&t->policies, sel, ka_rht_params);
 	if (!p)
 		return -ENOENT;
-	if (sel_is_range(sel)) {
-		ret = ranges_build(kn, NULL, p, &ranges);
-		if (ret)
-			return ret;
+	if (ka_selector_is_range(sel)) {
+		ranges = ka_ranges_compile(&t->list, t->n_range, NULL, p);
+		if (IS_ERR(ranges))
+			return PTR_ERR(ranges);
 	}
-	policy_unlink(kn, p);
-	if (sel_is_range(sel))
-		ranges_publish(kn, ranges);
+	policy_unlink(t, p);
+	if (ka_selector_is_range(sel))
+		ranges_publish(kn, t, ranges);
 	policy_release(p, false);
+	kn->generation++;
 	return 0;
 }
 
 void ka_policy_flush(struct ka_net *kn)
 {
+	struct ka_table *t = ka_table_locked(kn);
 	struct ka_policy *p, *tmp;
 
-	lockdep_assert_held(&kn->lock);
-	ranges_publish(kn, NULL);
-	list_for_each_entry_safe(p, tmp, &kn->list, list) {
-		policy_unlink(kn, p);
+	ranges_publish(kn, t, NULL);
+	list_for_each_entry_safe(p, tmp, &t->list, list) {
+		policy_unlink(t, p);
 		policy_release(p, false);
 	}
+	kn->generation++;
+}
+
+/* ---- whole tables: a namespace's first, and replacements ---- */
+
+struct ka_table *ka_table_new(void)
+{
+	struct ka_table *t;
+
+	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	if (!t)
+		return NULL;
+	INIT_LIST_HEAD(&t->list);
+	RCU_INIT_POINTER(t->ranges, NULL);
+	if (rhashtable_init(&t->policies, &ka_rht_params)) {
+		kfree(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* t is unpublished: nothing else can see it. */
+int ka_table_add(struct ka_table *t, const struct ka_selector *sel,
+		 const struct ka_action *act, char *cgroup_path)
+{
+	struct ka_policy *p;
+	int ret;
+
+	if (t->count >= READ_ONCE(ka_max_policies)) {
+		kfree(cgroup_path);
+		return -ENOSPC;
+	}
+	p = policy_alloc(sel, act, cgroup_path);
+	if (!p)
+		return -ENOMEM;
+	/* -EEXIST for a selector given twice. */
+	ret = rhashtable_lookup_insert_fast(&t->policies, &p->node,
+					    ka_rht_params);
+	if (ret) {
+		ka_policy_free(p);
+		return ret;
+	}
+	list_add_tail(&p->list, &t->list);
+	count_policy(t, sel, 1);
+	return 0;
+}
+
+/* Nothing can reach t any more: no reader, no writer. */
+void ka_table_free(struct ka_table *t)
+{
+	struct ka_policy *p, *tmp;
+
+	if (!t)
+		return;
+	list_for_each_entry_safe(p, tmp, &t->list, list)
+		ka_policy_free(p);
+	rhashtable_destroy(&t->policies);
+	ka_ranges_free(rcu_dereference_protected(t->ranges, true));
+	kfree(t);
+}
+
+/*
+ * Counters: a policy of t whose selector the current table has takes over
+ * its counters (a policy is named by its selector), the others get new
+ * ones. Everything that can fail happens before the swap; on failure t is
+ * left for the caller to free, and the namespace is unchanged.
+ */
+int ka_table_commit(struct ka_net *kn, struct ka_table *t)
+{
+	struct ka_policy *p, *prev;
+	struct ka_ranges *ranges;
+	struct ka_table *old;
+
+	ranges = ka_ranges_compile(&t->list, t->n_range, NULL, NULL);
+	if (IS_ERR(ranges))
+		return PTR_ERR(ranges);
+	RCU_INIT_POINTER(t->ranges, ranges);
+
+	mutex_lock(&kn->lock);
+	old = ka_table_locked(kn);
+	list_for_each_entry(p, &t->list, list) {
+		prev = rhashtable_lookup_fast(&old->policies, &p->sel,
+					      ka_rht_params);
+		if (prev) {
+			p->stats = prev->stats;
+			p->stats_borrowed = true;
+			continue;
+		}
+		p->stats = ka_counters_alloc(GFP_KERNEL_ACCOUNT);
+		if (!p->stats) {
+			mutex_unlock(&kn->lock);
+			return -ENOMEM;
+		}
+	}
+	list_for_each_entry(p, &t->list, list) {
+		if (!p->stats_borrowed)
+			continue;
+		prev = rhashtable_lookup_fast(&old->policies, &p->sel,
+					      ka_rht_params);
+		prev->stats_moved = true;
+		p->stats_borrowed = false;
+	}
+	rcu_assign_pointer(kn->table, t);
+	kn->generation++;
+	mutex_unlock(&kn->lock);
+
+	/* Sockets being matched against the old set finish with it first. */
+	synchronize_rcu();
+	ka_table_free(old);
+	return 0;
 }
 
 int ka_policies_init(struct ka_net *kn)
 {
+	struct ka_table *t = ka_table_new();
+
+	if (!t)
+		return -ENOMEM;
 	mutex_init(&kn->lock);
-	INIT_LIST_HEAD(&kn->list);
-	RCU_INIT_POINTER(kn->ranges, NULL);
-	return rhashtable_init(&kn->policies, &ka_rht_params);
+	RCU_INIT_POINTER(kn->table, t);
+	return 0;
 }
 
+/*
+ * The namespace is going away: no socket of it is left (each held a
+ * reference), so no reader can reach its table.
+ */
 void ka_policies_destroy(struct ka_net *kn)
 {
-	mutex_lock(&kn->lock);
-	ka_policy_flush(kn);
-	mutex_unlock(&kn->lock);
-	rhashtable_destroy(&kn->policies);
+	ka_table_free(rcu_dereference_protected(kn->table, true));
+	RCU_INIT_POINTER(kn->table, NULL);
 }
 
 /* ---- lookup: RCU, atomic context ---- */
 
-static const struct ka_policy *exact(const struct ka_net *kn, u64 cgroup_id,
+static const struct ka_policy *exact(const struct ka_table *t, u64 cgroup_id,
 				     u16 port, u8 dir)
 {
 	struct ka_selector key = {
@@ -463,57 +387,33 @@ static const struct ka_policy *exact(const struct ka_net *kn, u64 cgroup_id,
 		.dir = dir,
 	};
 
-	return rhashtable_lookup((struct rhashtable *)&kn->policies, &key,
+	return rhashtable_lookup((struct rhashtable *)&t->policies, &key,
 				 ka_rht_params);
 }
 
-/* The segment holding (cgroup_id, dir, port): binary search. */
-static const struct ka_policy *range(const struct ka_net *kn, u64 cgroup_id,
-				     u16 port, u8 dir)
-{
-	const struct ka_ranges *r = rcu_dereference(kn->ranges);
-	const struct ka_range_seg *s;
-	unsigned int lo = 0, hi;
-
-	if (!r)
-		return NULL;
-	/* lo ends at the first segment that starts after the key. */
-	for (hi = r->n; lo < hi;) {
-		unsigned int mid = (lo + hi) / 2;
-
-		s = &r->seg[mid];
-		if (s->cgroup_id < cgroup_id ||
-		    (s->cgroup_id == cgroup_id &&
-		     (s->dir < dir || (s->dir == dir && s->start <= port))))
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (!lo)
-		return NULL;
-	s = &r->seg[lo - 1];
-	if (s->cgroup_id == cgroup_id && s->dir == dir && port <= s->end)
-		return s->p;
-	return NULL;
-}
-
-static const struct ka_policy *port_match(const struct ka_net *kn,
+static const struct ka_policy *port_match(const struct ka_table *t,
 					  u64 cgroup_id, u16 port, u8 dir)
 {
 	const struct ka_policy *p;
 
-	p = exact(kn, cgroup_id, port, dir);
+	p = exact(t, cgroup_id, port, dir);
 	if (!p)
-		p = exact(kn, cgroup_id, port, KA_DIR_BOTH);
-	if (!p && READ_ONCE(kn->n_range))
-		p = range(kn, cgroup_id, port, dir);
+		p = exact(t, cgroup_id, port, KA_DIR_BOTH);
+	if (!p && READ_ONCE(t->n_range))
+		p = ka_ranges_lookup(rcu_dereference(t->ranges), cgroup_id,
+				     dir, port);
 	return p;
 }
 
-/* Whether lookups need the socket's cgroup chain at all. */
-bool ka_policy_wants_cgroups(const struct ka_net *kn)
+const struct ka_table *ka_table_rcu(const struct ka_net *kn)
 {
-	return READ_ONCE(kn->n_port_cgroup) || READ_ONCE(kn->n_cgroup);
+	return rcu_dereference(kn->table);
+}
+
+/* Whether lookups need the socket's cgroup chain at all. */
+bool ka_table_wants_cgroups(const struct ka_table *t)
+{
+	return READ_ONCE(t->n_port_cgroup) || READ_ONCE(t->n_cgroup);
 }
 
 /*
@@ -521,36 +421,36 @@ bool ka_policy_wants_cgroups(const struct ka_net *kn)
  * policy exists); its ancestors are tried nearest first, up to the root.
  * A live socket pins its cgroup, and with it the ancestors array.
  */
-const struct ka_policy *ka_policy_lookup(const struct ka_net *kn, u8 dir,
+const struct ka_policy *ka_policy_lookup(const struct ka_table *t, u8 dir,
 					 u16 port, const struct cgroup *cgrp)
 {
 	const struct ka_policy *p;
 	int level;
 
-	if (!READ_ONCE(kn->count))
+	if (!READ_ONCE(t->count))
 		return NULL;
-	if (cgrp && READ_ONCE(kn->n_port_cgroup)) {
+	if (cgrp && READ_ONCE(t->n_port_cgroup)) {
 		for (level = cgrp->level; level >= 0; level--) {
-			p = port_match(kn, cgroup_id(cgrp->ancestors[level]),
+			p = port_match(t, cgroup_id(cgrp->ancestors[level]),
 				       port, dir);
 			if (p)
 				return p;
 		}
 	}
-	if (READ_ONCE(kn->n_port)) {
-		p = port_match(kn, 0, port, dir);
+	if (READ_ONCE(t->n_port)) {
+		p = port_match(t, 0, port, dir);
 		if (p)
 			return p;
 	}
-	if (cgrp && READ_ONCE(kn->n_cgroup)) {
+	if (cgrp && READ_ONCE(t->n_cgroup)) {
 		for (level = cgrp->level; level >= 0; level--) {
-			p = exact(kn, cgroup_id(cgrp->ancestors[level]), 0,
+			p = exact(t, cgroup_id(cgrp->ancestors[level]), 0,
 				  KA_DIR_BOTH);
 			if (p)
 				return p;
 		}
 	}
-	if (READ_ONCE(kn->n_default))
-		return exact(kn, 0, 0, KA_DIR_BOTH);
+	if (READ_ONCE(t->n_default))
+		return exact(t, 0, 0, KA_DIR_BOTH);
 	return NULL;
 }

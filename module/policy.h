@@ -38,8 +38,8 @@ struct ka_action {
 };
 
 struct ka_policy {
-	struct rhash_head node;		/* ka_net.policies, by selector */
-	struct list_head list;		/* ka_net.list, under ka_net.lock */
+	struct rhash_head node;		/* ka_table.policies, by selector */
+	struct list_head list;		/* ka_table.list, under ka_net.lock */
 	struct ka_selector sel;
 	struct ka_action act;
 	/* The cgroup as its setter's cgroup namespace showed it, or NULL. */
@@ -47,6 +47,7 @@ struct ka_policy {
 	/* Kept across a replace: a policy is named by its selector. */
 	struct ka_counters __percpu *stats;
 	bool stats_moved;		/* to a replacement: don't free them */
+	bool stats_borrowed;		/* from the policy it replaces */
 	struct rcu_head rcu;
 };
 
@@ -58,18 +59,57 @@ static inline bool ka_selector_has_port(const struct ka_selector *sel)
 	return sel->port_min != 0;
 }
 
+static inline bool ka_selector_is_range(const struct ka_selector *sel)
+{
+	return sel->port_max != sel->port_min;
+}
+
+/*
+ * A namespace's policy set. Readers take it with one rcu_dereference()
+ * and see either the set before a replace or the one after, never a mix.
+ * set/del/flush change it in place (each a single atomic step for
+ * readers); a replace builds a whole new table and swaps the pointer.
+ */
+struct ka_table {
+	struct rhashtable policies;	/* every policy, by selector */
+	struct list_head list;		/* every policy, oldest first */
+	struct ka_ranges __rcu *ranges;	/* port range policies, compiled */
+	unsigned int count;
+	/* Policies of each kind, so that lookups skip unused kinds. */
+	unsigned int n_port_cgroup, n_port, n_cgroup, n_default, n_range;
+};
+
 int ka_policies_init(struct ka_net *kn);
 void ka_policies_destroy(struct ka_net *kn);
 
-/* Changes; the caller holds kn->lock. */
+/* The current table for a writer or a reader holding kn->lock. */
+struct ka_table *ka_table_locked(struct ka_net *kn);
+
+/* Changes; the caller holds kn->lock. set takes cgroup_path (kmalloc'ed). */
 int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
-		  const struct ka_action *act, const char *cgroup_path);
+		  const struct ka_action *act, char *cgroup_path);
 int ka_policy_del(struct ka_net *kn, const struct ka_selector *sel);
 void ka_policy_flush(struct ka_net *kn);
 
-/* Must be called under rcu_read_lock(); no locks taken, no allocation. */
-bool ka_policy_wants_cgroups(const struct ka_net *kn);
-const struct ka_policy *ka_policy_lookup(const struct ka_net *kn, u8 dir,
+/*
+ * A replacement set, built without kn->lock: new, add each policy (takes
+ * cgroup_path), then either commit (swaps it in, may sleep for a grace
+ * period; takes kn->lock itself) or free.
+ */
+struct ka_table *ka_table_new(void);
+int ka_table_add(struct ka_table *t, const struct ka_selector *sel,
+		 const struct ka_action *act, char *cgroup_path);
+int ka_table_commit(struct ka_net *kn, struct ka_table *t);
+void ka_table_free(struct ka_table *t);
+
+/*
+ * Lookups: under rcu_read_lock(), no locks taken, no allocation. Take the
+ * table once per decision: ka_table_wants_cgroups() says whether the
+ * lookup needs the socket's cgroup at all.
+ */
+const struct ka_table *ka_table_rcu(const struct ka_net *kn);
+bool ka_table_wants_cgroups(const struct ka_table *t);
+const struct ka_policy *ka_policy_lookup(const struct ka_table *t, u8 dir,
 					 u16 port, const struct cgroup *cgrp);
 
 #endif /* _KA_POLICY_H */

@@ -109,7 +109,7 @@ static int ka_proc_show(struct seq_file *seq, void *v)
 	show_counters(seq, kn->totals);
 
 	mutex_lock(&kn->lock);
-	list_for_each_entry(p, &kn->list, list)
+	list_for_each_entry(p, &ka_table_locked(kn)->list, list)
 		show_policy(seq, p);
 	mutex_unlock(&kn->lock);
 	return 0;

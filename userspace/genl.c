@@ -5,11 +5,13 @@
  * for a rejection reaches the user, and dumps.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <linux/genetlink.h>
 #include <linux/netlink.h>
 
@@ -20,10 +22,16 @@
 #define KA_GENL_BUFSZ	(MNL_SOCKET_BUFFER_SIZE * 2)
 
 static char last_error[256];
+static uint32_t last_error_offset;
 
 const char *ka_genl_error(void)
 {
 	return last_error[0] ? last_error : NULL;
+}
+
+uint32_t ka_genl_error_offset(void)
+{
+	return last_error_offset;
 }
 
 /* Keeps the extack message of an error (or warning) reply. */
@@ -50,6 +58,9 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 				snprintf(last_error, sizeof(last_error), "%s",
 					 mnl_attr_get_str(attr));
 			}
+			if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_OFFS &&
+			    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+				last_error_offset = mnl_attr_get_u32(attr);
 		}
 	}
 	if (err->error == 0)
@@ -97,6 +108,21 @@ static int run_cb(const struct nlmsghdr *nlh, void *data)
 	return ctx->cb ? ctx->cb(nlh, ctx->data) : MNL_CB_OK;
 }
 
+/*
+ * The kernel refuses a request larger than the socket's send buffer
+ * (EMSGSIZE). SO_SNDBUFFORCE goes past net.core.wmem_max but needs
+ * CAP_NET_ADMIN in the initial namespace; SO_SNDBUF is capped by
+ * wmem_max. If neither is enough, the send fails and the caller says so.
+ */
+static void grow_sndbuf(struct ka_genl *g, uint32_t len)
+{
+	int fd = mnl_socket_get_fd(g->nl);
+	int size = len > INT_MAX / 2 ? INT_MAX / 2 : (int)len + 4096;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &size, sizeof(size)))
+		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+}
+
 int ka_genl_run(struct ka_genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
 		void *data)
 {
@@ -106,6 +132,9 @@ int ka_genl_run(struct ka_genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
 	int ret;
 
 	last_error[0] = '\0';
+	last_error_offset = 0;
+	if (nlh->nlmsg_len > MNL_SOCKET_BUFFER_SIZE)
+		grow_sndbuf(g, nlh->nlmsg_len);
 	if (mnl_socket_sendto(g->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	do {
@@ -125,10 +154,10 @@ int ka_genl_run(struct ka_genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
 	return 0;
 }
 
-static struct nlmsghdr *genl_msg(struct ka_genl *g, uint16_t type,
+static struct nlmsghdr *genl_msg(struct ka_genl *g, void *buf, uint16_t type,
 				 uint8_t cmd, uint8_t version, uint16_t flags)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(g->buf);
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
 	struct genlmsghdr *genl;
 
 	nlh->nlmsg_type = type;
@@ -145,7 +174,13 @@ static struct nlmsghdr *genl_msg(struct ka_genl *g, uint16_t type,
 
 struct nlmsghdr *ka_genl_msg(struct ka_genl *g, uint8_t cmd, uint16_t flags)
 {
-	return genl_msg(g, g->family, cmd, KA_GENL_VERSION, flags);
+	return genl_msg(g, g->buf, g->family, cmd, KA_GENL_VERSION, flags);
+}
+
+struct nlmsghdr *ka_genl_msg_in(struct ka_genl *g, void *buf, uint8_t cmd,
+				uint16_t flags)
+{
+	return genl_msg(g, buf, g->family, cmd, KA_GENL_VERSION, flags);
 }
 
 static int family_attr_cb(const struct nlattr *attr, void *data)
@@ -186,7 +221,7 @@ int ka_genl_open(struct ka_genl *g)
 	g->portid = mnl_socket_get_portid(g->nl);
 	g->seq = (uint32_t)time(NULL);
 
-	nlh = genl_msg(g, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
+	nlh = genl_msg(g, g->buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, KA_GENL_NAME);
 	ret = ka_genl_run(g, nlh, family_cb, g);
 	if (ret)

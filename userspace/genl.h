@@ -24,6 +24,10 @@ void ka_genl_close(struct ka_genl *g);
 /* Starts a request for cmd in g->buf; add attributes with mnl_attr_put*(). */
 struct nlmsghdr *ka_genl_msg(struct ka_genl *g, uint8_t cmd, uint16_t flags);
 
+/* The same in the caller's buf, for a request larger than g->buf. */
+struct nlmsghdr *ka_genl_msg_in(struct ka_genl *g, void *buf, uint8_t cmd,
+				uint16_t flags);
+
 /*
  * Sends nlh and runs cb on every reply until the ACK or the end of the
  * dump. Returns 0, or -errno; the kernel's extack message, if any, is
@@ -34,5 +38,11 @@ int ka_genl_run(struct ka_genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
 
 /* The kernel's extack message for the last failed request, or NULL. */
 const char *ka_genl_error(void);
+
+/*
+ * Where in the last failed request the attribute the kernel refused
+ * starts, counted from its netlink header; 0 when it did not say.
+ */
+uint32_t ka_genl_error_offset(void);
 
 #endif

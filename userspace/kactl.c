@@ -37,6 +37,7 @@ struct cmd_args {
 	size_t n;
 	const char *file;
 	char *text;
+	bool replace;			/* load --replace */
 };
 
 struct cmd {
@@ -62,8 +63,9 @@ static void usage(FILE *f)
 		"  flush                  delete every policy of this network namespace\n"
 		"  stats                  show what ka_policy did in this network namespace\n"
 		"  save                   print the policies as a file for load\n"
-		"  load FILE              check FILE (- for stdin) whole, then set each\n"
-		"                         policy it holds\n"
+		"  load [--replace] FILE  check FILE (- for stdin) whole, then set each\n"
+		"                         policy it holds; --replace: make the set\n"
+		"                         exactly FILE's, in one atomic step\n"
 		"  version                show the versions of kactl and of the loaded module\n"
 		"\n"
 		"SELECTOR := --default | { [--port PORT[-PORT] [--dir in|out|both]] [--cgroup PATH] }\n"
@@ -324,6 +326,20 @@ static void policy_put(struct nlmsghdr *nlh, const struct ka_policy *p,
 			mnl_attr_put_u8(nlh, KA_POLICY_A_MODE, act->mode);
 	}
 	mnl_attr_nest_end(nlh, nest);
+}
+
+/* The most room policy_put() takes for p. */
+static size_t policy_put_size(const struct ka_policy *p)
+{
+	size_t size = MNL_ATTR_HDRLEN;		/* the nest */
+
+	size += MNL_ATTR_HDRLEN;		/* DEFAULT or OFF, flags */
+	size += 3 * MNL_ALIGN(MNL_ATTR_HDRLEN + sizeof(uint16_t)); /* ports, dir */
+	size += 5 * MNL_ALIGN(MNL_ATTR_HDRLEN + sizeof(uint32_t)); /* settings */
+	size += MNL_ATTR_HDRLEN;
+	if (p->sel.cgroup_path)
+		size += MNL_ATTR_HDRLEN + MNL_ALIGN(strlen(p->sel.cgroup_path) + 1);
+	return size;
 }
 
 /*
@@ -602,6 +618,81 @@ static int grow(struct cmd_args *a, size_t *cap)
 	return 0;
 }
 
+/* load [--replace] FILE */
+static int parse_load_options(int argc, char **argv, struct cmd_args *a)
+{
+	static const struct option opts[] = {
+		{ "replace", no_argument, NULL, 'r' },
+		{ NULL, 0, NULL, 0 }
+	};
+	int opt, idx, at;
+
+	optind = 0;
+	for (;;) {
+		at = optind ? optind : 1;
+		idx = -1;
+		opt = getopt_long(argc, argv, "+:", opts, &idx);
+		if (opt == -1)
+			break;
+		if (opt != 'r' || !parse_is_long_opt(argv[at], "replace") ||
+		    strchr(argv[at], '='))
+			return usage_error("load: unknown option '%s'", argv[at]);
+		a->replace = true;
+	}
+	if (argc - optind != 1)
+		return usage_error("%s", "load takes one FILE ('-' for standard input)");
+	a->file = argv[optind];
+	return 0;
+}
+
+/* A policy's selector in text form, and where it is in the file. */
+struct selector_line {
+	char text[KA_SELECTOR_TEXT_SIZE];
+	unsigned int line;
+};
+
+static int selector_line_cmp(const void *x, const void *y)
+{
+	const struct selector_line *a = x, *b = y;
+	int c = strcmp(a->text, b->text);
+
+	return c ? c : (a->line > b->line) - (a->line < b->line);
+}
+
+/*
+ * A replace sets each selector once: a second line with the same selector
+ * is a mistake, not an override. Returns how many lines repeat one.
+ */
+static unsigned int check_duplicates(const struct cmd_args *a)
+{
+	struct selector_line *s;
+	unsigned int bad = 0;
+	size_t i;
+
+	if (a->n < 2)
+		return 0;
+	s = calloc(a->n, sizeof(*s));
+	if (!s) {
+		fprintf(stderr, "Error: out of memory.\n");
+		return 1;
+	}
+	for (i = 0; i < a->n; i++) {
+		ka_selector_text(&a->policies[i].sel, s[i].text,
+				 sizeof(s[i].text));
+		s[i].line = a->lines[i];
+	}
+	qsort(s, a->n, sizeof(*s), selector_line_cmp);
+	for (i = 1; i < a->n; i++) {
+		if (strcmp(s[i].text, s[i - 1].text))
+			continue;
+		fprintf(stderr, "Error: %s:%u: %s is set on line %u already.\n",
+			a->file, s[i].line, s[i].text, s[i - 1].line);
+		bad++;
+	}
+	free(s);
+	return bad;
+}
+
 /*
  * Checks the whole file before anything is sent: every bad line is
  * reported with its number, and one is enough to change nothing.
@@ -611,11 +702,11 @@ static int parse_load(int argc, char **argv, struct cmd_args *a)
 	char *words[KA_CONF_MAX_WORDS + 1], err[256], *line, *next;
 	unsigned int lineno = 0, bad = 0;
 	size_t cap = 0;
-	int n;
+	int n, ret;
 
-	if (argc != 2)
-		return usage_error("%s", "load takes one FILE ('-' for standard input)");
-	a->file = argv[1];
+	ret = parse_load_options(argc, argv, a);
+	if (ret)
+		return ret;
 	a->text = read_all(a->file);
 	if (!a->text) {
 		fprintf(stderr, "Error: cannot read %s: %s.\n", a->file,
@@ -644,6 +735,8 @@ static int parse_load(int argc, char **argv, struct cmd_args *a)
 		fprintf(stderr, "Error: %s:%u: %s.\n", a->file, lineno, err);
 		bad++;
 	}
+	if (a->replace)
+		bad += check_duplicates(a);
 	if (bad) {
 		fprintf(stderr, "Error: %s: %u bad line%s, nothing was loaded.\n",
 			a->file, bad, bad > 1 ? "s" : "");
@@ -652,7 +745,8 @@ static int parse_load(int argc, char **argv, struct cmd_args *a)
 	return 0;
 }
 
-static int cmd_load(struct ka_genl *g, const struct cmd_args *a)
+/* load: one request per policy, so a failure leaves the ones before it. */
+static int load_each(struct ka_genl *g, const struct cmd_args *a)
 {
 	struct nlmsghdr *nlh;
 	char what[64];
@@ -673,6 +767,68 @@ static int cmd_load(struct ka_genl *g, const struct cmd_args *a)
 		}
 	}
 	return 0;
+}
+
+/*
+ * load --replace: every policy in one request, which the kernel applies
+ * whole or not at all. When it refuses one policy, its extack offset
+ * says which: offsets[i] is where policy i starts in the request.
+ */
+static int load_replace(struct ka_genl *g, const struct cmd_args *a)
+{
+	size_t i, size = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr));
+	struct nlmsghdr *nlh;
+	uint32_t *offsets;
+	char what[64];
+	void *buf;
+	int ret;
+
+	for (i = 0; i < a->n; i++)
+		size += policy_put_size(&a->policies[i]);
+	buf = calloc(1, size);
+	offsets = calloc(a->n + 1, sizeof(*offsets));
+	if (!buf || !offsets) {
+		free(buf);
+		free(offsets);
+		fprintf(stderr, "Error: out of memory.\n");
+		return EXIT_FAILURE;
+	}
+	nlh = ka_genl_msg_in(g, buf, KA_CMD_POLICY_REPLACE, 0);
+	for (i = 0; i < a->n; i++) {
+		offsets[i] = nlh->nlmsg_len;
+		policy_put(nlh, &a->policies[i], true);
+	}
+	offsets[a->n] = nlh->nlmsg_len;
+
+	ret = ka_genl_run(g, nlh, NULL, NULL);
+	if (ret == -EMSGSIZE && !ka_genl_error()) {
+		fprintf(stderr, "Error: %s: %zu policies make a request of %u bytes, more than this socket may send; split the file or raise net.core.wmem_max.\n",
+			a->file, a->n, nlh->nlmsg_len);
+		ret = EXIT_FAILURE;
+	} else if (ret) {
+		/* The policy holding the refused attribute names the line. */
+		snprintf(what, sizeof(what), "%s", a->file);
+		for (i = 0; i < a->n; i++) {
+			if (ka_genl_error_offset() >= offsets[i] &&
+			    ka_genl_error_offset() < offsets[i + 1])
+				snprintf(what, sizeof(what), "%s:%u", a->file,
+					 a->lines[i]);
+		}
+		if (ka_genl_error())
+			fprintf(stderr, "Error: %s: %s.\n", what, ka_genl_error());
+		else
+			report(ret, what);
+		fprintf(stderr, "Error: %s: nothing was changed.\n", a->file);
+		ret = EXIT_FAILURE;
+	}
+	free(offsets);
+	free(buf);
+	return ret;
+}
+
+static int cmd_load(struct ka_genl *g, const struct cmd_args *a)
+{
+	return a->replace ? load_replace(g, a) : load_each(g, a);
 }
 
 static const struct cmd cmds[] = {

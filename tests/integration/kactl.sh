@@ -82,10 +82,7 @@ test_save_then_load_restores_the_same_policies() {
 	local saved listed
 	cgroup_add "/ka saved"
 	defer "$KACTL" flush
-	"$KACTL" set --default --idle 600
-	"$KACTL" set --port 6379 --idle 60 --intvl 10 --cnt 6 --user-timeout 30000
-	"$KACTL" set --port 8000-8999 --dir in --cgroup "/ka saved" --off
-	"$KACTL" set --port 22 --dir out --mode force --idle 5
+	set_policy_mix "/ka saved"
 	saved=$("$KACTL" save)
 	listed=$("$KACTL" -j list)
 	assert_eq "$(echo "$saved" | grep -c '^--')" 4 "policy lines"

@@ -93,6 +93,16 @@ stat_of() {
 		$1 == sel { print $idx[col] }' /proc/net/ka_stats
 }
 
+# set_policy_mix CGROUP: four policies using every selector and action
+# word (6379 gets idle 60 intvl 10 cnt 6 user-timeout 30000); CGROUP, a
+# path with a space in it, must exist.
+set_policy_mix() {
+	"$KACTL" set --default --idle 600
+	"$KACTL" set --port 6379 --idle 60 --intvl 10 --cnt 6 --user-timeout 30000
+	"$KACTL" set --port 8000-8999 --dir in --cgroup "$1" --off
+	"$KACTL" set --port 22 --dir out --mode force --idle 5
+}
+
 # A cgroup v2 below the root, removed when the test ends.
 cgroup_add() {
 	mkdir -p "/sys/fs/cgroup$1"

@@ -9,6 +9,7 @@ COMMAND is a KA_CMD_* suffix (policy_set, policy_del, ...). NAME=TYPE:VALUE
 attributes go into the KA_A_POLICY nest; NAME is a KA_POLICY_A_* suffix or
 a number, TYPE one of u8 u16 u32 u64 str flag. Options after --top go to
 the top level instead; with no policy attributes, no nest is sent.
+--next closes the KA_A_POLICY nest and starts another (policy_replace).
 Prints "ok", or "error ERRNO: EXTACK-MESSAGE" and exits 1. Attribute and
 command numbers are read from the uapi header, so they cannot drift.
 """
@@ -110,17 +111,23 @@ def main():
     pol = enum("ka_policy_attr")
     args = sys.argv[1:]
     cmd = cmds["KA_CMD_" + args.pop(0).upper()]
-    inner, outer = [], []
-    target = inner
+    nests, outer = [[]], []
+    target = nests[-1]
     for a in args:
         if a == "--top":
             target = outer
             continue
-        target.append(encode(a, pol if target is inner else top,
-                             "KA_POLICY_A_" if target is inner else "KA_A_"))
+        if a == "--next":
+            nests.append([])
+            target = nests[-1]
+            continue
+        inner = target is not outer
+        target.append(encode(a, pol if inner else top,
+                             "KA_POLICY_A_" if inner else "KA_A_"))
     attrs = b"".join(outer)
-    if inner:
-        attrs += attr(top["KA_A_POLICY"] | NLA_F_NESTED, b"".join(inner))
+    for inner in nests:
+        if inner or len(nests) > 1:
+            attrs += attr(top["KA_A_POLICY"] | NLA_F_NESTED, b"".join(inner))
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
     sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
     sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)

@@ -22,7 +22,7 @@ test_install_and_uninstall_into_destdir() {
 	grep -q 'updates/module/ka_policy.ko:' "$d/lib/modules/$kver/modules.dep" ||
 		fail "depmod did not index the module"
 	"$d/usr/local/sbin/kactl" -V | grep -q "^kactl $(cat VERSION)$"
-	grep -q '^ExecStart=/usr/local/sbin/kactl load /etc/ka_policy.conf$' \
+	grep -q '^ExecStart=/usr/local/sbin/kactl load --replace /etc/ka_policy.conf$' \
 		"$d/etc/systemd/system/ka_policy.service" || fail "unit's ExecStart"
 	make -s uninstall DESTDIR="$d" PREFIX=/usr/local >/dev/null 2>&1
 	[ -z "$(find "$d" -type f ! -name 'modules.*')" ] ||

@@ -221,6 +221,33 @@ test_load_needs_one_file() {
 	assert_match "$EXPECT_STDERR" "^Error: cannot read /nonexistent/ka.conf: No such file or directory\.$" "stderr"
 }
 
+test_load_replace_options() {
+	expect_fail 2 "$KACTL" load --replace
+	assert_match "$EXPECT_STDERR" "^kactl: load takes one FILE" "no file"
+	expect_fail 2 "$KACTL" load --replac x
+	assert_match "$EXPECT_STDERR" "^kactl: load: unknown option '--replac'" "abbreviation"
+	expect_fail 2 "$KACTL" load --replace=yes x
+	assert_match "$EXPECT_STDERR" "^kactl: load: unknown option '--replace=yes'" "value"
+	expect_fail 2 "$KACTL" load -r x
+	# Checked before the kernel is asked: here, no module.
+	expect_fail 1 "$KACTL" load --replace /nonexistent/ka.conf
+	assert_match "$EXPECT_STDERR" "^Error: cannot read /nonexistent/ka.conf" "missing file"
+}
+
+test_load_replace_refuses_a_selector_twice_before_the_kernel() {
+	local f
+	f=$(mktemp)
+	defer rm -f "$f"
+	printf -- '--port 80 --idle 1\n--default --idle 2\n--port 80-80 --dir both --off\n--port 80 --dir in\n--default\n' >"$f"
+	expect_fail 1 "$KACTL" load --replace "$f"
+	assert_eq "$EXPECT_STDERR" "Error: $f:5: default is set on line 2 already.
+Error: $f:3: port 80 is set on line 1 already.
+Error: $f: 2 bad lines, nothing was loaded." "stderr"
+	# Without --replace a later line replaces an earlier one, as set does.
+	expect_fail 1 "$KACTL" load "$f"
+	assert_match "$EXPECT_STDERR" "^Error: the ka_policy module is not loaded" "plain load"
+}
+
 test_save_takes_no_arguments() {
 	expect_fail 2 "$KACTL" save x
 }
@@ -237,4 +264,5 @@ test_bash_completion() {
 	assert_eq "$(complete_kactl kactl -j set --i)" "--idle --intvl" "set options"
 	assert_eq "$(complete_kactl kactl set --dir "")" "in out both" "directions"
 	assert_eq "$(complete_kactl kactl --netns x del --p)" "--port" "after -n NETNS"
+	assert_eq "$(complete_kactl kactl load --r)" "--replace" "load options"
 }

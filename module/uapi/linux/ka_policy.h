@@ -20,6 +20,8 @@ enum ka_cmd {
 	KA_CMD_POLICY_DEL,	/* do, admin: delete by selector */
 	KA_CMD_POLICY_GET,	/* dump: every policy of the namespace */
 	KA_CMD_POLICY_FLUSH,	/* do, admin: delete every policy */
+	/* do, admin: make the set exactly the request's KA_A_POLICYs, atomically */
+	KA_CMD_POLICY_REPLACE,
 
 	__KA_CMD_MAX,
 	KA_CMD_MAX = __KA_CMD_MAX - 1
