@@ -11,13 +11,16 @@ packages=(
 	make gcc libc6-dev pkg-config libmnl-dev linux-headers-amd64
 	# make style: checkpatch.pl from the kernel source, sparse
 	linux-source sparse
+	# the debug test kernel, built from that source (tests/kernel/build.sh):
+	# kconfig needs flex and bison, objtool libelf
+	linux-source-6.1 bc bison flex libelf-dev xz-utils
 	# packaging: dkms.conf is checked with a real dkms build, the netlink
 	# spec against the code (Debian's python3 with its yaml module)
 	dkms python3-yaml
 	# the test VM: Debian's own kernel under qemu, a busybox initramfs
 	linux-image-amd64 qemu-system-x86 busybox-static kmod cpio
 	# what the tests run inside the VM
-	iproute2 util-linux procps python3 redis-server redis-tools
+	iproute2 util-linux procps python3 redis-server redis-tools socat
 )
 
 missing=()

@@ -11,31 +11,11 @@ source "$KA_ROOT/tests/lib/ka.sh"
 
 readonly PORT=7500
 
-topology() {
-	# The kernel's own module autoload cannot see this root file system.
-	modprobe veth
-	netns_add ka_cli
-	netns_add ka_srv
-	ip link add ka_c netns ka_cli type veth peer name ka_s netns ka_srv
-	ip -n ka_cli addr add 192.0.2.1/24 dev ka_c
-	ip -n ka_srv addr add 192.0.2.2/24 dev ka_s
-	ip -n ka_cli link set ka_c up
-	ip -n ka_srv link set ka_s up
-}
-
-# background NAME CMD...: start CMD, output in $KA_OUT/NAME, killed at the end.
-background() {
-	local name=$1
-	shift
-	"$@" >"$KA_OUT/$name" 2>&1 &
-	defer kill $!
-}
-
 before_each() {
 	ka_load
 	KA_OUT=$(mktemp -d)
 	defer rm -rf "$KA_OUT"
-	topology
+	veth_topology
 }
 
 # The kernel's own count of zero-window probes in a namespace.
@@ -50,9 +30,7 @@ winprobes_at_least() {	# netns count
 }
 
 ka_cli_stat() {	# selector column
-	ip netns exec ka_cli awk -v sel="$1" -v col="$2" '
-		NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
-		$1 == sel { print $idx[col] }' /proc/net/ka_stats
+	netns_stat ka_cli "$@"
 }
 
 test_dead_peer_gets_etimedout_in_time_and_is_counted() {

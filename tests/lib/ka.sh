@@ -103,6 +103,40 @@ set_policy_mix() {
 	"$KACTL" set --port 22 --dir out --mode force --idle 5
 }
 
+# netns_stat NETNS SELECTOR COLUMN: one value of NETNS's /proc/net/ka_stats.
+netns_stat() {
+	ip netns exec "$1" awk -v sel="$2" -v col="$3" '
+		NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
+		$1 == sel { print $idx[col] }' /proc/net/ka_stats
+}
+
+# Two namespaces joined by a veth pair, removed when the test ends:
+#
+#   netns ka_cli                         netns ka_srv
+#   192.0.2.1 (ka_c) -------veth------- (ka_s) 192.0.2.2
+#
+# A peer "vanishes" when its end is set down: nothing answers any more and
+# nothing says so, like a crashed host or a NAT that forgot the flow.
+veth_topology() {
+	# The kernel's own module autoload cannot see this root file system.
+	modprobe veth
+	netns_add ka_cli
+	netns_add ka_srv
+	ip link add ka_c netns ka_cli type veth peer name ka_s netns ka_srv
+	ip -n ka_cli addr add 192.0.2.1/24 dev ka_c
+	ip -n ka_srv addr add 192.0.2.2/24 dev ka_s
+	ip -n ka_cli link set ka_c up
+	ip -n ka_srv link set ka_s up
+}
+
+# background NAME CMD...: start CMD, output in $KA_OUT/NAME, killed at the end.
+background() {
+	local name=$1
+	shift
+	"$@" >"$KA_OUT/$name" 2>&1 &
+	defer kill $!
+}
+
 # A cgroup v2 below the root, removed when the test ends.
 cgroup_add() {
 	mkdir -p "/sys/fs/cgroup$1"

@@ -1,0 +1,165 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Unmodified programs from Debian's packages, driven through the module:
+# redis-server (accepted connections) with its own keepalive turned off,
+# redis-benchmark against it while policies change, and socat connecting
+# out. Between two namespaces (veth_topology in ka.sh):
+#
+#   netns ka_cli: clients, socat           netns ka_srv: redis-server :6379
+#   192.0.2.1 (ka_c) ---------veth--------- (ka_s) 192.0.2.2
+source "$KA_ROOT/tests/lib/ka.sh"
+
+# A dead peer must be found within IDLE + INTVL * CNT (+ 1 s of slack).
+readonly IDLE=2 INTVL=1 CNT=2
+
+before_each() {
+	ka_load
+	KA_OUT=$(mktemp -d)
+	defer rm -rf "$KA_OUT"
+	veth_topology
+}
+
+srv() {
+	ip netns exec ka_srv "$@"
+}
+
+cli() {
+	ip netns exec ka_cli "$@"
+}
+
+redis_up() {
+	srv redis-cli -h 127.0.0.1 ping | grep -q PONG
+}
+
+# redis-server as Debian ships it, minus persistence, without keepalive.
+start_redis() {
+	background redis srv redis-server --port 6379 --bind 0.0.0.0 \
+		--protected-mode no --tcp-keepalive 0 --save '' \
+		--appendonly no --dir "$KA_OUT"
+	wait_for 30 redis_up
+	assert_eq "$(srv redis-cli -h 127.0.0.1 config get tcp-keepalive | tail -n 1)" 0 \
+		"redis's own tcp-keepalive"
+}
+
+# redis_info FIELD: a number from redis's INFO, as the application sees it.
+redis_info() {
+	srv redis-cli -h 127.0.0.1 info | tr -d '\r' | sed -n "s/^$1://p"
+}
+
+# Connections redis holds from the client namespace, in the kernel.
+redis_clients() {
+	srv ss -Htn state established '( sport = :6379 and dst 192.0.2.1 )' | wc -l
+}
+
+no_redis_clients() {
+	[ "$(redis_clients)" = 0 ]
+}
+
+# redis_sees N: redis counts N clients (the INFO connection included).
+redis_sees() {
+	[ "$(redis_info connected_clients)" = "$1" ]
+}
+
+socat_connected() {
+	[ "$(cli ss -Htn state established '( dport = :7700 )' | wc -l)" = 1 ]
+}
+
+now() {
+	date +%s.%N
+}
+
+# within START LIMIT WHAT: fail unless less than LIMIT s passed since START.
+within() {
+	python3 -c 'import sys, time
+start, limit = float(sys.argv[1]), float(sys.argv[2])
+elapsed = time.time() - start
+print("%.2f" % elapsed)
+sys.exit(elapsed > limit)' "$1" "$2" >"$KA_OUT/elapsed" ||
+		fail "$3 after $(cat "$KA_OUT/elapsed")s, more than $2 s"
+}
+
+test_redis_gets_keepalive_and_drops_a_vanished_client() {
+	local start line
+	start_redis
+	srv "$KACTL" set --port 6379 --dir in --idle $IDLE --intvl $INTVL --cnt $CNT
+	background client cli python3 "$KA_CONN" wait-dead 192.0.2.2 6379
+	wait_for 10 grep -q connected "$KA_OUT/client"
+
+	# redis never asked for keepalive; its socket has the timer now.
+	line=$(srv ss -Htno state established '( sport = :6379 and dst 192.0.2.1 )')
+	assert_match "$line" "timer:\(keepalive," "redis's socket in ss -o"
+	# (redis-cli below connects to 6379 too: count before it does.)
+	assert_eq "$(netns_stat ka_srv port=6379,dir=in applied)" 1 "applied"
+	wait_for 10 redis_sees 2
+
+	# The client's host vanishes: redis must find out by itself.
+	start=$(now)
+	ip -n ka_cli link set ka_c down
+	wait_for 30 no_redis_clients
+	within "$start" $((IDLE + INTVL * CNT + 1)) "redis still held the dead client"
+	wait_for 10 redis_sees 1
+	assert_eq "$(netns_stat ka_srv port=6379,dir=in probes_sent)" $CNT "probes_sent"
+	assert_eq "$(netns_stat ka_srv port=6379,dir=in timeouts)" 1 "timeouts"
+}
+
+# Two sets that both give redis's port a policy: while they replace each
+# other, and a range policy comes and goes, every connection redis
+# accepts must still get one.
+churn() {
+	local a b
+	a=$(mktemp) b=$(mktemp)
+	printf -- '--port 6379 --dir in --idle 30\n' >"$a"
+	printf -- '--port 6379 --dir in --idle 40 --cnt 4\n--default --idle 600\n' >"$b"
+	while :; do
+		srv "$KACTL" load --replace "$a"
+		srv "$KACTL" set --port 6000-6999 --dir in --idle 50
+		srv "$KACTL" load --replace "$b"
+		srv "$KACTL" del --port 6000-6999 --dir in 2>/dev/null || true
+		echo round
+	done
+}
+
+test_redis_benchmark_while_policies_change() {
+	local conns applied out
+	start_redis
+	srv "$KACTL" set --port 6379 --dir in --idle 30
+	conns=$(redis_info total_connections_received)
+	applied=$(netns_stat ka_srv total applied)
+	background churn churn
+	wait_for 20 grep -q round "$KA_OUT/churn"
+
+	out=$(cli redis-benchmark -h 192.0.2.2 -p 6379 -c 10 -n 2000 -t ping,set,get -q 2>&1 | tr '\r' '\n')
+	for t in PING_INLINE PING_MBULK SET GET; do
+		assert_match "$out" "$t: [0-9.]+ requests per second" "redis-benchmark $t"
+	done
+	[ "$(grep -c round "$KA_OUT/churn")" -ge 2 ] || fail "the policies did not change during the benchmark"
+
+	# Every connection redis accepted (the benchmark's, and the
+	# redis-cli ones here) was given keepalive: none slipped through.
+	conns=$(( $(redis_info total_connections_received) - conns ))
+	applied=$(( $(netns_stat ka_srv total applied) - applied ))
+	# The INFO connection itself is accepted before redis counts it.
+	[ "$applied" -ge "$conns" ] && [ "$applied" -le $((conns + 1)) ] ||
+		fail "redis accepted $conns connections, ka_policy applied $applied"
+	[ "$conns" -ge 40 ] || fail "only $conns connections: the benchmark did not run"
+	redis_up
+}
+
+test_socat_connecting_out_gets_keepalive_and_times_out() {
+	local start line
+	background server srv python3 "$KA_CONN" serve 192.0.2.2 7700
+	wait_for 10 grep -q ready "$KA_OUT/server"
+	cli "$KACTL" set --port 7700 --dir out --idle $IDLE --intvl $INTVL --cnt $CNT
+	# socat with no socket options: it never asks for keepalive.
+	background socat cli socat -d TCP:192.0.2.2:7700 SYSTEM:"sleep 600"
+	wait_for 10 socat_connected
+	line=$(cli ss -Htno state established '( dport = :7700 )')
+	assert_match "$line" "timer:\(keepalive," "socat's socket in ss -o"
+
+	start=$(now)
+	ip -n ka_srv link set ka_s down
+	wait_for 30 grep -q "Connection timed out" "$KA_OUT/socat"
+	within "$start" $((IDLE + INTVL * CNT + 1)) "socat saw the dead peer"
+	assert_eq "$(netns_stat ka_cli port=7700,dir=out applied)" 1 "applied"
+	assert_eq "$(netns_stat ka_cli port=7700,dir=out timeouts)" 1 "timeouts"
+}
