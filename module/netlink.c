@@ -468,21 +468,28 @@ err_free:
 }
 
 /*
- * Policy dumps: cb->args[0] is 1 once the totals went out (stats only),
- * cb->args[1] the index of the next policy. A change between two parts of
- * a dump marks it NLM_F_DUMP_INTR (kn->generation).
+ * Policy dumps. Each part holds kn->lock while it fills one skb and
+ * resumes from a cursor; a change between two parts marks the dump
+ * NLM_F_DUMP_INTR (kn->generation), and kactl asks the user to retry.
  */
+struct ka_dump_ctx {
+	struct ka_cursor cur;
+	loff_t next;		/* index of the next policy to send */
+	bool totals_sent;	/* stats: the namespace totals went out */
+};
+
 static int ka_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		      u8 cmd)
 {
+	struct ka_dump_ctx *ctx = (struct ka_dump_ctx *)cb->ctx;
 	struct ka_net *kn = ka_net(sock_net(skb->sk));
 	bool stats = cmd == KA_CMD_STATS;
 	const struct ka_policy *p;
-	long idx = 0;
 	void *hdr;
 	int ret = 0;
 
-	if (stats && !cb->args[0]) {
+	BUILD_BUG_ON(sizeof(*ctx) > sizeof_field(struct netlink_callback, ctx));
+	if (stats && !ctx->totals_sent) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &ka_genl_family,
 				  NLM_F_MULTI, cmd);
@@ -493,14 +500,12 @@ static int ka_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			return -EMSGSIZE;
 		}
 		genlmsg_end(skb, hdr);
-		cb->args[0] = 1;
+		ctx->totals_sent = true;
 	}
 
 	mutex_lock(&kn->lock);
 	cb->seq = kn->generation;
-	list_for_each_entry(p, &ka_table_locked(kn)->list, list) {
-		if (idx++ < cb->args[1])
-			continue;
+	while ((p = ka_policy_at(kn, &ctx->cur, ctx->next))) {
 		hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid,
 				  cb->nlh->nlmsg_seq, &ka_genl_family,
 				  NLM_F_MULTI, cmd);
@@ -515,7 +520,7 @@ static int ka_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			break;
 		}
 		genlmsg_end(skb, hdr);
-		cb->args[1] = idx;
+		ctx->next++;
 	}
 	mutex_unlock(&kn->lock);
 	/* Full skb: send what fits, come back for the rest. */

@@ -245,6 +245,28 @@ void ka_policy_flush(struct ka_net *kn)
 	kn->generation++;
 }
 
+const struct ka_policy *ka_policy_at(struct ka_net *kn, struct ka_cursor *c,
+				     loff_t pos)
+{
+	struct ka_table *t = ka_table_locked(kn);
+	const struct ka_policy *p;
+	loff_t i = 0;
+
+	if (c->p && c->generation == kn->generation && c->pos <= pos) {
+		p = c->p;
+		i = c->pos;
+	} else {
+		p = list_first_entry_or_null(&t->list, struct ka_policy, list);
+	}
+	for (; p && i < pos; i++)
+		p = list_is_last(&p->list, &t->list) ? NULL :
+						       list_next_entry(p, list);
+	c->p = p;
+	c->pos = pos;
+	c->generation = kn->generation;
+	return p;
+}
+
 /* ---- whole tables: a namespace's first, and replacements ---- */
 
 struct ka_table *ka_table_new(void)

@@ -103,6 +103,23 @@ int ka_table_commit(struct ka_net *kn, struct ka_table *t);
 void ka_table_free(struct ka_table *t);
 
 /*
+ * A place in the policy list, for readers that walk it in parts (a netlink
+ * dump, reads of /proc/net/ka_stats), each part under kn->lock: resuming
+ * where the last part stopped costs O(1) while the set is unchanged, and a
+ * walk from the start after a change. The caller notices changes through
+ * kn->generation.
+ */
+struct ka_cursor {
+	const struct ka_policy *p;	/* the policy at pos, NULL: none */
+	unsigned int generation;	/* kn->generation when p was found */
+	loff_t pos;
+};
+
+/* The policy at index pos, oldest first, or NULL; holds kn->lock. */
+const struct ka_policy *ka_policy_at(struct ka_net *kn, struct ka_cursor *c,
+				     loff_t pos);
+
+/*
  * Lookups: under rcu_read_lock(), no locks taken, no allocation. Take the
  * table once per decision: ka_table_wants_cgroups() says whether the
  * lookup needs the socket's cgroup at all.

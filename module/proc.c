@@ -94,31 +94,75 @@ static void show_policy(struct seq_file *seq, const struct ka_policy *p)
 	show_counters(seq, p->stats);
 }
 
-static int ka_proc_show(struct seq_file *seq, void *v)
+/*
+ * A read holds the namespace's lock only while it fills one buffer, and
+ * resumes from a cursor: a reader of many policies neither keeps writers
+ * out for the whole file nor walks the list from the start for each part.
+ * A change between two reads shows as a file that mixes the sets before
+ * and after it, as with other /proc/net files.
+ */
+struct ka_proc_iter {
+	struct seq_net_private p;	/* first: seq_file_net() */
+	struct ka_cursor cur;
+};
+
+static struct ka_net *seq_ka_net(struct seq_file *seq)
 {
-	struct ka_net *kn = ka_net(seq_file_single_net(seq));
-	const struct ka_policy *p;
+	return ka_net(seq_file_net(seq));
+}
+
+static void *ka_seq_start(struct seq_file *seq, loff_t *pos)
+{
+	struct ka_proc_iter *it = seq->private;
+	struct ka_net *kn = seq_ka_net(seq);
+
+	mutex_lock(&kn->lock);
+	if (!*pos)
+		return SEQ_START_TOKEN;
+	return (void *)ka_policy_at(kn, &it->cur, *pos - 1);
+}
+
+static void *ka_seq_next(struct seq_file *seq, void *v, loff_t *pos)
+{
+	struct ka_proc_iter *it = seq->private;
+
+	++*pos;
+	return (void *)ka_policy_at(seq_ka_net(seq), &it->cur, *pos - 1);
+}
+
+static void ka_seq_stop(struct seq_file *seq, void *v)
+{
+	mutex_unlock(&seq_ka_net(seq)->lock);
+}
+
+static int ka_seq_show(struct seq_file *seq, void *v)
+{
 	int i;
 
+	if (v != SEQ_START_TOKEN) {
+		show_policy(seq, v);
+		return 0;
+	}
 	seq_puts(seq, "selector idle intvl cnt user_timeout mode");
 	for (i = 0; i < KA_CNT_MAX; i++)
 		seq_printf(seq, " %s", ka_counter_names[i]);
 	seq_putc(seq, '\n');
-
 	seq_puts(seq, "total - - - - -");
-	show_counters(seq, kn->totals);
-
-	mutex_lock(&kn->lock);
-	list_for_each_entry(p, &ka_table_locked(kn)->list, list)
-		show_policy(seq, p);
-	mutex_unlock(&kn->lock);
+	show_counters(seq, seq_ka_net(seq)->totals);
 	return 0;
 }
 
+static const struct seq_operations ka_seq_ops = {
+	.start	= ka_seq_start,
+	.next	= ka_seq_next,
+	.stop	= ka_seq_stop,
+	.show	= ka_seq_show,
+};
+
 int ka_proc_init_net(struct net *net)
 {
-	if (!proc_create_net_single(KA_PROC_NAME, 0444, net->proc_net,
-				    ka_proc_show, NULL))
+	if (!proc_create_net(KA_PROC_NAME, 0444, net->proc_net, &ka_seq_ops,
+			     sizeof(struct ka_proc_iter)))
 		return -ENOMEM;
 	return 0;
 }

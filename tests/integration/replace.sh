@@ -176,6 +176,15 @@ test_large_replace_in_one_request() {
 	seq 20001 40000 | sed 's/.*/--port & --idle 7 --intvl 3 --cnt 2/' >"$F"
 	"$KACTL" load --replace "$F"
 	assert_eq "$(policies | wc -l)" 20000 "policies"
+	# Dumps and /proc reads come in parts: none lost, none twice, in order.
+	assert_eq "$(policies | sed 's/--port \([0-9]*\) .*/\1/' | uniq | tr '\n' ' ')" \
+		"$(seq -s ' ' 20001 40000) " "policies dumped"
+	assert_eq "$(awk 'NR > 2 { sub("port=", "", $1); print $1 }' /proc/net/ka_stats | tr '\n' ' ')" \
+		"$(seq -s ' ' 20001 40000) " "rows of ka_stats"
+	"$KACTL" -j stats | python3 -c '
+import json, sys
+rows = json.load(sys.stdin)
+assert len(rows) == 20001 and rows[0]["scope"] == "total", len(rows)'
 	expect_ka "$(pair 33333)" client 1 7 3 2
 }
 
