@@ -146,6 +146,34 @@ static struct kretprobe ka_keepalive_timer_probe = {
 
 static bool ka_keepalive_timer_attached;
 
+#ifdef KA_FAULT_INJECT
+/*
+ * Test builds (KA_FAULT_INJECT=y) only: fail_attach=N makes the Nth
+ * attach below fail, so the tests can walk each failure path for real.
+ */
+static unsigned int fail_attach;
+module_param(fail_attach, uint, 0444);
+MODULE_PARM_DESC(fail_attach, "Test builds: make the Nth hook attach fail");
+
+static bool ka_attach_should_fail(void)
+{
+	return fail_attach && !--fail_attach;
+}
+#else
+static bool ka_attach_should_fail(void)
+{
+	return false;
+}
+#endif
+
+/* Attaches in the order of ka_hooks_init(): the timer, then ka_hooks[]. */
+static int ka_attach(struct kprobe *kp, struct kretprobe *rp)
+{
+	if (ka_attach_should_fail())
+		return -ENOENT;
+	return rp ? register_kretprobe(rp) : register_kprobe(kp);
+}
+
 /* In reverse order of ka_hooks_init(): the reset probe reads the marker. */
 static void ka_hooks_unregister(void)
 {
@@ -172,7 +200,7 @@ int ka_hooks_init(void)
 	ka_unavailable = 0;
 
 	/* The timer marker first: the reset probe depends on it. */
-	ret = register_kretprobe(&ka_keepalive_timer_probe);
+	ret = ka_attach(NULL, &ka_keepalive_timer_probe);
 	if (ret) {
 		pr_warn("cannot attach to tcp_keepalive_timer (error %d): timeouts will not be counted\n",
 			ret);
@@ -187,7 +215,7 @@ int ka_hooks_init(void)
 		name = h->kp.symbol_name;
 		if (h->feeds & ka_unavailable)
 			continue;
-		ret = register_kprobe(&h->kp);
+		ret = ka_attach(&h->kp, NULL);
 		if (!ret) {
 			h->attached = true;
 			continue;

@@ -1,0 +1,84 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Hooks that cannot attach, for real: a test build of the module
+# (KA_FAULT_INJECT=y) has the fail_attach=N parameter, which makes its
+# Nth attach fail. Attach order (hooks.c): 1 tcp_keepalive_timer
+# (kretprobe), 2 tcp_connect, 3 security_inet_csk_clone, 4
+# tcp_set_keepalive, 5 tcp_write_wakeup, 6 tcp_send_active_reset. Runs on
+# the debug kernel, where KASAN, lockdep and kmemleak (after the last
+# rmmod) watch every unwinding path.
+source "$KA_ROOT/tests/lib/ka.sh"
+
+before_each() {
+	ka_unload
+	modinfo -p "$KA_MODULE" | grep -q '^fail_attach:' ||
+		fail "$KA_MODULE is not a KA_FAULT_INJECT=y build"
+	# Leave the module loaded, as every test expects to find it.
+	defer ka_load
+}
+
+# insmod_failing N: load the module with its Nth attach failing.
+insmod_failing() {
+	insmod "$KA_MODULE" fail_attach="$1"
+}
+
+# The kernel log since the mark, so that earlier loads do not count.
+log_since_mark() {
+	dmesg | sed -n "/ka_faults_mark $KA_MARK/,\$p"
+}
+
+mark_log() {
+	KA_MARK=$RANDOM$RANDOM
+	echo "ka_faults_mark $KA_MARK" >/dev/kmsg
+}
+
+test_a_required_hook_that_cannot_attach_fails_the_load() {
+	local n name
+	for n in 2 3 4; do
+		name=$(echo x tcp_connect security_inet_csk_clone tcp_set_keepalive | cut -d' ' -f$n)
+		mark_log
+		expect_fail 1 insmod_failing $n
+		assert_match "$(log_since_mark)" "ka_policy: cannot attach to $name \(error -2\): this kernel is not supported" "kernel log, attach $n"
+		! ka_loaded || fail "loaded although $name did not attach"
+		[ ! -e /proc/net/ka_stats ] || fail "/proc/net/ka_stats left behind ($name)"
+		expect_fail 1 "$KACTL" stats
+		assert_match "$EXPECT_STDERR" "module is not loaded" "genl family left behind ($name)"
+	done
+	# Everything was unwound: a normal load works afterwards.
+	ka_load
+	"$KACTL" set --port 7301 --idle 11
+	expect_ka "$(pair 7301)" client 1 11
+}
+
+# unavailable_counter ATTACH COUNTER: load with ATTACH failing, COUNTER is "-".
+unavailable_counter() {
+	local n=$1 counter=$2 other
+	mark_log
+	insmod_failing "$n"
+	assert_match "$(log_since_mark)" "some counters will be unavailable|timeouts will not be counted" "kernel log, attach $n"
+	assert_eq "$(stat_of total "$counter")" - "ka_stats $counter"
+	for other in applied skipped probes_sent timeouts; do
+		[ "$other" = "$counter" ] ||
+			assert_match "$(stat_of total "$other")" "^[0-9]+$" "ka_stats $other"
+	done
+	"$KACTL" -j stats | python3 -c '
+import json, sys
+total = json.load(sys.stdin)[0]
+assert sys.argv[1] not in total and "applied" in total, total' "$counter"
+	# Policies still apply.
+	"$KACTL" set --port 7302 --idle 12
+	expect_ka "$(pair 7302)" client 1 12
+	assert_eq "$(stat_of port=7302 applied)" 2 "applied"
+}
+
+test_keepalive_timer_kretprobe_missing_leaves_timeouts_unavailable() {
+	unavailable_counter 1 timeouts
+}
+
+test_write_wakeup_probe_missing_leaves_probes_sent_unavailable() {
+	unavailable_counter 5 probes_sent
+}
+
+test_active_reset_probe_missing_leaves_timeouts_unavailable() {
+	unavailable_counter 6 timeouts
+}
