@@ -4,8 +4,11 @@
 #
 #   make            module/ka_policy.ko and userspace/kactl
 #   make check      install what is missing, build, run every test suite
+#                   (builds the debug test kernel first when not cached)
+#   make check-debug only the suites on the debug test kernel
 #   make demo       boot a VM and show ka_policy at work
 #   make shell      a shell in a VM with the module loaded
+#   make bench      benchmark: connection cost, scale, memory, detection
 #   make install    module, kactl and man page on this system
 #
 # KDIR is the kernel build tree the module is built against: the running
@@ -20,8 +23,8 @@ DESTDIR ?=
 MODULE := module/ka_policy.ko
 KACTL := userspace/kactl
 
-.PHONY: all module kactl clean deps check check-unit check-vm demo shell \
-	install uninstall style sparse kdir kver
+.PHONY: all module kactl clean deps check check-unit check-vm check-debug demo shell \
+	install uninstall style sparse kdir kver bench
 
 all: module kactl
 
@@ -47,6 +50,9 @@ check-unit: kactl
 check-vm: all
 	@tests/run-tests.sh vm
 
+check-debug: deps kactl
+	@tests/run-tests.sh debug
+
 demo: deps
 	@$(MAKE) --no-print-directory all
 	@tests/vm/ka-vm --timeout 300 -- tests/demo/demo.sh
@@ -54,6 +60,15 @@ demo: deps
 shell: deps
 	@$(MAKE) --no-print-directory all
 	@tests/vm/ka-vm --shell
+
+# Connection cost, scale, memory, dead peer detection and a BPF comparator,
+# measured in a VM (tests/bench/run.sh, Documentation/performance.rst); not
+# part of make check. BENCH_QUICK=1: one short round of everything. What
+# cannot be installed (the BPF tools, say) is skipped, not fatal.
+bench:
+	@tests/install-deps.sh || echo "bench: going on with what is installed"
+	@$(MAKE) --no-print-directory all
+	@BENCH_QUICK=$(BENCH_QUICK) tests/bench/run.sh
 
 # checkpatch --strict and sparse; checkpatch.pl comes with the kernel
 # source (Debian's linux-source), not with the headers package.
@@ -94,3 +109,36 @@ clean:
 		$(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	$(MAKE) -C userspace clean
 	rm -rf tests/.build
+
+# -- The debug test kernel -------------------------------------------------
+# make kernel-debug   builds it (tests/kernel/build.sh: Debian's
+#                     linux-source-6.1 with tests/kernel/debug.config, KASAN,
+#                     lockdep, kmemleak, KUnit...), cached in ~/.cache/ka_policy
+# make module-debug   the module and its KUnit suites built against it, in a
+#                     copy of the sources under tests/.build/debug-module
+#                     (module/ keeps the build for Debian's kernel): a
+#                     KA_FAULT_INJECT=y build of ka_policy.ko, for
+#                     tests/debug/, and module/tests/ka_policy_test.ko
+# make kdir-debug     where that kernel's build tree is
+KDIR_DEBUG = $(shell tests/kernel/build.sh --print-dir)
+DEBUG_MODULE_DIR := tests/.build/debug-module
+
+.PHONY: kernel-debug module-debug kdir-debug
+
+kernel-debug:
+	@tests/kernel/build.sh >/dev/null
+
+module-debug: kernel-debug
+	@mkdir -p $(DEBUG_MODULE_DIR)/module/tests
+	@rm -rf $(DEBUG_MODULE_DIR)/module/*.[ch] $(DEBUG_MODULE_DIR)/module/uapi \
+		$(DEBUG_MODULE_DIR)/module/tests/*.[ch]
+	@cp -p Kbuild VERSION $(DEBUG_MODULE_DIR)/
+	@cp -pR module/Kbuild $(filter-out %.mod.c,$(wildcard module/*.[ch])) \
+		module/uapi $(DEBUG_MODULE_DIR)/module/
+	@cp -p module/tests/Kbuild $(filter-out %.mod.c,$(wildcard module/tests/*.[ch])) \
+		$(DEBUG_MODULE_DIR)/module/tests/
+	$(MAKE) -C $(KDIR_DEBUG) M=$(CURDIR)/$(DEBUG_MODULE_DIR) modules \
+		KA_KUNIT=m KA_FAULT_INJECT=y W=1 KA_WERROR=$(KA_WERROR)
+
+kdir-debug:
+	@echo $(KDIR_DEBUG)

@@ -1,14 +1,17 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run-tests.sh [unit|vm|all]: runs the test suites, collects their TAP
-# lines under tests/.build/results and ends with "N passed, N failed".
-# Exit status 1 when anything failed or nothing ran.
+# run-tests.sh [unit|style|vm|debug|all]: runs the test suites, collects
+# their TAP lines under tests/.build/results and ends with "N passed, N
+# failed". Exit status 1 when anything failed or nothing ran.
 #
 #   unit  host tests: kactl's parser and output (ASan/UBSan), its CLI
 #   style checkpatch --strict and sparse on the module
 #   vm    the VM harness's self-test, then the integration tests in a VM
 #         on Debian's kernel (tests/vm/ka-vm)
+#   debug on the debug test kernel (tests/kernel/build.sh: KASAN, UBSAN,
+#         lockdep, kmemleak, KUnit; built when it is not cached): the KUnit
+#         suites, then the integration tests again with tests/debug/
 set -u
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -37,14 +40,14 @@ run_unit() {
 		grep -v '^ok '
 }
 
-run_vm() {	# name ka-vm-options...
-	local name=$1 rc
-	shift
-	echo "== $name: integration tests in a VM"
+# run_vm NAME WHAT KA-VM-OPTIONS... -- COMMAND...: one VM run whose TAP
+# lines (from the result port) count; a VM that failed counts once more.
+run_vm() {
+	local name=$1 what=$2 rc
+	shift 2
+	echo "== $name: $what"
 	tests/vm/ka-vm --quiet --log "$results/$name.console" \
-		--results "$results/$name.tap" "$@" -- \
-		tests/lib/run-suite.sh "$name" tests/integration/*.sh \
-		2>"$results/$name.err"
+		--results "$results/$name.tap" "$@" 2>"$results/$name.err"
 	rc=$?
 	grep -v '^ok ' "$results/$name.tap" || true
 	if [ $rc = 125 ] || ! [ -s "$results/$name.tap" ]; then
@@ -70,12 +73,59 @@ run_harness() {
 		tests/vm/selftest.sh | tee "$results/harness.tap" | grep -v '^ok '
 }
 
+run_integration() {
+	run_vm integration "integration tests in a VM on Debian's kernel" -- \
+		tests/lib/run-suite.sh integration tests/integration/*.sh
+}
+
+# The debug kernel's build tree, built (about 10-20 min) when not cached.
+debug_kdir=
+debug_build() {
+	local mod=$root/tests/.build/debug-module/module
+	echo "== the debug test kernel and the module built for it"
+	if ! debug_kdir=$(tests/kernel/build.sh | tail -n 1) ||
+		! [ -f "$debug_kdir/arch/x86/boot/bzImage" ]; then
+		suite_failed "$results/debug-build.tap" "debug: the test kernel does not build (tests/kernel/build.sh)"
+		return 1
+	fi
+	if ! make --no-print-directory module-debug KA_WERROR=1 \
+		>"$results/debug-build.log" 2>&1; then
+		tail -n 30 "$results/debug-build.log"
+		suite_failed "$results/debug-build.tap" "debug: the module or its KUnit suites do not build against $debug_kdir"
+		return 1
+	fi
+	echo "ok 1 - debug: module and KUnit suites build against $(cat "$debug_kdir/include/config/kernel.release") with W=1 -Werror" |
+		tee "$results/debug-build.tap"
+	debug_module=$mod/ka_policy.ko
+	debug_kunit=$mod/tests/ka_policy_test.ko
+}
+
+run_debug() {
+	debug_build || return
+	local vm=(--kernel "$debug_kdir/arch/x86/boot/bzImage" --modules none)
+	local tool=$root/tests/.build/kunit-tool/tools/testing/kunit
+	# The KTAP parser of the same tree, where the guest sees it (its /root,
+	# where the cache usually is, is a tmpfs of its own); kunit.py insists
+	# on living at tools/testing/kunit.
+	rm -rf "$root/tests/.build/kunit-tool"
+	mkdir -p "$(dirname "$tool")"
+	cp -R "$debug_kdir/source/tools/testing/kunit" "$tool"
+	# TAINT_TEST (262144): the kernel's mark for a KUnit module loaded.
+	run_vm kunit "KUnit suites on the debug kernel" "${vm[@]}" --no-module \
+		--allow-taint 262144 -- tests/kunit/guest.sh "$debug_kunit" "$tool"
+	run_vm integration-debug "integration tests on the debug kernel (KASAN, lockdep, kmemleak)" \
+		"${vm[@]}" --module "$debug_module" --timeout 2400 -- \
+		tests/lib/run-suite.sh integration-debug \
+		tests/integration/*.sh tests/debug/*.sh
+}
+
 case "$what" in
 unit) run_unit ;;
-vm) run_harness; run_vm integration ;;
+vm) run_harness; run_integration ;;
 style) run_style ;;
-all) run_unit; run_style; run_harness; run_vm integration ;;
-*) echo "usage: $0 [unit|style|vm|all]" >&2; exit 2 ;;
+debug) run_debug ;;
+all) run_unit; run_style; run_harness; run_integration; run_debug ;;
+*) echo "usage: $0 [unit|style|vm|debug|all]" >&2; exit 2 ;;
 esac
 
 passed=$(cat "$results"/*.tap | grep -c '^ok ')

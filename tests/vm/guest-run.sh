@@ -14,8 +14,9 @@ export HOME=/root
 cd "$KA_ROOT" || exit 125
 
 # Taint flags a test run may cause: O (out-of-tree module, 4096) and
-# E (unsigned module, 8192). Anything else means the kernel saw trouble.
-readonly TAINT_ALLOWED=$((4096 | 8192))
+# E (unsigned module, 8192), and what the job allows on top (ka-vm
+# --allow-taint). Anything else means the kernel saw trouble.
+readonly TAINT_ALLOWED=$((4096 | 8192 | ${KA_TAINT_EXTRA:-0}))
 # Kernel messages that mean a bug, whatever the test's own verdict.
 readonly SPLAT='WARNING:|BUG:|Oops|general protection|KASAN|UBSAN|kmemleak: [0-9]+ new suspected|possible (recursive|circular) locking|suspicious RCU usage|inconsistent lock state|sleeping function called from invalid context|scheduling while atomic|Call Trace'
 
@@ -46,7 +47,35 @@ module_loaded() {
 	[ -d /sys/module/ka_policy ]
 }
 
+# kmemleak (the debug test kernel has it): what boot left is forgotten
+# before the test; after it, with the module unloaded, two scans (an object
+# is reported once it stayed unreferenced and unchanged from one scan to the
+# next, and is at least 5 s old) and any suspect fails the run.
+readonly KMEMLEAK=/sys/kernel/debug/kmemleak
+mountpoint -q /sys/kernel/debug ||
+	mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+
+kmemleak_reset() {
+	[ -e "$KMEMLEAK" ] || return 0
+	{ echo scan >"$KMEMLEAK" && echo clear >"$KMEMLEAK"; } 2>/dev/null ||
+		error "kmemleak does not work (disabled?):
+$(dmesg | grep -i kmemleak | tail -n 5)"
+}
+
+check_kmemleak() {
+	local report
+	[ -e "$KMEMLEAK" ] || return 0
+	sleep 6
+	{ echo scan >"$KMEMLEAK" && sleep 1 && echo scan >"$KMEMLEAK"; } 2>/dev/null ||
+		error "kmemleak does not work (disabled?):
+$(dmesg | grep -i kmemleak | tail -n 5)"
+	report=$(cat "$KMEMLEAK")
+	[ -z "$report" ] || error "kmemleak: $(grep -c '^unreferenced object' <<<"$report") new suspected memory leak(s) $1:
+$(head -n 200 <<<"$report")"
+}
+
 check_taint "before the test"
+kmemleak_reset
 if [ -n "${KA_MODULE:-}" ]; then
 	out=$(insmod "$KA_MODULE" 2>&1) ||
 		error "insmod $KA_MODULE failed: $out
@@ -66,6 +95,7 @@ fi
 if [ -n "${KA_MODULE:-}" ] && module_loaded; then
 	out=$(rmmod ka_policy 2>&1) || error "rmmod ka_policy failed: $out"
 fi
+check_kmemleak "during the test"
 check_dmesg "during the test"
 check_taint "during the test"
 exit "$rc"

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Helpers shared by the KUnit suites (ka_test.c). */
+#ifndef _KA_TEST_H
+#define _KA_TEST_H
+
+#include <kunit/test.h>
+
+struct ka_ranges;
+struct ka_table;
+
+/*
+ * Runs fn(data) when the test case ends, whether it passed or not, so
+ * that a failed assertion leaks nothing (kunit_add_action() is 6.5+).
+ * When that cannot be arranged, runs fn(data) at once and fails the case.
+ */
+void ka_test_defer(struct kunit *test, void (*fn)(void *), void *data);
+
+/* A per-CPU pointer as a plain one, for KUnit's pointer checks. */
+#define ka_test_pcpu(p)	((void __force *)(p))
+
+/* A new table, freed when the test case ends. */
+struct ka_table *ka_test_table_new(struct kunit *test);
+
+/* Compiles t's ranges into it, as ka_table_commit() does; 0 or -errno. */
+int ka_test_table_compile(struct ka_table *t);
+
+/* Compiled ranges, freed when the test case ends; may be NULL. */
+void ka_test_defer_ranges(struct kunit *test, struct ka_ranges *r);
+
+#endif /* _KA_TEST_H */

@@ -1,0 +1,315 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Precedence (policy.c, ka_policy_lookup()): which policy a socket gets,
+ * from its direction, port and cgroup:
+ *
+ *   1. port and cgroup, for the socket's cgroup and then each ancestor
+ *   2. port alone
+ *   3. cgroup alone, nearest first
+ *   4. the namespace default
+ *
+ * where a port matches by the single port with the exact direction, then
+ * with both, then the narrowest range. The first policy found wins, an
+ * exemption (off) included. Each scenario builds a table with
+ * ka_table_new()/ka_table_add() (no namespace needed) and checks lookups.
+ *
+ * Cgroups are fakes: a lookup reads only cgrp->level, cgrp->ancestors[]
+ * and, through cgroup_id(), each ancestor's kn->id (6.1's
+ * include/linux/cgroup.h), so a zeroed struct cgroup with those fields and
+ * a kernfs_node holding only an id stands for a real one. Nothing here
+ * hands them to the cgroup core.
+ */
+
+#include <kunit/test.h>
+#include <linux/cgroup.h>
+#include <linux/kernfs.h>
+#include <linux/overflow.h>
+#include <linux/rcupdate.h>
+
+#include "../policy.h"
+#include "ka_test.h"
+
+#define IN	KA_DIR_IN
+#define OUT	KA_DIR_OUT
+#define BOTH	KA_DIR_BOTH
+#define NONE	(-1)
+
+/* The fake hierarchy; NOCG is "no cgroup" (the caller passes NULL). */
+enum fake_cgroup {
+	NOCG = -1,
+	ROOT,		/* level 0 */
+	SYS,		/* /system.slice */
+	REDIS,		/* /system.slice/redis.service */
+	NGINX,		/* /system.slice/nginx.service */
+	USER,		/* /user.slice */
+	DEEP,		/* /system.slice/redis.service/worker */
+	N_FAKE_CGROUPS
+};
+
+static const struct {
+	int parent;
+	u64 id;
+} fake_cgroups[N_FAKE_CGROUPS] = {
+	[ROOT]	= { NOCG, 1 },
+	[SYS]	= { ROOT, 100 },
+	[REDIS]	= { SYS, 200 },
+	[NGINX]	= { SYS, 300 },
+	[USER]	= { ROOT, 1ULL << 33 },
+	[DEEP]	= { REDIS, 500 },
+};
+
+/* test->priv: the fakes, built for each case. */
+struct fake_cgroups {
+	struct cgroup *cg[N_FAKE_CGROUPS];
+};
+
+static int lookup_test_init(struct kunit *test)
+{
+	struct fake_cgroups *f;
+	struct cgroup *cg, *parent;
+	int i, level, l;
+
+	f = kunit_kzalloc(test, sizeof(*f), GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	/* Parents come before their children in fake_cgroups[]. */
+	for (i = 0; i < N_FAKE_CGROUPS; i++) {
+		parent = fake_cgroups[i].parent == NOCG ? NULL :
+			 f->cg[fake_cgroups[i].parent];
+		level = parent ? parent->level + 1 : 0;
+		cg = kunit_kzalloc(test, struct_size(cg, ancestors, level + 1),
+				   GFP_KERNEL);
+		if (!cg)
+			return -ENOMEM;
+		cg->kn = kunit_kzalloc(test, sizeof(*cg->kn), GFP_KERNEL);
+		if (!cg->kn)
+			return -ENOMEM;
+		cg->kn->id = fake_cgroups[i].id;
+		cg->level = level;
+		for (l = 0; l < level; l++)
+			cg->ancestors[l] = parent->ancestors[l];
+		cg->ancestors[level] = cg;
+		f->cg[i] = cg;
+	}
+	test->priv = f;
+	return 0;
+}
+
+/* The fakes are what the lookup expects of real cgroups. */
+static void fake_cgroups_test(struct kunit *test)
+{
+	struct fake_cgroups *f = test->priv;
+
+	KUNIT_EXPECT_EQ(test, f->cg[DEEP]->level, 3);
+	KUNIT_EXPECT_EQ(test, cgroup_id(f->cg[DEEP]), 500);
+	KUNIT_EXPECT_PTR_EQ(test, f->cg[DEEP]->ancestors[0], f->cg[ROOT]);
+	KUNIT_EXPECT_PTR_EQ(test, f->cg[DEEP]->ancestors[1], f->cg[SYS]);
+	KUNIT_EXPECT_PTR_EQ(test, f->cg[DEEP]->ancestors[2], f->cg[REDIS]);
+	KUNIT_EXPECT_PTR_EQ(test, f->cg[DEEP]->ancestors[3], f->cg[DEEP]);
+	KUNIT_EXPECT_EQ(test, cgroup_id(f->cg[USER]->ancestors[0]), 1);
+}
+
+/* ---- scenarios: a policy set and the lookups it must answer ---- */
+
+#define MAX_POLICIES	10
+#define MAX_LOOKUPS	16
+
+struct pol_spec {
+	bool used;
+	int cg;			/* enum fake_cgroup, NOCG: none */
+	u16 port_min, port_max;	/* 0: no port */
+	u8 dir;
+	bool off;
+};
+
+/* Selectors, as designated initializers for struct pol_spec. */
+#define DEFAULT_POL		.used = true, .cg = NOCG
+#define CGROUP(c)		.used = true, .cg = (c)
+#define PORT(p, d)		.used = true, .cg = NOCG, .port_min = (p), \
+				.port_max = (p), .dir = (d)
+#define RANGE(a, b, d)		.used = true, .cg = NOCG, .port_min = (a), \
+				.port_max = (b), .dir = (d)
+#define PORT_CG(p, d, c)	.used = true, .cg = (c), .port_min = (p), \
+				.port_max = (p), .dir = (d)
+#define RANGE_CG(a, b, d, c)	.used = true, .cg = (c), .port_min = (a), \
+				.port_max = (b), .dir = (d)
+
+struct lookup_check {
+	u8 dir;
+	u16 port;		/* 0: the end of the list */
+	int cg;			/* the socket's cgroup, NOCG: none */
+	int want;		/* index of the policy it gets, or NONE */
+};
+
+struct lookup_scenario {
+	const char *name;
+	struct pol_spec pol[MAX_POLICIES];
+	struct lookup_check check[MAX_LOOKUPS];
+};
+
+static const struct lookup_scenario scenarios[] = {
+	{ "the documentation's worked example",
+	  { { DEFAULT_POL },				/* 0 */
+	    { CGROUP(SYS) },				/* 1 */
+	    { PORT(6379, BOTH) },			/* 2 */
+	    { PORT_CG(6379, IN, REDIS) },		/* 3 */
+	    { RANGE(8000, 8999, BOTH) },		/* 4 */
+	    { PORT(8080, BOTH), .off = true } },	/* 5 */
+	  { { IN, 6379, REDIS, 3 },	/* redis accepts: rule 1 */
+	    { OUT, 6379, USER, 2 },	/* a client connects: rule 2 */
+	    { OUT, 8081, NGINX, 4 },	/* port before cgroup, the range */
+	    { IN, 8080, NGINX, 5 },	/* the exemption */
+	    { OUT, 5432, NGINX, 1 },	/* rule 3, an ancestor */
+	    { OUT, 22, USER, 0 },	/* rule 4 */
+	    { OUT, 6379, REDIS, 2 },	/* rule 1 is for "in" only */
+	    { IN, 6379, DEEP, 3 },	/* a descendant of redis */
+	    { IN, 6379, NOCG, 2 },
+	    { OUT, 22, NOCG, 0 },
+	    { IN, 5432, SYS, 1 },
+	    { IN, 5432, ROOT, 0 } } },
+	{ "port and cgroup, port, cgroup, default",
+	  { { DEFAULT_POL }, { CGROUP(SYS) }, { PORT(80, BOTH) },
+	    { PORT_CG(80, BOTH, SYS) } },
+	  { { IN, 80, SYS, 3 }, { OUT, 80, NGINX, 3 }, { IN, 80, USER, 2 },
+	    { IN, 80, NOCG, 2 }, { IN, 81, SYS, 1 }, { IN, 81, REDIS, 1 },
+	    { IN, 81, USER, 0 }, { OUT, 81, NOCG, 0 } } },
+	{ "the order the policies were added does not matter",
+	  { { PORT_CG(80, BOTH, SYS) }, { PORT(80, BOTH) }, { CGROUP(SYS) },
+	    { DEFAULT_POL } },
+	  { { IN, 80, SYS, 0 }, { IN, 80, USER, 1 }, { IN, 81, SYS, 2 },
+	    { IN, 81, USER, 3 } } },
+	{ "port match: exact direction, both, then a range",
+	  { { RANGE(70, 90, BOTH) }, { PORT(80, BOTH) }, { PORT(80, IN) },
+	    { RANGE(75, 85, OUT) } },
+	  { { IN, 80, NOCG, 2 }, { OUT, 80, NOCG, 1 }, { IN, 81, NOCG, 0 },
+	    { OUT, 81, NOCG, 3 }, { OUT, 70, NOCG, 0 }, { OUT, 86, NOCG, 0 },
+	    { IN, 91, NOCG, NONE } } },
+	{ "a single port in one direction only",
+	  { { PORT(443, OUT) } },
+	  { { OUT, 443, NOCG, 0 }, { IN, 443, NOCG, NONE },
+	    { OUT, 444, NOCG, NONE } } },
+	{ "port and cgroup: nearest cgroup first, whole port match each",
+	  { { RANGE_CG(1000, 2000, BOTH, REDIS) },
+	    { PORT_CG(1500, BOTH, SYS) },
+	    { PORT_CG(1500, IN, ROOT) },
+	    { PORT(1500, BOTH) } },
+	  { { IN, 1500, REDIS, 0 },	/* a range in the own cgroup first */
+	    { IN, 1500, DEEP, 0 },
+	    { IN, 1500, NGINX, 1 },
+	    { IN, 1500, USER, 2 },	/* a root-level policy */
+	    { OUT, 1500, USER, 3 },	/* root's is "in" only: port alone */
+	    { IN, 1999, NGINX, NONE },
+	    { IN, 1500, NOCG, 3 } } },
+	{ "cgroup alone: the nearest ancestor wins",
+	  { { CGROUP(ROOT) }, { CGROUP(SYS) }, { CGROUP(REDIS) } },
+	  { { IN, 1, DEEP, 2 }, { IN, 1, REDIS, 2 }, { OUT, 65535, NGINX, 1 },
+	    { IN, 1, SYS, 1 }, { IN, 1, USER, 0 }, { IN, 1, ROOT, 0 },
+	    { IN, 1, NOCG, NONE } } },
+	{ "no matching cgroup falls through to the default",
+	  { { DEFAULT_POL }, { CGROUP(USER) }, { PORT_CG(443, BOTH, USER) } },
+	  { { IN, 443, NGINX, 0 }, { IN, 443, USER, 2 }, { OUT, 444, USER, 1 },
+	    { OUT, 443, DEEP, 0 }, { IN, 443, NOCG, 0 } } },
+	{ "no matching cgroup and no default: nothing",
+	  { { CGROUP(NGINX) }, { PORT_CG(80, BOTH, REDIS) } },
+	  { { IN, 80, USER, NONE }, { IN, 80, SYS, NONE }, { IN, 80, NOCG, NONE },
+	    { IN, 80, DEEP, 1 }, { IN, 81, NGINX, 0 } } },
+	{ "an exemption wins where it matches, and only there",
+	  { { DEFAULT_POL },					/* 0 */
+	    { CGROUP(SYS), .off = true },			/* 1 */
+	    { PORT(22, BOTH) },					/* 2 */
+	    { RANGE(9000, 9100, BOTH), .off = true },		/* 3 */
+	    { PORT_CG(9050, BOTH, REDIS) },			/* 4 */
+	    { PORT(9060, IN), .off = true },			/* 5 */
+	    { RANGE_CG(9000, 9100, BOTH, NGINX), .off = true } },	/* 6 */
+	  { { IN, 1, NGINX, 1 },	/* exempt cgroup before the default */
+	    { IN, 1, USER, 0 },
+	    { IN, 22, NGINX, 2 },	/* a port policy before the cgroup */
+	    { IN, 9050, USER, 3 },	/* exempt range */
+	    { IN, 9050, REDIS, 4 },	/* port and cgroup before it */
+	    { IN, 9060, USER, 5 },
+	    { OUT, 9060, USER, 3 },
+	    { IN, 9050, NGINX, 6 } } },
+	{ "no policies",
+	  { },
+	  { { IN, 80, NOCG, NONE }, { OUT, 80, DEEP, NONE } } },
+	{ "the default alone",
+	  { { DEFAULT_POL } },
+	  { { IN, 80, NOCG, 0 }, { OUT, 65535, DEEP, 0 }, { IN, 1, ROOT, 0 } } },
+};
+
+static void scenario_desc(const struct lookup_scenario *s, char *desc)
+{
+	strscpy(desc, s->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(scenario, scenarios, scenario_desc);
+
+static void precedence_test(struct kunit *test)
+{
+	const struct lookup_scenario *s = test->param_value;
+	struct fake_cgroups *f = test->priv;
+	const struct ka_policy *pol[MAX_POLICIES], *got, *want;
+	const struct ka_policy *p;
+	bool wants_cgroups = false;
+	struct ka_selector sel;
+	struct ka_action act;
+	struct ka_table *t;
+	int i, n;
+
+	t = ka_test_table_new(test);
+	for (n = 0; n < MAX_POLICIES && s->pol[n].used; n++) {
+		const struct pol_spec *ps = &s->pol[n];
+
+		ka_selector_init(&sel);
+		sel.cgroup_id = ps->cg == NOCG ? 0 : cgroup_id(f->cg[ps->cg]);
+		sel.port_min = ps->port_min;
+		sel.port_max = ps->port_max;
+		sel.dir = ps->dir;
+		memset(&act, 0, sizeof(act));
+		act.off = ps->off;
+		act.idle_s = 1000 + n;	/* names the policy in messages */
+		KUNIT_ASSERT_EQ(test, ka_table_add(t, &sel, &act, NULL), 0);
+		wants_cgroups |= ps->cg != NOCG;
+	}
+	KUNIT_ASSERT_EQ(test, ka_test_table_compile(t), 0);
+	KUNIT_EXPECT_EQ(test, t->count, n);
+	KUNIT_EXPECT_EQ(test, ka_table_wants_cgroups(t), wants_cgroups);
+
+	/* The list keeps the order policies were added in. */
+	i = 0;
+	list_for_each_entry(p, &t->list, list) {
+		KUNIT_ASSERT_LT(test, i, n);
+		KUNIT_EXPECT_EQ(test, p->act.idle_s, 1000 + i);
+		pol[i++] = p;
+	}
+	KUNIT_ASSERT_EQ(test, i, n);
+
+	for (i = 0; i < MAX_LOOKUPS && s->check[i].port; i++) {
+		const struct lookup_check *c = &s->check[i];
+
+		want = c->want == NONE ? NULL : pol[c->want];
+		rcu_read_lock();
+		got = ka_policy_lookup(t, c->dir, c->port,
+				       c->cg == NOCG ? NULL : f->cg[c->cg]);
+		rcu_read_unlock();
+		KUNIT_EXPECT_PTR_EQ_MSG(test, got, want,
+					"check %d: dir %u port %u cgroup %d: got policy %d, want %d",
+					i, c->dir, c->port, c->cg,
+					got ? (int)got->act.idle_s - 1000 : NONE,
+					c->want);
+	}
+}
+
+static struct kunit_case lookup_test_cases[] = {
+	KUNIT_CASE(fake_cgroups_test),
+	KUNIT_CASE_PARAM(precedence_test, scenario_gen_params),
+	{}
+};
+
+static struct kunit_suite lookup_suite = {
+	.name = "ka_precedence",
+	.init = lookup_test_init,
+	.test_cases = lookup_test_cases,
+};
+
+kunit_test_suite(lookup_suite);

@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-CPU counters (stats.c): ka_counters_inc() bumps the current CPU's
+ * copy, ka_counters_sum() adds up every possible CPU's, each counter on
+ * its own.
+ */
+
+#include <kunit/test.h>
+#include <linux/cpu.h>
+#include <linux/cpumask.h>
+#include <linux/percpu.h>
+#include <linux/preempt.h>
+#include <linux/smp.h>
+
+#include "../stats.h"
+#include "ka_test.h"
+
+static void counters_free(void *c)
+{
+	ka_counters_free((struct ka_counters __percpu *)c);
+}
+
+static struct ka_counters __percpu *counters_new(struct kunit *test)
+{
+	struct ka_counters __percpu *c = ka_counters_alloc(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, ka_test_pcpu(c));
+	ka_test_defer(test, counters_free, ka_test_pcpu(c));
+	return c;
+}
+
+static void counter_desc(const char * const *name, char *desc)
+{
+	strscpy(desc, *name, KUNIT_PARAM_DESC_SIZE);
+}
+
+/* One run per counter, named as ka_stats names it. */
+KUNIT_ARRAY_PARAM(counter, ka_counter_names, counter_desc);
+
+static enum ka_counter param_counter(struct kunit *test)
+{
+	return (const char * const *)test->param_value - ka_counter_names;
+}
+
+static void counters_zero_test(struct kunit *test)
+{
+	struct ka_counters __percpu *c = counters_new(test);
+	struct ka_counters sum;
+
+	ka_counters_sum(c, &sum);
+	KUNIT_EXPECT_EQ(test, sum.v[param_counter(test)], 0);
+}
+
+/*
+ * Every possible CPU's copy counts, with values a 32-bit sum would
+ * truncate, and the other counters stay out of it.
+ */
+static void counters_sum_test(struct kunit *test)
+{
+	struct ka_counters __percpu *c = counters_new(test);
+	enum ka_counter idx = param_counter(test);
+	struct ka_counters sum;
+	u64 want = 0;
+	int cpu, i;
+
+	for_each_possible_cpu(cpu) {
+		struct ka_counters *pc = per_cpu_ptr(c, cpu);
+
+		for (i = 0; i < KA_CNT_MAX; i++)
+			pc->v[i] = i == idx ? (1ULL << 33) + cpu + 1 : 0;
+		want += (1ULL << 33) + cpu + 1;
+	}
+	ka_counters_sum(c, &sum);
+	for (i = 0; i < KA_CNT_MAX; i++)
+		KUNIT_EXPECT_EQ_MSG(test, sum.v[i], i == idx ? want : 0,
+				    "counter %s", ka_counter_names[i]);
+}
+
+/* An increment lands in the current CPU's copy, in this counter only. */
+static void counters_inc_test(struct kunit *test)
+{
+	struct ka_counters __percpu *c = counters_new(test);
+	enum ka_counter idx = param_counter(test);
+	struct ka_counters sum;
+	int cpu, other, i;
+	u64 mine[KA_CNT_MAX];
+
+	preempt_disable();
+	cpu = smp_processor_id();
+	ka_counters_inc(c, idx);
+	ka_counters_inc(c, idx);
+	for (i = 0; i < KA_CNT_MAX; i++)
+		mine[i] = per_cpu_ptr(c, cpu)->v[i];
+	preempt_enable();
+
+	for (i = 0; i < KA_CNT_MAX; i++)
+		KUNIT_EXPECT_EQ_MSG(test, mine[i], i == idx ? 2 : 0,
+				    "counter %s", ka_counter_names[i]);
+	for_each_possible_cpu(other) {
+		if (other == cpu)
+			continue;
+		for (i = 0; i < KA_CNT_MAX; i++)
+			KUNIT_EXPECT_EQ_MSG(test, per_cpu_ptr(c, other)->v[i], 0,
+					    "cpu %d counter %s", other,
+					    ka_counter_names[i]);
+	}
+	ka_counters_sum(c, &sum);
+	KUNIT_EXPECT_EQ(test, sum.v[idx], 2);
+}
+
+static void inc_timeouts(void *c)
+{
+	ka_counters_inc((struct ka_counters __percpu *)c, KA_CNT_TIMEOUTS);
+}
+
+/* Increments on every online CPU, from interrupt context, add up. */
+static void counters_inc_each_cpu_test(struct kunit *test)
+{
+	struct ka_counters __percpu *c = counters_new(test);
+	struct ka_counters sum;
+	unsigned int n = 0;
+	int cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		KUNIT_EXPECT_EQ(test, smp_call_function_single(cpu, inc_timeouts,
+							       ka_test_pcpu(c), 1), 0);
+		KUNIT_EXPECT_EQ_MSG(test, per_cpu_ptr(c, cpu)->v[KA_CNT_TIMEOUTS], 1,
+				    "cpu %d", cpu);
+		n++;
+	}
+	cpus_read_unlock();
+	ka_counters_sum(c, &sum);
+	KUNIT_EXPECT_EQ(test, sum.v[KA_CNT_TIMEOUTS], n);
+	KUNIT_EXPECT_EQ(test, sum.v[KA_CNT_APPLIED], 0);
+	kunit_info(test, "%u online CPUs", n);
+}
+
+static void counter_names_test(struct kunit *test)
+{
+	KUNIT_EXPECT_STREQ(test, ka_counter_names[KA_CNT_APPLIED], "applied");
+	KUNIT_EXPECT_STREQ(test, ka_counter_names[KA_CNT_SKIPPED], "skipped");
+	KUNIT_EXPECT_STREQ(test, ka_counter_names[KA_CNT_PROBES_SENT],
+			   "probes_sent");
+	KUNIT_EXPECT_STREQ(test, ka_counter_names[KA_CNT_TIMEOUTS], "timeouts");
+}
+
+static struct kunit_case stats_test_cases[] = {
+	KUNIT_CASE(counter_names_test),
+	KUNIT_CASE_PARAM(counters_zero_test, counter_gen_params),
+	KUNIT_CASE_PARAM(counters_sum_test, counter_gen_params),
+	KUNIT_CASE_PARAM(counters_inc_test, counter_gen_params),
+	KUNIT_CASE(counters_inc_each_cpu_test),
+	{}
+};
+
+static struct kunit_suite stats_suite = {
+	.name = "ka_counters",
+	.test_cases = stats_test_cases,
+};
+
+kunit_test_suite(stats_suite);
