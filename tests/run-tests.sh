@@ -81,7 +81,7 @@ run_integration() {
 # The debug kernel's build tree, built (about 10-20 min) when not cached.
 debug_kdir=
 debug_build() {
-	local mod=$root/tests/.build/debug-module/module
+	local mod=$root/tests/.build/debug-module/module out
 	echo "== the debug test kernel and the module built for it"
 	if ! debug_kdir=$(tests/kernel/build.sh | tail -n 1) ||
 		! [ -f "$debug_kdir/arch/x86/boot/bzImage" ]; then
@@ -96,13 +96,36 @@ debug_build() {
 	fi
 	echo "ok 1 - debug: module and KUnit suites build against $(cat "$debug_kdir/include/config/kernel.release") with W=1 -Werror" |
 		tee "$results/debug-build.tap"
+	# sparse on what only this build has: the KUnit suites, fault injection.
+	out=$(make -s -C "$debug_kdir" M="$root/tests/.build/debug-module" C=2 \
+		KA_KUNIT=m KA_FAULT_INJECT=y modules 2>&1 | grep -v 'Skipping BTF generation')
+	if [ -z "$out" ]; then
+		echo "ok 2 - debug: sparse on the KUnit suites and the fault injection build"
+	else
+		echo "not ok 2 - debug: sparse on the KUnit suites and the fault injection build"
+		printf '%s\n' "$out" | sed 's/^/# /'
+	fi | tee -a "$results/debug-build.tap"
 	debug_module=$mod/ka_policy.ko
 	debug_kunit=$mod/tests/ka_policy_test.ko
+	# The harness's self-test on this kernel loads a module with bugs.
+	rm -rf "$root/tests/.build/canary"
+	cp -R tests/vm/canary "$root/tests/.build/canary"
+	if ! make -C "$debug_kdir" M="$root/tests/.build/canary" modules \
+		>>"$results/debug-build.log" 2>&1; then
+		tail -n 20 "$results/debug-build.log"
+		suite_failed "$results/debug-build.tap" "debug: tests/vm/canary does not build"
+		return 1
+	fi
 }
 
 run_debug() {
 	debug_build || return
 	local vm=(--kernel "$debug_kdir/arch/x86/boot/bzImage" --modules none)
+	echo "== VM harness self-test on the debug kernel: does it catch bugs?"
+	KA_BUILD=$root/tests/.build/vm KA_DEBUG_KERNEL=${vm[1]} \
+		KA_CANARY=$root/tests/.build/canary/ka_canary.ko \
+		tests/lib/run-suite.sh harness-debug tests/vm/selftest-debug.sh |
+		tee "$results/harness-debug.tap" | grep -v '^ok '
 	local tool=$root/tests/.build/kunit-tool/tools/testing/kunit
 	# The KTAP parser of the same tree, where the guest sees it (its /root,
 	# where the cache usually is, is a tmpfs of its own); kunit.py insists

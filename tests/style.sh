@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # style.sh: the kernel's own style checks on the module, as TAP lines:
-# checkpatch.pl --strict and sparse (make C=2). checkpatch ships with the
+# checkpatch.pl --strict on the module and its KUnit suites, and sparse
+# (make C=2) on the module. checkpatch ships with the
 # kernel source, not the headers: it is taken from Debian's linux-source
 # tarball once and cached in $KA_CACHE (default ~/.cache/ka_policy).
 set -u
@@ -36,7 +37,7 @@ checkpatch() {
 	fi
 	perl "$dir/scripts/checkpatch.pl" --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES -f \
-		$(ls module/*.[ch] module/uapi/linux/*.h | grep -v '\.mod\.c$') |
+		$(ls module/*.[ch] module/tests/*.[ch] module/uapi/linux/*.h | grep -v '\.mod\.c$') |
 		grep -v '^total: 0 errors, 0 warnings, 0 checks'
 	return 0
 }

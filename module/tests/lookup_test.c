@@ -117,7 +117,8 @@ static void fake_cgroups_test(struct kunit *test)
 struct pol_spec {
 	bool used;
 	int cg;			/* enum fake_cgroup, NOCG: none */
-	u16 port_min, port_max;	/* 0: no port */
+	u16 port_min;		/* 0: no port */
+	u16 port_max;		/* 0: port_min alone */
 	u8 dir;
 	bool off;
 };
@@ -125,12 +126,10 @@ struct pol_spec {
 /* Selectors, as designated initializers for struct pol_spec. */
 #define DEFAULT_POL		.used = true, .cg = NOCG
 #define CGROUP(c)		.used = true, .cg = (c)
-#define PORT(p, d)		.used = true, .cg = NOCG, .port_min = (p), \
-				.port_max = (p), .dir = (d)
+#define PORT(p, d)		RANGE(p, 0, d)
 #define RANGE(a, b, d)		.used = true, .cg = NOCG, .port_min = (a), \
 				.port_max = (b), .dir = (d)
-#define PORT_CG(p, d, c)	.used = true, .cg = (c), .port_min = (p), \
-				.port_max = (p), .dir = (d)
+#define PORT_CG(p, d, c)	RANGE_CG(p, 0, d, c)
 #define RANGE_CG(a, b, d, c)	.used = true, .cg = (c), .port_min = (a), \
 				.port_max = (b), .dir = (d)
 
@@ -263,7 +262,7 @@ static void precedence_test(struct kunit *test)
 		ka_selector_init(&sel);
 		sel.cgroup_id = ps->cg == NOCG ? 0 : cgroup_id(f->cg[ps->cg]);
 		sel.port_min = ps->port_min;
-		sel.port_max = ps->port_max;
+		sel.port_max = ps->port_max ?: ps->port_min;
 		sel.dir = ps->dir;
 		memset(&act, 0, sizeof(act));
 		act.off = ps->off;

@@ -198,11 +198,12 @@ static bool more_specific(const struct ka_selector *a,
 			  const struct ka_selector *b)
 {
 	u32 wa = a->port_max - a->port_min, wb = b->port_max - b->port_min;
+	bool a_both = a->dir == KA_DIR_BOTH, b_both = b->dir == KA_DIR_BOTH;
 
 	if (wa != wb)
 		return wa < wb;
-	if ((a->dir == KA_DIR_BOTH) != (b->dir == KA_DIR_BOTH))
-		return a->dir != KA_DIR_BOTH;
+	if (a_both != b_both)
+		return !a_both;
 	return a->port_min < b->port_min;
 }
 

@@ -18,15 +18,8 @@ before_each() {
 	veth_topology
 }
 
-# The kernel's own count of zero-window probes in a namespace.
-winprobes() {
-	ip netns exec "$1" awk '
-		/^TcpExt:/ && !h { for (i = 2; i <= NF; i++) n[$i] = i; h = 1; next }
-		/^TcpExt:/ { print $n["TCPWinProbe"] }' /proc/net/netstat
-}
-
 winprobes_at_least() {	# netns count
-	[ "$(winprobes "$1")" -ge "$2" ]
+	[ "$(tcpext "$1" TCPWinProbe)" -ge "$2" ]
 }
 
 ka_cli_stat() {	# selector column

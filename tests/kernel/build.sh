@@ -106,7 +106,7 @@ log=$tmp/build/build.log
 if [ "$cache" = off ]; then
 	msg "building without a cache (KA_CACHE=off) for $dir; log: $log"
 else
-	msg "no cached build for key $key: building (about 15-20 min on 2 cores); log: $log"
+	msg "no cached build for key $key: building (about 10 min on 2 cores); log: $log"
 fi
 start=$(date +%s)
 

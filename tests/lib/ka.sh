@@ -129,6 +129,14 @@ veth_topology() {
 	ip -n ka_srv link set ka_s up
 }
 
+# tcpext NETNS FIELD: one of the kernel's TcpExt counters (nstat's names
+# without the prefix: TCPKeepAlive, TCPWinProbe) in NETNS.
+tcpext() {
+	ip netns exec "$1" awk -v f="$2" '
+		/^TcpExt:/ && !h { for (i = 2; i <= NF; i++) n[$i] = i; h = 1; next }
+		/^TcpExt:/ { print $n[f] }' /proc/net/netstat
+}
+
 # background NAME CMD...: start CMD, output in $KA_OUT/NAME, killed at the end.
 background() {
 	local name=$1

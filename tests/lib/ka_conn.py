@@ -17,11 +17,19 @@
   ka_conn.py stall ADDR PORT SECONDS
       Connects and writes until the peer's window closes, keeps the data
       queued for SECONDS, then prints "stalled".
+  ka_conn.py vanish PORT PEER [--timeout S] -- COMMAND...
+      For a server: runs COMMAND (the one that makes PEER vanish), then
+      watches this namespace's /proc/net/tcp every 10 ms until no
+      established connection from PEER to local PORT is left, and prints
+      the seconds from COMMAND's end to then ("timeout" after S seconds).
+      The kernel's own view, with no process started per look, so a slow
+      (debug) kernel measures what its timers did, not the polling.
 """
 import argparse
 import errno
 import json
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -127,6 +135,34 @@ def cmd_stall(args):
     print("stalled", flush=True)
 
 
+def established_from(port, peer):
+    """Established IPv4 connections to local port from peer."""
+    rem = "%08X" % struct.unpack("<I", socket.inet_aton(peer))[0]
+    n = 0
+    with open("/proc/net/tcp") as f:
+        next(f)
+        for line in f:
+            w = line.split()
+            lport = int(w[1].split(":")[1], 16)
+            if lport == port and w[2].split(":")[0] == rem and w[3] == "01":
+                n += 1
+    return n
+
+
+def cmd_vanish(args):
+    if not established_from(args.port, args.peer):
+        sys.exit(f"no established connection from {args.peer} to port {args.port}")
+    subprocess.run(args.command, check=True)
+    start = time.monotonic()
+    while established_from(args.port, args.peer):
+        if time.monotonic() - start > args.timeout:
+            print("timeout")
+            return 1
+        time.sleep(0.01)
+    print("%.3f" % (time.monotonic() - start))
+    return 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -147,9 +183,14 @@ def main():
     p.add_argument("addr")
     p.add_argument("port", type=int)
     p.add_argument("seconds", type=float)
+    p = sub.add_parser("vanish")
+    p.add_argument("port", type=int)
+    p.add_argument("peer")
+    p.add_argument("--timeout", type=float, default=30)
+    p.add_argument("command", nargs="+")
     args = ap.parse_args()
-    {"pair": cmd_pair, "serve": cmd_serve, "wait-dead": cmd_wait_dead,
-     "stall": cmd_stall}[args.cmd](args)
+    return {"pair": cmd_pair, "serve": cmd_serve, "wait-dead": cmd_wait_dead,
+            "stall": cmd_stall, "vanish": cmd_vanish}[args.cmd](args)
 
 
 if __name__ == "__main__":

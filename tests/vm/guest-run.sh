@@ -36,10 +36,12 @@ $(dmesg | tail -n 40)"
 	fi
 }
 
+# The first line of the message names the first report (ka-vm shows only
+# that line); the report itself follows.
 check_dmesg() {
 	local hits
 	hits=$(dmesg | grep -E -B2 -A25 "$SPLAT" | head -n 120)
-	[ -z "$hits" ] || error "kernel reported a problem $1:
+	[ -z "$hits" ] || error "kernel reported a problem $1: $(dmesg | grep -m1 -E "$SPLAT" | sed 's/^\[[ 0-9.]*\] //')
 $hits"
 }
 
