@@ -1,0 +1,762 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0
+"""ka_policy's benchmark (make bench; see Documentation/performance.rst).
+
+  bench.py guest BUILD_DIR [--rounds N] [--seconds S] [--detect N] [--quick]
+      In the test VM (tests/vm/ka-vm, module loaded), as root: measures
+      every configuration in interleaved rounds with connbench, the memory
+      policies take, and how fast a dead peer is detected. Prints one
+      "KA_BENCH {json}" line per measurement, all at the end (so that the
+      serial console stays quiet while connbench runs), and short progress
+      lines starting with "bench:" meanwhile.
+  bench.py wait-dead ADDR PORT
+      Connects, prints "connected T", blocks in recv() and prints
+      {"errno": NAME, "t": T} when the connection dies (T: CLOCK_MONOTONIC).
+  bench.py report CONSOLE_LOG JSON_OUT [--text TEXT_OUT]
+      On the host: reads the KA_BENCH lines out of the VM's console log,
+      prints the table and the targets, writes the JSON. Exit status 1 when
+      something could not run (no results, a configuration that failed or
+      whose policy was not applied).
+"""
+import argparse
+import datetime
+import errno
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+PORT = 7000                     # the benchmark's port; ka_sockops.bpf.c too
+CGROUP = "/ka_bench/l2/l3/l4/l5/l6/l7/l8"   # 8 levels below the root
+CGROOT = "/sys/fs/cgroup"
+ACTION = "--idle 60 --intvl 10 --cnt 5"     # the matching policy's action
+APPLIED = {"keepalive": 1, "idle": 60, "intvl": 10, "cnt": 5}
+BPF_PIN = "/sys/fs/bpf/ka_bench_sockops"
+DETECT = {"idle": 1, "intvl": 1, "cnt": 3, "port": 7500}
+SCALE_POLICIES = 65536          # for the memory measurement
+WARMUP_S = 1                    # connections before each measurement
+
+# key: (label, module loaded, policy file, BPF attached, expected keepalive)
+# "policy file" names a generator below; expected is APPLIED or None (off).
+CONFIGS = [
+    ("base", "no module (baseline)", False, None, False, None),
+    ("mod0", "module loaded, no policies", True, "empty", False, None),
+    ("p1", "1 policy, matching port", True, "p1", False, APPLIED),
+    ("p100", "100 policies, one matching", True, "p100", False, APPLIED),
+    ("p10k", "10,000 policies, one matching", True, "p10k", False, APPLIED),
+    ("p10k_none", "10,000 policies, none matching", True, "p10k_none", False,
+     None),
+    ("p65k", "65,536 policies, one matching", True, "p65k", False, APPLIED),
+    ("cgroup", "cgroup policy, cgroup 8 levels deep", True, "cgroup", False,
+     APPLIED),
+    ("exempt", "exemption (--off) matching, under --default", True,
+     "exempt", False, None),
+    ("bpf", "BPF sock_ops, one matching port (no module)", False, None, True,
+     APPLIED),
+]
+CONFIG_KEYS = [c[0] for c in CONFIGS]
+SCALE_SERIES = [("p1", 1), ("p100", 100), ("p10k", 10000), ("p65k", 65536)]
+
+
+# ---------------------------------------------------------------- guest ---
+
+def others(n):
+    """n selectors that match no connection to or from PORT."""
+    out = []
+    for d in ("", " --dir in", " --dir out"):
+        for p in range(1, 65536):
+            if p != PORT:
+                out.append(f"--port {p}{d} --idle 7 --intvl 3 --cnt 2")
+                if len(out) == n:
+                    return out
+    raise ValueError(f"cannot make {n} selectors")
+
+
+def policy_lines(name):
+    match = [f"--port {PORT} {ACTION}"]
+    return {
+        "empty": [],
+        "p1": match,
+        "p100": others(99) + match,
+        "p10k": others(5000) + match + others(9999)[5000:],
+        "p10k_none": others(10000),
+        "p65k": others(SCALE_POLICIES - 1) + match,
+        "cgroup": [f"--cgroup {CGROUP} {ACTION}"],
+        "exempt": [f"--default {ACTION}", f"--port {PORT} --off"],
+    }[name]
+
+
+class Guest:
+    def __init__(self, args):
+        self.build = args.build
+        self.root = os.environ.get("KA_ROOT", os.getcwd())
+        self.module = os.environ.get("KA_MODULE") or \
+            os.path.join(self.build, "ka_policy.ko")
+        self.kactl = os.path.join(self.root, "userspace", "kactl")
+        self.connbench = os.path.join(self.build, "connbench")
+        self.bpf_obj = os.path.join(self.build, "ka_sockops.bpf.o")
+        self.args = args
+        self.records = []
+        self.files = {}
+        self.bpf_ready = False
+        self.failed = False
+
+    def emit(self, rec):
+        self.records.append(rec)
+
+    def progress(self, msg):
+        print(f"bench: {msg}", flush=True)
+
+    def run(self, *cmd, check=True):
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if check and r.returncode:
+            raise RuntimeError(f"{' '.join(cmd)}: exit {r.returncode}: "
+                               f"{(r.stderr or r.stdout).strip()}")
+        return r
+
+    # -- state ------------------------------------------------------------
+
+    def module_loaded(self):
+        return os.path.isdir("/sys/module/ka_policy")
+
+    def set_module(self, want):
+        if want and not self.module_loaded():
+            self.run("insmod", self.module)
+        elif not want and self.module_loaded():
+            self.run("rmmod", "ka_policy")
+
+    def policy_file(self, name):
+        if name not in self.files:
+            path = f"/tmp/ka_bench_{name}.conf"
+            with open(path, "w") as f:
+                f.writelines(line + "\n" for line in policy_lines(name))
+            self.files[name] = path
+        return self.files[name]
+
+    def load(self, name):
+        """Replace the namespace's policies with file name; seconds taken."""
+        path = self.policy_file(name)
+        t = time.monotonic()
+        self.run(self.kactl, "load", "--replace", path)
+        return time.monotonic() - t
+
+    def cgroup_setup(self):
+        path = CGROOT
+        for part in CGROUP.strip("/").split("/"):
+            path = os.path.join(path, part)
+            os.makedirs(path, exist_ok=True)
+        self.cgdir = path
+
+    def cgroup_teardown(self):
+        parts = CGROUP.strip("/").split("/")
+        for i in range(len(parts), 0, -1):
+            try:
+                os.rmdir(os.path.join(CGROOT, *parts[:i]))
+            except OSError:
+                pass
+
+    def bpf_setup(self):
+        """Loads the sock_ops program; the reason when it cannot."""
+        if not os.path.exists(self.bpf_obj):
+            reason = os.path.join(self.build, "ka_sockops.skip")
+            try:
+                with open(reason) as f:
+                    return f.read().strip()
+            except OSError:
+                return f"{self.bpf_obj} was not built"
+        if subprocess.run(["which", "bpftool"], capture_output=True).returncode:
+            return "bpftool is not installed (apt-get install bpftool)"
+        if not os.path.ismount("/sys/fs/bpf"):
+            r = self.run("mount", "-t", "bpf", "bpf", "/sys/fs/bpf", check=False)
+            if r.returncode:
+                return f"cannot mount bpffs: {r.stderr.strip()}"
+        if os.path.exists(BPF_PIN):
+            os.unlink(BPF_PIN)
+        r = self.run("bpftool", "prog", "load", self.bpf_obj, BPF_PIN,
+                     "type", "sockops", check=False)
+        if r.returncode:
+            return f"bpftool prog load failed: {(r.stderr or r.stdout).strip()}"
+        self.bpf_ready = True
+        return None
+
+    def bpf_attach(self, on):
+        self.run("bpftool", "cgroup", "attach" if on else "detach",
+                 self.cgdir, "sock_ops", "pinned", BPF_PIN)
+
+    # -- connection rate --------------------------------------------------
+
+    def run_connbench(self, seconds):
+        r = self.run(self.connbench, "-p", str(PORT), "-d", str(seconds),
+                     "-g", self.cgdir)
+        return json.loads(r.stdout)
+
+    @staticmethod
+    def views_ok(res, expected):
+        want = expected or {"keepalive": 0}
+        for when in ("first", "last"):
+            for side in ("client", "server"):
+                got = res[when][side]
+                if any(got[k] != v for k, v in want.items()):
+                    return False
+        return True
+
+    def measure(self, cfg, rnd, pos, seconds, record=True):
+        key, label, mod, pfile, bpf, expected = cfg
+        t0 = time.monotonic()
+        self.set_module(mod)
+        load_s = None
+        if mod:
+            load_s = self.load(pfile)
+        if bpf:
+            self.bpf_attach(True)
+        setup_s = time.monotonic() - t0
+        try:
+            # Unrecorded: a module load, unload or a policy set swapped in
+            # leaves work behind (RCU frees, the hash table's resize worker)
+            # and, under TCG, flushed translations of patched kernel text.
+            if record:
+                self.run_connbench(WARMUP_S)
+            res = self.run_connbench(seconds)
+        finally:
+            if bpf:
+                self.bpf_attach(False)
+        ok = self.views_ok(res, expected)
+        if not ok:
+            self.failed = True
+            self.progress(f"{key}: keepalive not as expected: "
+                          f"{json.dumps(res['first'])}")
+        if record:
+            self.emit({"type": "run", "config": key, "round": rnd,
+                       "pos": pos, "rate": res["rate"], "conns": res["conns"],
+                       "seconds": res["seconds"], "errors": res["errors"],
+                       "applied_ok": ok, "first": res["first"],
+                       "last": res["last"], "setup_s": round(setup_s, 3),
+                       "load_s": None if load_s is None else round(load_s, 3)})
+        return res
+
+    def rounds(self):
+        configs = list(CONFIGS)
+        skip = self.bpf_setup()
+        if skip:
+            self.emit({"type": "skip", "config": "bpf", "reason": skip})
+            self.progress(f"BPF comparator skipped: {skip}")
+            configs = [c for c in configs if not c[4]]
+        a = self.args
+        if not a.quick:
+            self.progress("warm-up round")
+            for pos, cfg in enumerate(configs):
+                self.measure(cfg, -1, pos, 1, record=False)
+        n = len(configs)
+        for rnd in range(a.rounds):
+            order = configs[rnd % n:] + configs[:rnd % n]
+            self.progress(f"round {rnd + 1}/{a.rounds}: "
+                          f"{' '.join(c[0] for c in order)}")
+            for pos, cfg in enumerate(order):
+                self.measure(cfg, rnd, pos, a.seconds)
+
+    # -- memory -----------------------------------------------------------
+
+    @staticmethod
+    def meminfo():
+        out = {}
+        with open("/proc/meminfo") as f:
+            for line in f:
+                k, v = line.split(":")
+                out[k] = int(v.split()[0]) * 1024
+        return out
+
+    @staticmethod
+    def slabinfo():
+        out = {}
+        with open("/proc/slabinfo") as f:
+            for line in f:
+                if line.startswith(("slabinfo", "#")):
+                    continue
+                w = line.split()
+                # name active_objs num_objs objsize objperslab pagesperslab
+                # : tunables ... : slabdata active_slabs num_slabs ...
+                out[w[0]] = (int(w[1]), int(w[3]),
+                             int(w[14]) * int(w[5]) * 4096)
+        return out
+
+    @staticmethod
+    def vmallocinfo():
+        out = {}
+        with open("/proc/vmallocinfo") as f:
+            for line in f:
+                w = line.split()
+                caller = w[2] if len(w) > 2 and not w[2].startswith(("pages=", "phys=")) else "?"
+                caller = caller.split("+")[0]
+                out[caller] = out.get(caller, 0) + int(w[1])
+        return out
+
+    def settle(self):
+        time.sleep(2)           # RCU callbacks, the rhashtable resize worker
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("3\n")
+        time.sleep(0.5)
+
+    def snapshot(self):
+        self.settle()
+        return {"mem": self.meminfo(), "slab": self.slabinfo(),
+                "vmalloc": self.vmallocinfo()}
+
+    def memory(self):
+        self.progress("memory per policy")
+        self.set_module(False)
+        self.set_module(True)
+        before = self.snapshot()
+        t = self.load("p65k")
+        after = self.snapshot()
+        self.load("empty")
+        freed = self.snapshot()
+        n = SCALE_POLICIES
+
+        def delta(a, b, k):
+            return b["mem"][k] - a["mem"][k]
+        fields = ["Slab", "SUnreclaim", "Percpu", "VmallocUsed", "MemFree"]
+        slab = []
+        for name, (objs, size, pages) in after["slab"].items():
+            objs0, _, pages0 = before["slab"].get(name, (0, size, 0))
+            d = pages - pages0
+            if abs(d) >= 16 * 1024:
+                slab.append({"cache": name, "objsize": size,
+                             "objects": objs - objs0, "bytes": d})
+        slab.sort(key=lambda s: -s["bytes"])
+        vm = []
+        for caller, size in after["vmalloc"].items():
+            d = size - before["vmalloc"].get(caller, 0)
+            if abs(d) >= 16 * 1024:
+                vm.append({"caller": caller, "bytes": d})
+        vm.sort(key=lambda s: -s["bytes"])
+        with open("/sys/devices/system/cpu/possible") as f:
+            possible = f.read().strip()
+        nr_possible = sum(int(r.split("-")[-1]) - int(r.split("-")[0]) + 1
+                          for r in possible.split(","))
+        rec = {"type": "memory", "policies": n, "load_s": round(t, 3),
+               "possible_cpus": possible, "nr_possible": nr_possible,
+               "delta": {k: delta(before, after, k) for k in fields},
+               "not_freed": {k: delta(before, freed, k) for k in fields},
+               "slab_caches": slab[:8], "vmalloc_callers": vm[:8]}
+        d = rec["delta"]
+        rec["kernel_bytes"] = d["Slab"] + d["Percpu"] + d["VmallocUsed"]
+        rec["per_policy"] = {
+            "slab": d["Slab"] / n, "percpu": d["Percpu"] / n,
+            "vmalloc": d["VmallocUsed"] / n,
+            "total": rec["kernel_bytes"] / n,
+            "memfree": -d["MemFree"] / n}
+        self.emit(rec)
+
+    # -- detection latency ------------------------------------------------
+
+    def detection(self):
+        reps = self.args.detect
+        self.progress(f"dead peer detection, {reps} times")
+        self.set_module(True)
+        self.load("empty")
+        sh = self.run
+        sh("modprobe", "veth")
+        for ns in ("ka_bcli", "ka_bsrv"):
+            sh("ip", "netns", "add", ns)
+            sh("ip", "-n", ns, "link", "set", "lo", "up")
+        server = None
+        try:
+            sh("ip", "link", "add", "ka_bc", "netns", "ka_bcli", "type", "veth",
+               "peer", "name", "ka_bs", "netns", "ka_bsrv")
+            sh("ip", "-n", "ka_bcli", "addr", "add", "192.0.2.1/24", "dev", "ka_bc")
+            sh("ip", "-n", "ka_bsrv", "addr", "add", "192.0.2.2/24", "dev", "ka_bs")
+            sh("ip", "-n", "ka_bcli", "link", "set", "ka_bc", "up")
+            d = DETECT
+            sh("ip", "netns", "exec", "ka_bcli", self.kactl, "set", "--port",
+               str(d["port"]), "--dir", "out", "--idle", str(d["idle"]),
+               "--intvl", str(d["intvl"]), "--cnt", str(d["cnt"]))
+            server = subprocess.Popen(
+                ["ip", "netns", "exec", "ka_bsrv", sys.executable, "-c",
+                 "import socket, sys\n"
+                 "l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                 f"l.bind(('192.0.2.2', {d['port']})); l.listen(8)\n"
+                 "print('ready', flush=True)\n"
+                 "held = []\n"
+                 "while True: held.append(l.accept()[0])\n"],
+                stdout=subprocess.PIPE, text=True)
+            if server.stdout.readline().strip() != "ready":
+                raise RuntimeError("the detection server did not start")
+            theory = d["idle"] + d["intvl"] * d["cnt"]
+            for rep in range(reps):
+                sh("ip", "-n", "ka_bsrv", "link", "set", "ka_bs", "up")
+                time.sleep(0.5)
+                cli = subprocess.Popen(
+                    ["ip", "netns", "exec", "ka_bcli", sys.executable,
+                     os.path.abspath(__file__), "wait-dead", "192.0.2.2",
+                     str(d["port"])], stdout=subprocess.PIPE, text=True)
+                line = cli.stdout.readline().split()
+                if not line or line[0] != "connected":
+                    raise RuntimeError("the detection client did not connect")
+                t_conn = float(line[1])
+                t_before = time.monotonic()
+                sh("ip", "-n", "ka_bsrv", "link", "set", "ka_bs", "down")
+                t_vanish = time.monotonic()
+                out = json.loads(cli.stdout.readline())
+                cli.wait()
+                rec = {"type": "detect", "rep": rep, "errno": out["errno"],
+                       "theory": theory,
+                       "from_vanish": round(out["t"] - t_vanish, 3),
+                       "from_connect": round(out["t"] - t_conn, 3),
+                       "vanish_window": round(t_vanish - t_before, 3)}
+                self.emit(rec)
+                self.progress(f"detection {rep + 1}: {rec['errno']} after "
+                              f"{rec['from_vanish']} s")
+        finally:
+            if server:
+                server.kill()
+                server.wait()
+            for ns in ("ka_bcli", "ka_bsrv"):
+                self.run("ip", "netns", "del", ns, check=False)
+
+    # -- all --------------------------------------------------------------
+
+    def meta(self):
+        u = os.uname()
+        with open("/proc/cpuinfo") as f:
+            model = next((line.split(":", 1)[1].strip() for line in f
+                          if line.startswith("model name")), "?")
+        with open("/proc/meminfo") as f:
+            mem = f.readline().split()[1]
+        mod = subprocess.run(["modinfo", "-F", "version", self.module],
+                             capture_output=True, text=True).stdout.strip()
+        a = self.args
+        self.emit({"type": "meta", "kernel": u.release,
+                   "kernel_version": u.version, "machine": u.machine,
+                   "cpus": os.cpu_count(), "cpu_model": model,
+                   "mem_kb": int(mem), "module_version": mod,
+                   "date": datetime.datetime.now(datetime.timezone.utc)
+                   .strftime("%Y-%m-%d %H:%M:%S UTC"),
+                   "rounds": a.rounds, "seconds": a.seconds,
+                   "detect_reps": a.detect, "quick": a.quick,
+                   "port": PORT, "cgroup": CGROUP,
+                   "loadavg_start": open("/proc/loadavg").read().split()[:3]})
+
+    def main(self):
+        start = time.monotonic()
+        rc = 0
+        self.meta()
+        self.cgroup_setup()
+        try:
+            # Memory first: the percpu allocator and the page allocator keep
+            # what earlier steps freed, which would hide new allocations.
+            for step in (self.memory, self.rounds, self.detection):
+                try:
+                    step()
+                except Exception as e:      # record it, go on with the rest
+                    self.failed = True
+                    self.emit({"type": "error", "step": step.__name__,
+                               "message": str(e)})
+                    self.progress(f"{step.__name__} failed: {e}")
+        finally:
+            if self.bpf_ready:
+                self.run("bpftool", "cgroup", "detach", self.cgdir,
+                         "sock_ops", "pinned", BPF_PIN, check=False)
+                os.unlink(BPF_PIN)
+            self.cgroup_teardown()
+            self.emit({"type": "end",
+                       "elapsed_s": round(time.monotonic() - start, 1)})
+            for rec in self.records:
+                print("KA_BENCH " + json.dumps(rec, separators=(",", ":")),
+                      flush=True)
+        if self.failed:
+            rc = 1
+        return rc
+
+
+def cmd_guest(args):
+    if args.quick:
+        args.rounds, args.seconds, args.detect = 1, 1, 1
+    return Guest(args).main()
+
+
+def cmd_wait_dead(args):
+    sock = socket.create_connection((args.addr, args.port))
+    print(f"connected {time.monotonic():.6f}", flush=True)
+    try:
+        sock.recv(1)
+        name = None
+    except OSError as e:
+        name = errno.errorcode.get(e.errno, str(e.errno))
+    print(json.dumps({"errno": name, "t": time.monotonic()}), flush=True)
+
+
+# --------------------------------------------------------------- report ---
+
+def read_records(log):
+    recs = []
+    with open(log, errors="replace") as f:
+        for line in f:
+            line = re.sub(r"\x1b\[[0-9;?]*[a-zA-Z]|\x1bc|\r", "", line)
+            i = line.find("KA_BENCH {")
+            if i < 0:
+                continue
+            try:
+                recs.append(json.loads(line[i + len("KA_BENCH "):]))
+            except ValueError:
+                print(f"bench: a garbled result line in {log}: {line[:80]}...",
+                      file=sys.stderr)
+    return recs
+
+
+def quartiles(v):
+    if len(v) < 2:
+        return v[0], v[0]
+    q = statistics.quantiles(v, n=4, method="inclusive")
+    return q[0], q[2]
+
+
+def summarize(recs):
+    meta = next((r for r in recs if r["type"] == "meta"), {})
+    runs = [r for r in recs if r["type"] == "run"]
+    base = {r["round"]: r["rate"] for r in runs if r["config"] == "base"}
+    configs = []
+    for key, label, *_ in CONFIGS:
+        rs = [r for r in runs if r["config"] == key]
+        if not rs:
+            continue
+        rates = [r["rate"] for r in rs]
+        q1, q3 = quartiles(rates)
+        paired = [r["rate"] / base[r["round"]] for r in rs
+                  if r["round"] in base]
+        loads = [r["load_s"] for r in rs if r["load_s"] is not None]
+        pq1, pq3 = quartiles(paired) if paired else (None, None)
+        configs.append({
+            "config": key, "label": label, "rounds": len(rs),
+            "median": statistics.median(rates), "min": min(rates),
+            "max": max(rates), "q1": q1, "q3": q3,
+            "iqr_pct": 100 * (q3 - q1) / statistics.median(rates),
+            "paired_ratio_median": statistics.median(paired) if paired else None,
+            "paired_ratio_min": min(paired) if paired else None,
+            "paired_ratio_max": max(paired) if paired else None,
+            # The noise: the interquartile range of the per-round ratios.
+            "paired_iqr_pct": None if pq1 is None else 100 * (pq3 - pq1),
+            "applied_ok": all(r["applied_ok"] for r in rs),
+            "errors": sum(r["errors"] for r in rs),
+            "load_s_median": statistics.median(loads) if loads else None,
+            "sample": rs[-1]["last"],
+            "rates": rates})
+    by = {c["config"]: c for c in configs}
+    if "base" in by:
+        for c in configs:
+            c["ratio"] = c["median"] / by["base"]["median"]
+    return meta, configs, by
+
+
+def targets(by, mem, detects, skips):
+    """[(target, status, detail)], status "met", "missed" or "not measured"."""
+    out = []
+
+    def ratio_target(name, key, limit):
+        c = by.get(key)
+        if not c or "ratio" not in c:
+            out.append((name, "not measured", ""))
+            return
+        loss = 100 * (1 - c["ratio"])
+        noise = c["paired_iqr_pct"] or 0
+        detail = (f"{c['ratio']:.3f} of baseline ({-loss:+.1f}%); per-round "
+                  f"ratios {c['paired_ratio_min']:.3f}-{c['paired_ratio_max']:.3f}, "
+                  f"IQR {noise:.1f} points")
+        if noise > limit:
+            # A run this noisy cannot tell a pass from a miss of that size.
+            out.append((name, f"not resolved: noise {noise:.1f} points > {limit:g}",
+                        detail))
+        elif loss <= limit:
+            out.append((name, "met", detail))
+        else:
+            out.append((name, f"missed by {loss - limit:.1f} points", detail))
+
+    ratio_target("10,000 policies (one matching) within 2% of baseline",
+                 "p10k", 2.0)
+    ratio_target("10,000 policies, none matching, within 1% of baseline",
+                 "p10k_none", 1.0)
+
+    series = [(by[k], n) for k, n in SCALE_SERIES if k in by]
+    if len(series) == len(SCALE_SERIES):
+        ref = series[0][0]["median"]
+        devs = [(100 * (c["median"] / ref - 1), n) for c, n in series[1:]]
+        worst = max(devs, key=lambda d: abs(d[0]))
+        noise = max(c["iqr_pct"] for c, _ in series)
+        detail = ", ".join(f"{n:,}: {d:+.1f}%" for d, n in devs) + \
+            f" against 1 policy; rate IQR up to {noise:.1f}%"
+        if abs(worst[0]) > 2.0 and noise > 2.0:
+            out.append(("flat from 1 to 65,536 policies (within 2%)",
+                        f"not resolved: noise {noise:.1f}% > 2", detail))
+        elif abs(worst[0]) <= 2.0:
+            out.append(("flat from 1 to 65,536 policies (within 2%)", "met",
+                        detail))
+        else:
+            out.append(("flat from 1 to 65,536 policies (within 2%)",
+                        f"missed by {abs(worst[0]) - 2.0:.1f} points "
+                        f"(at {worst[1]:,})", detail))
+    else:
+        out.append(("flat from 1 to 65,536 policies", "not measured", ""))
+
+    if mem:
+        pp = mem["per_policy"]
+        detail = (f"{pp['total']:.0f} B/policy (slab {pp['slab']:.0f} + percpu "
+                  f"{pp['percpu']:.0f} + vmalloc {pp['vmalloc']:.0f}; MemFree "
+                  f"drop {pp['memfree']:.0f}) with {mem['nr_possible']} possible CPUs")
+        if pp["total"] < 256:
+            out.append(("under 256 bytes of kernel memory per policy", "met",
+                        detail))
+        else:
+            out.append(("under 256 bytes of kernel memory per policy",
+                        f"missed by {pp['total'] - 256:.0f} B", detail))
+    else:
+        out.append(("under 256 bytes per policy", "not measured", ""))
+
+    if detects:
+        errs = [d["from_vanish"] - d["theory"] for d in detects]
+        worst = max(errs, key=abs)
+        bad = [d for d in detects if d["errno"] != "ETIMEDOUT"]
+        detail = (", ".join(f"{d['from_vanish']:.2f}" for d in detects) +
+                  f" s against {detects[0]['theory']} s; max error {worst:+.2f} s")
+        if bad:
+            out.append(("dead peer detected within 1 s of theory",
+                        f"missed: {bad[0]['errno']} instead of ETIMEDOUT", detail))
+        elif abs(worst) <= 1.0:
+            out.append(("dead peer detected within 1 s of theory", "met", detail))
+        else:
+            out.append(("dead peer detected within 1 s of theory",
+                        f"missed by {abs(worst) - 1:.2f} s", detail))
+    else:
+        out.append(("dead peer detected within 1 s of theory", "not measured", ""))
+
+    if "bpf" in by and "p1" in by:
+        ka, bpf = by["p1"]["median"], by["bpf"]["median"]
+        d = 100 * (ka / bpf - 1)
+        noise = max(by["p1"]["iqr_pct"], by["bpf"]["iqr_pct"])
+        detail = (f"1 policy {ka:.0f} conn/s, BPF {bpf:.0f} conn/s ({d:+.1f}%); "
+                  f"rate IQR up to {noise:.1f}%")
+        out.append(("no worse than the BPF comparator",
+                    "met" if ka >= bpf else f"missed by {-d:.1f}%", detail))
+    else:
+        why = next((s["reason"] for s in skips if s["config"] == "bpf"), "")
+        out.append(("no worse than the BPF comparator", "not measured",
+                    f"BPF row skipped: {why}" if why else ""))
+    return out
+
+
+def cmd_report(args):
+    recs = read_records(args.log)
+    if not recs:
+        print(f"bench: no results in {args.log}", file=sys.stderr)
+        return 1
+    meta, configs, by = summarize(recs)
+    mem = next((r for r in recs if r["type"] == "memory"), None)
+    detects = [r for r in recs if r["type"] == "detect"]
+    skips = [r for r in recs if r["type"] == "skip"]
+    errors = [r for r in recs if r["type"] == "error"]
+    end = next((r for r in recs if r["type"] == "end"), {})
+    tg = targets(by, mem, detects, skips)
+    host = []
+    if args.host and os.path.exists(args.host):
+        with open(args.host) as f:
+            host = [json.loads(line) for line in f if line.strip()]
+
+    lines = []
+    p = lines.append
+    p(f"ka_policy benchmark, {meta.get('date', '?')}: kernel {meta.get('kernel', '?')}, "
+      f"{meta.get('cpus', '?')} vCPUs ({meta.get('cpu_model', '?')}), "
+      f"{meta.get('rounds', '?')} rounds x {meta.get('seconds', '?')} s"
+      f"{' (quick)' if meta.get('quick') else ''}, port {PORT}")
+    if host:
+        p(f"host: {host[0]['cpus']} CPUs ({host[0]['cpu_model']}), kernel "
+          f"{host[0]['kernel']}, load average " +
+          " -> ".join(f"{h['loadavg'][0]} ({h['when']})" for h in host))
+    p("")
+    p(f"{'configuration':<46} {'conn/s':>8} {'ratio':>6} "
+      f"{'min-max':>11} {'IQR':>5}  per-round ratio")
+    for c in configs:
+        ratio = f"{c['ratio']:.3f}" if "ratio" in c else "-"
+        pr = "-" if c["paired_ratio_min"] is None else \
+            f"{c['paired_ratio_min']:.3f}-{c['paired_ratio_max']:.3f}"
+        flag = "" if c["applied_ok"] else "  KEEPALIVE NOT AS EXPECTED"
+        p(f"{c['label']:<46} {c['median']:>8.0f} {ratio:>6} "
+          f"{c['min']:>5.0f}-{c['max']:<5.0f} {c['iqr_pct']:>4.1f}%  {pr}{flag}")
+    for s in skips:
+        p(f"{'(' + s['config'] + ' skipped)':<46} {s['reason']}")
+    loads = [(c["label"], c["load_s_median"]) for c in configs
+             if c["config"] in ("p10k", "p65k") and c["load_s_median"]]
+    if loads:
+        p("")
+        p("kactl load --replace: " + "; ".join(
+            f"{label.split(',')[0]},{label.split(',')[1].split(' policies')[0]} "
+            f"policies in {t:.2f} s" for label, t in loads))
+    if mem:
+        pp = mem["per_policy"]
+        p("")
+        p(f"memory, {mem['policies']:,} policies: slab {pp['slab']:.0f} + percpu "
+          f"{pp['percpu']:.0f} + vmalloc {pp['vmalloc']:.0f} = {pp['total']:.0f} "
+          f"B/policy (MemFree drop {pp['memfree']:.0f} B/policy); percpu with "
+          f"{mem['nr_possible']} possible CPUs ({mem['possible_cpus']})")
+        for s in mem["slab_caches"][:4]:
+            p(f"  slab {s['cache']}: {s['objects']:+,} objects of {s['objsize']} B")
+        for v in mem["vmalloc_callers"][:3]:
+            p(f"  vmalloc {v['caller']}: {v['bytes']:+,} B")
+    if detects:
+        p("")
+        p("dead peer (idle 1, intvl 1, cnt 3; theory 4 s), from vanishing to "
+          "ETIMEDOUT: " + ", ".join(f"{d['from_vanish']:.2f} s" for d in detects) +
+          " (from connect: " + ", ".join(f"{d['from_connect']:.2f}" for d in detects) +
+          " s)")
+    p("")
+    p("targets:")
+    for name, status, detail in tg:
+        p(f"  [{status}] {name}: {detail}")
+    for e in errors:
+        p(f"error in {e['step']}: {e['message']}")
+    if end:
+        p(f"guest time {end['elapsed_s']:.0f} s")
+    text = "\n".join(lines)
+    print(text)
+
+    out = {"meta": meta, "host": host, "configs": configs, "memory": mem,
+           "detection": detects, "skipped": skips, "errors": errors,
+           "targets": [{"target": n, "status": s, "detail": d} for n, s, d in tg],
+           "guest_elapsed_s": end.get("elapsed_s")}
+    os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
+    with open(args.json, "w") as f:
+        json.dump(out, f, indent=1)
+        f.write("\n")
+    if args.text:
+        with open(args.text, "w") as f:
+            f.write(text + "\n")
+    bad = errors or not configs or not end or \
+        any(not c["applied_ok"] for c in configs)
+    return 1 if bad else 0
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    g = sub.add_parser("guest")
+    g.add_argument("build")
+    g.add_argument("--rounds", type=int, default=7)
+    g.add_argument("--seconds", type=float, default=4)
+    g.add_argument("--detect", type=int, default=3)
+    g.add_argument("--quick", action="store_true")
+    w = sub.add_parser("wait-dead")
+    w.add_argument("addr")
+    w.add_argument("port", type=int)
+    r = sub.add_parser("report")
+    r.add_argument("log")
+    r.add_argument("json")
+    r.add_argument("--text")
+    r.add_argument("--host", help="host.jsonl written by run.sh")
+    args = ap.parse_args()
+    return {"guest": cmd_guest, "wait-dead": cmd_wait_dead,
+            "report": cmd_report}[args.cmd](args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
