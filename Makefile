@@ -66,7 +66,7 @@ shell: deps
 # part of make check. BENCH_QUICK=1: one short round of everything. What
 # cannot be installed (the BPF tools, say) is skipped, not fatal.
 bench:
-	@tests/install-deps.sh || echo "bench: going on with what is installed"
+	@tests/install-deps.sh --bench || echo "bench: going on with what is installed"
 	@$(MAKE) --no-print-directory all
 	@BENCH_QUICK=$(BENCH_QUICK) tests/bench/run.sh
 

@@ -21,10 +21,12 @@ packages=(
 	linux-image-amd64 qemu-system-x86 busybox-static kmod cpio
 	# what the tests run inside the VM
 	iproute2 util-linux procps python3 redis-server redis-tools socat
-	# make bench: the BPF sock_ops comparator, built with clang against
-	# libbpf-dev's headers and loaded with bpftool in the VM
-	clang libbpf-dev bpftool
 )
+# --bench (make bench only): the BPF sock_ops comparator, built with clang
+# against libbpf-dev's headers and loaded with bpftool in the VM
+if [ "${1:-}" = --bench ]; then
+	packages+=(clang libbpf-dev bpftool)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -42,7 +42,8 @@ void ka_test_defer(struct kunit *test, void (*fn)(void *), void *data)
 		kfree(d);
 	}
 	fn(data);
-	KUNIT_FAIL(test, "out of memory for a test resource");
+	/* data is gone: the case must not go on with it. */
+	KUNIT_ASSERT_FAILURE(test, "out of memory for a test resource");
 }
 
 static void table_free(void *t)

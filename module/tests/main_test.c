@@ -12,7 +12,7 @@
  *
  * The suites run when the module is loaded and print KTAP to the kernel
  * log (and /sys/kernel/debug/kunit/<suite>/results); the module does
- * nothing else. tests/kunit/run.sh builds it with the module's sources
+ * nothing else. tests/run-tests.sh builds it with the module's sources
  * (Kbuild here says how) and runs it in a VM on the debug test kernel.
  * A bug found later gets its case here.
  */

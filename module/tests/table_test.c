@@ -204,6 +204,8 @@ static void kn_set_test(struct kunit *test)
 	KUNIT_EXPECT_NE(test, kn->generation, gen);
 	p = kn_lookup(kn, KA_DIR_IN, 80);
 	KUNIT_EXPECT_NOT_NULL(test, p);
+	if (p)
+		KUNIT_EXPECT_NOT_NULL(test, ka_test_pcpu(p->stats));
 	if (!p || !p->stats)
 		goto out;
 	KUNIT_EXPECT_EQ(test, p->act.idle_s, 60);
@@ -382,6 +384,8 @@ static void kn_replace_test(struct kunit *test)
 	/* The new range is compiled, with counters of its own. */
 	p = kn_lookup(kn, KA_DIR_OUT, 1500);
 	KUNIT_EXPECT_NOT_NULL(test, p);
+	if (p)
+		KUNIT_EXPECT_NOT_NULL(test, ka_test_pcpu(p->stats));
 	if (!p || !p->stats)
 		goto out;
 	KUNIT_EXPECT_STREQ(test, or_null(p->cgroup_path), "/c");

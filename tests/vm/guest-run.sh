@@ -49,8 +49,8 @@ module_loaded() {
 	[ -d /sys/module/ka_policy ]
 }
 
-# kmemleak (the debug test kernel has it): what boot left is forgotten
-# before the test; after it, with the module unloaded, two scans (an object
+# kmemleak (the debug test kernel has it): what boot left is reported and
+# forgotten before the test; after it, with the module unloaded, two scans (an object
 # is reported once it stayed unreferenced and unchanged from one scan to the
 # next, and is at least 5 s old) and any suspect fails the run.
 readonly KMEMLEAK=/sys/kernel/debug/kmemleak
@@ -59,7 +59,12 @@ mountpoint -q /sys/kernel/debug ||
 
 kmemleak_reset() {
 	[ -e "$KMEMLEAK" ] || return 0
-	{ echo scan >"$KMEMLEAK" && echo clear >"$KMEMLEAK"; } 2>/dev/null ||
+	# kmemleak reports an object only from its second scan on, and clear
+	# greys only what was reported: scan twice, past the minimum age, so
+	# that what boot leaked is reported, then cleared.
+	sleep 5
+	{ echo scan >"$KMEMLEAK" && sleep 1 && echo scan >"$KMEMLEAK" &&
+		echo clear >"$KMEMLEAK"; } 2>/dev/null ||
 		error "kmemleak does not work (disabled?):
 $(dmesg | grep -i kmemleak | tail -n 5)"
 }
