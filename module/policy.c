@@ -121,6 +121,13 @@ static void ranges_publish(struct ka_net *kn, struct ka_table *t,
 					       lockdep_is_held(&kn->lock)));
 }
 
+/* Once, when a policy is set: the probe handlers then only copy jiffies. */
+void ka_action_prepare(struct ka_action *act)
+{
+	act->idle_jiffies = act->idle_s * HZ;
+	act->intvl_jiffies = act->intvl_s * HZ;
+}
+
 /* A new policy, not linked anywhere yet; takes cgroup_path. */
 static struct ka_policy *policy_alloc(const struct ka_selector *sel,
 				      const struct ka_action *act,
@@ -136,8 +143,7 @@ static struct ka_policy *policy_alloc(const struct ka_selector *sel,
 	p->sel = *sel;
 	p->act = *act;
 	p->cgroup_path = cgroup_path;
-	p->act.idle_jiffies = act->idle_s * HZ;
-	p->act.intvl_jiffies = act->intvl_s * HZ;
+	ka_action_prepare(&p->act);
 	return p;
 }
 

@@ -53,6 +53,9 @@ struct ka_policy {
 
 extern unsigned int ka_max_policies;
 
+/* Fills in the action's derived fields (*_jiffies) from the rest. */
+void ka_action_prepare(struct ka_action *act);
+
 void ka_selector_init(struct ka_selector *sel);
 static inline bool ka_selector_has_port(const struct ka_selector *sel)
 {

@@ -13,6 +13,7 @@
 #include <linux/jiffies.h>
 
 #include "../apply.h"
+#include "../policy.h"
 
 #define S(secs)	((secs) * HZ)
 
@@ -112,8 +113,7 @@ static void decide_test(struct kunit *test)
 	struct ka_sock_state st = c->in;
 	enum ka_verdict verdict;
 
-	act.idle_jiffies = act.idle_s * HZ;	/* as policy_alloc() does */
-	act.intvl_jiffies = act.intvl_s * HZ;
+	ka_action_prepare(&act);
 	verdict = ka_decide(&act, &st);
 
 	KUNIT_EXPECT_EQ(test, verdict, c->verdict);
