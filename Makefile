@@ -9,14 +9,19 @@
 #   make demo       boot a VM and show ka_policy at work
 #   make shell      a shell in a VM with the module loaded
 #   make bench      benchmark: connection cost, scale, memory, detection
+#   make matrix     the module built and the integration suite run on every
+#                   kernel of tests/kernels.list (5.10 to 7.x), one table
 #   make install    module, kactl and man page on this system
 #
 # KDIR is the kernel build tree the module is built against: the running
-# kernel's when it has one, else the newest Debian linux-headers-*-amd64.
+# kernel's when it has one, else the one Debian's linux-headers-amd64
+# depends on (the default kernel of the release), never just the newest
+# headers installed: several are when make matrix has run.
 
 KERNELRELEASE_RUNNING := $(shell uname -r)
 KDIR ?= $(firstword $(wildcard /lib/modules/$(KERNELRELEASE_RUNNING)/build) \
-	$(shell ls -d /usr/src/linux-headers-*-amd64 2>/dev/null | sort -V | tail -n 1))
+	$(wildcard $(patsubst %,/usr/src/%,$(firstword $(shell dpkg-query -W \
+		-f='$${Depends}' linux-headers-amd64 2>/dev/null)))))
 PREFIX ?= /usr/local
 DESTDIR ?=
 
@@ -24,7 +29,7 @@ MODULE := module/ka_policy.ko
 KACTL := userspace/kactl
 
 .PHONY: all module kactl clean deps check check-unit check-vm check-debug demo shell \
-	install uninstall style sparse kdir kver bench
+	install uninstall style sparse kdir kver bench matrix
 
 all: module kactl
 
@@ -70,6 +75,13 @@ bench:
 	@$(MAKE) --no-print-directory all
 	@BENCH_QUICK=$(BENCH_QUICK) tests/bench/run.sh
 
+# Every kernel of tests/kernels.list: build (W=1 -Werror) and the
+# integration suite in the VM; a table at the end (tests/matrix.sh).
+matrix:
+	@tests/install-deps.sh --matrix
+	@$(MAKE) --no-print-directory kactl
+	@tests/matrix.sh
+
 # checkpatch --strict and sparse; checkpatch.pl comes with the kernel
 # source (Debian's linux-source), not with the headers package.
 style: module
@@ -112,7 +124,7 @@ clean:
 
 # -- The debug test kernel -------------------------------------------------
 # make kernel-debug   builds it (tests/kernel/build.sh: Debian's
-#                     linux-source-6.1 with tests/kernel/debug.config, KASAN,
+#                     linux-source-7.3 with tests/kernel/debug.config, KASAN,
 #                     lockdep, kmemleak, KUnit...), cached in ~/.cache/ka_policy
 # make module-debug   the module and its KUnit suites built against it, in a
 #                     copy of the sources under tests/.build/debug-module
@@ -129,16 +141,8 @@ kernel-debug:
 	@tests/kernel/build.sh >/dev/null
 
 module-debug: kernel-debug
-	@mkdir -p $(DEBUG_MODULE_DIR)/module/tests
-	@rm -rf $(DEBUG_MODULE_DIR)/module/*.[ch] $(DEBUG_MODULE_DIR)/module/uapi \
-		$(DEBUG_MODULE_DIR)/module/tests/*.[ch]
-	@cp -p Kbuild VERSION $(DEBUG_MODULE_DIR)/
-	@cp -pR module/Kbuild $(filter-out %.mod.c,$(wildcard module/*.[ch])) \
-		module/uapi $(DEBUG_MODULE_DIR)/module/
-	@cp -p module/tests/Kbuild $(filter-out %.mod.c,$(wildcard module/tests/*.[ch])) \
-		$(DEBUG_MODULE_DIR)/module/tests/
-	$(MAKE) -C $(KDIR_DEBUG) M=$(CURDIR)/$(DEBUG_MODULE_DIR) modules \
-		KA_KUNIT=m KA_FAULT_INJECT=y W=1 KA_WERROR=$(KA_WERROR)
+	@tests/lib/build-module.sh $(KDIR_DEBUG) $(DEBUG_MODULE_DIR) \
+		KA_KUNIT=m KA_FAULT_INJECT=y
 
 kdir-debug:
 	@echo $(KDIR_DEBUG)

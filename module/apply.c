@@ -89,6 +89,13 @@ void ka_apply(struct sock *sk, u8 dir)
 	struct ka_net *kn;
 	enum ka_counter idx;
 
+	/*
+	 * The marks must stay clear of every kernel flag: KA_SOCK_FLAG_LAST
+	 * is the last enumerator of this kernel's enum sock_flags, read by
+	 * conftest.sh when the module is built.
+	 */
+	BUILD_BUG_ON(KA_SOCK_FLAG_LAST >= KA_SK_APPLIED_OUT);
+
 	if (!ka_sock_is_managed(sk))
 		return;
 	/* A child inherits its listener's flags; a reconnect starts over. */

@@ -8,6 +8,18 @@
 
 struct sock;
 
+/*
+ * ka_policy's own marks on a socket, kept in sk_flags bits that no kernel
+ * flag uses (enum sock_flags stays far below them; compat.h refuses a
+ * 32-bit kernel). They travel with the socket and are inherited by
+ * accepted children (sock_copy), at no cost per socket:
+ *  KA_SK_APP_KEEPALIVE_OFF  the application set SO_KEEPALIVE to 0
+ *  KA_SK_APPLIED_IN/_OUT    a policy was applied on accept / on connect
+ */
+#define KA_SK_APP_KEEPALIVE_OFF	(BITS_PER_LONG - 1)
+#define KA_SK_APPLIED_IN	(BITS_PER_LONG - 2)
+#define KA_SK_APPLIED_OUT	(BITS_PER_LONG - 3)
+
 /* A socket's keepalive settings, as the decision sees them. */
 struct ka_sock_state {
 	bool keepopen;		/* SOCK_KEEPOPEN */

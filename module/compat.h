@@ -1,8 +1,19 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Differences between the kernels ka_policy runs on, in one place, so
- * that the other files stay free of version checks. Verified on Debian's
- * 6.1.192; see shared notes on kernel hooks for later kernels.
+ * Differences between the kernels ka_policy runs on (5.10 to 7.x), in one
+ * place, so that no other file carries a version check.
+ *
+ * What a kernel has is probed when the module is built, not read off its
+ * version: stable kernels backport changes (6.1.192 has a keepalive timer
+ * field that 6.1.176 lacks). conftest.sh compiles the probes in conftest/
+ * against the target kernel's headers and writes ka_config.h, with one
+ * KA_HAVE_* macro per probe; each probe's comment names the change it
+ * detects. A shim that exists upstream keeps the upstream name, so that
+ * it can be deleted, unchanged callers and all, once the oldest supported
+ * kernel has it. Macros the kernel defines are tested with #ifndef.
+ *
+ * Adding a kernel that breaks the build: write a probe for the change (a
+ * few lines that compile only with it), then the shim here.
  */
 #ifndef _KA_COMPAT_H
 #define _KA_COMPAT_H
@@ -10,33 +21,84 @@
 /* Force-included first, so it sets the message prefix for every file. */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/cgroup.h>
+#include <net/genetlink.h>
 #include <net/inet_connection_sock.h>
+#include <net/netlink.h>
 #include <net/sock.h>
+
+#include "ka_config.h"
+
+/*
+ * The module keeps marks in the top bits of sk_flags (apply.h), which only
+ * a 64-bit kernel has free: its flags use fewer than 32 bits.
+ */
+#if BITS_PER_LONG < 64
+#error "ka_policy needs a 64-bit kernel: it keeps its socket marks in the top bits of sk_flags"
+#endif
 
 /*
  * The socket a keepalive timer belongs to, from the timer_list that
- * tcp_keepalive_timer() receives. 6.1.y stable kernels with the MPTCP
- * timeout backport (Debian's 6.1.192) name it icsk_keepalive_timer.
+ * tcp_keepalive_timer() receives: inet_connection_sock's own
+ * icsk_keepalive_timer where the kernel has it, sock's sk_timer before.
  */
+#ifdef KA_HAVE_ICSK_KEEPALIVE_TIMER
 #define ka_keepalive_timer_sk(t) \
 	(&container_of(t, struct inet_connection_sock, \
 		       icsk_keepalive_timer)->icsk_inet.sk)
+#else
+#define ka_keepalive_timer_sk(t) container_of(t, struct sock, sk_timer)
+#endif
 
 /*
- * ka_policy's own marks on a socket, kept in sk_flags bits that no kernel
- * flag uses (enum sock_flags stays far below them). They travel with the
- * socket and are inherited by accepted children (sock_copy), at no cost
- * per socket:
- *  KA_SK_APP_KEEPALIVE_OFF  the application set SO_KEEPALIVE to 0
- *  KA_SK_APPLIED_IN/_OUT    a policy was applied on accept / on connect
+ * The id of cgrp's ancestor at level (0: the root, cgrp->level: cgrp
+ * itself). Lock-free for a cgroup the caller pins: 6.0+ keeps pointers
+ * to the ancestors, 5.10 keeps their ids.
  */
-#define KA_SK_APP_KEEPALIVE_OFF	(BITS_PER_LONG - 1)
-#define KA_SK_APPLIED_IN	(BITS_PER_LONG - 2)
-#define KA_SK_APPLIED_OUT	(BITS_PER_LONG - 3)
-
-static inline void ka_compat_build_checks(void)
+static inline u64 ka_cgroup_ancestor_id(const struct cgroup *cgrp, int level)
 {
-	BUILD_BUG_ON(SOCK_RCVMARK >= KA_SK_APPLIED_OUT);
+#ifdef KA_HAVE_CGROUP_ANCESTORS
+	return cgroup_id(cgrp->ancestors[level]);
+#else
+	return cgrp->ancestor_ids[level];
+#endif
 }
+
+/*
+ * Without cgroup_get_from_id() a cgroup cannot be resolved from its id:
+ * setting a policy by id fails with EOPNOTSUPP (netlink.c says why) and
+ * kactl version lists the feature as missing.
+ */
+#ifdef KA_HAVE_CGROUP_GET_FROM_ID
+#define KA_CGROUP_BY_ID 1
+#else
+#define KA_CGROUP_BY_ID 0
+static inline struct cgroup *cgroup_get_from_id(u64 id)
+{
+	return ERR_PTR(-EOPNOTSUPP);
+}
+#endif
+
+/* 6.1: a required attribute, reported as missing in extack. */
+#ifndef GENL_REQ_ATTR_CHECK
+#define GENL_REQ_ATTR_CHECK(info, attr) (!(info)->attrs[(attr)])
+#endif
+
+#ifndef KA_HAVE_NLA_GET_U32_DEFAULT
+static inline u8 nla_get_u8_default(const struct nlattr *nla, u8 defvalue)
+{
+	return nla ? nla_get_u8(nla) : defvalue;
+}
+
+static inline u16 nla_get_u16_default(const struct nlattr *nla, u16 defvalue)
+{
+	return nla ? nla_get_u16(nla) : defvalue;
+}
+
+static inline u32 nla_get_u32_default(const struct nlattr *nla, u32 defvalue)
+{
+	return nla ? nla_get_u32(nla) : defvalue;
+}
+#endif
 
 #endif /* _KA_COMPAT_H */

@@ -196,7 +196,6 @@ int ka_hooks_init(void)
 	const char *name;
 	int i, ret;
 
-	ka_compat_build_checks();
 	ka_unavailable = 0;
 
 	/* The timer marker first: the reset probe depends on it. */

@@ -8,8 +8,8 @@
  * that change state carry GENL_UNS_ADMIN_PERM, which asks for CAP_NET_ADMIN
  * over the user namespace owning that network namespace.
  *
- * Attributes are validated strictly (resv_start_op = 0 keeps strict
- * validation on every op, unknown attributes are rejected), ranges by the
+ * Attributes are validated strictly (on every op, unknown attributes are
+ * rejected), ranges by the
  * attribute policies, the rest in ka_nl_parse_*(); every rejection names
  * the attribute in extack, and nothing changes unless all of it is valid.
  */
@@ -67,22 +67,6 @@ static const struct nla_policy ka_nl_empty_policy[KA_A_MAX + 1] = {
 
 /* ---- requests ---- */
 
-/* An optional attribute's value, or def (nla_get_*_default() is 6.12+). */
-static u8 attr_u8(const struct nlattr *attr, u8 def)
-{
-	return attr ? nla_get_u8(attr) : def;
-}
-
-static u16 attr_u16(const struct nlattr *attr, u16 def)
-{
-	return attr ? nla_get_u16(attr) : def;
-}
-
-static u32 attr_u32(const struct nlattr *attr, u32 def)
-{
-	return attr ? nla_get_u32(attr) : def;
-}
-
 /* cgrp's path in the caller's cgroup namespace, in a string of its size. */
 static int ka_nl_cgroup_path(struct cgroup *cgrp, char **path)
 {
@@ -128,6 +112,11 @@ static int ka_nl_cgroup_id(struct nlattr **tb, char **path, u64 *id,
 			return 0;
 		cgrp = cgroup_get_from_id(*id);
 	}
+	if (PTR_ERR_OR_ZERO(cgrp) == -EOPNOTSUPP) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "this kernel cannot look a cgroup up by id: give its path");
+		return -EOPNOTSUPP;
+	}
 	if (IS_ERR(cgrp)) {
 		NL_SET_ERR_MSG_ATTR(extack, attr, "no such cgroup v2");
 		return PTR_ERR(cgrp);
@@ -169,7 +158,7 @@ static int ka_nl_parse_selector(struct nlattr **tb, char **path,
 			return -EINVAL;
 		}
 		sel->port_min = nla_get_u16(tb[KA_POLICY_A_PORT_MIN]);
-		sel->port_max = attr_u16(tb[KA_POLICY_A_PORT_MAX],
+		sel->port_max = nla_get_u16_default(tb[KA_POLICY_A_PORT_MAX],
 					 sel->port_min);
 		if (sel->port_max < sel->port_min) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[KA_POLICY_A_PORT_MAX],
@@ -220,14 +209,14 @@ static int ka_nl_parse_action(struct nlattr **tb, struct ka_action *act,
 		act->off = true;
 		return 0;
 	}
-	act->idle_s = attr_u32(tb[KA_POLICY_A_IDLE], 0);
-	act->intvl_s = attr_u32(tb[KA_POLICY_A_INTVL], 0);
-	act->cnt = attr_u32(tb[KA_POLICY_A_CNT], 0);
+	act->idle_s = nla_get_u32_default(tb[KA_POLICY_A_IDLE], 0);
+	act->intvl_s = nla_get_u32_default(tb[KA_POLICY_A_INTVL], 0);
+	act->cnt = nla_get_u32_default(tb[KA_POLICY_A_CNT], 0);
 	if (tb[KA_POLICY_A_USER_TIMEOUT]) {
 		act->has_user_timeout = true;
 		act->user_timeout_ms = nla_get_u32(tb[KA_POLICY_A_USER_TIMEOUT]);
 	}
-	act->mode = attr_u8(tb[KA_POLICY_A_MODE], KA_MODE_DEFAULT);
+	act->mode = nla_get_u8_default(tb[KA_POLICY_A_MODE], KA_MODE_DEFAULT);
 	return 0;
 }
 
@@ -444,6 +433,20 @@ err:
 	return -EMSGSIZE;
 }
 
+/* What this kernel does not let the module do: enum ka_feature bits. */
+static u32 ka_missing_features(void)
+{
+	u32 missing = 0;
+
+	if (!KA_CGROUP_BY_ID)
+		missing |= BIT(KA_FEATURE_CGROUP_ID);
+	if (!ka_counter_available(KA_CNT_PROBES_SENT))
+		missing |= BIT(KA_FEATURE_PROBES_SENT);
+	if (!ka_counter_available(KA_CNT_TIMEOUTS))
+		missing |= BIT(KA_FEATURE_TIMEOUTS);
+	return missing;
+}
+
 static int ka_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
@@ -457,7 +460,8 @@ static int ka_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 	if (!hdr)
 		goto err_free;
 	if (nla_put_string(msg, KA_A_VERSION, KA_POLICY_VERSION) ||
-	    nla_put_u32(msg, KA_A_API_VERSION, KA_GENL_VERSION))
+	    nla_put_u32(msg, KA_A_API_VERSION, KA_GENL_VERSION) ||
+	    nla_put_u32(msg, KA_A_MISSING, ka_missing_features()))
 		goto err_free;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -595,7 +599,10 @@ static struct genl_family ka_genl_family __ro_after_init = {
 	.maxattr	= KA_A_MAX,
 	.netnsok	= true,
 	.parallel_ops	= true,
-	.resv_start_op	= 0,
+	/*
+	 * resv_start_op (6.1+) stays 0: strict validation for every op, as
+	 * 5.10, which has no such field, does by default.
+	 */
 	.ops		= ka_genl_ops,
 	.n_ops		= ARRAY_SIZE(ka_genl_ops),
 	.module		= THIS_MODULE,
@@ -603,6 +610,8 @@ static struct genl_family ka_genl_family __ro_after_init = {
 
 int __init ka_genl_init(void)
 {
+	if (!KA_CGROUP_BY_ID)
+		pr_info("this kernel cannot look cgroups up by id (no cgroup_get_from_id): cgroup policies are set by path\n");
 	return genl_register_family(&ka_genl_family);
 }
 

@@ -447,7 +447,7 @@ bool ka_table_wants_cgroups(const struct ka_table *t)
 /*
  * cgrp is the socket's cgroup (NULL when the caller knows no cgroup
  * policy exists); its ancestors are tried nearest first, up to the root.
- * A live socket pins its cgroup, and with it the ancestors array.
+ * A live socket pins its cgroup, and with it the ancestors' ids.
  */
 const struct ka_policy *ka_policy_lookup(const struct ka_table *t, u8 dir,
 					 u16 port, const struct cgroup *cgrp)
@@ -459,7 +459,7 @@ const struct ka_policy *ka_policy_lookup(const struct ka_table *t, u8 dir,
 		return NULL;
 	if (cgrp && READ_ONCE(t->n_port_cgroup)) {
 		for (level = cgrp->level; level >= 0; level--) {
-			p = port_match(t, cgroup_id(cgrp->ancestors[level]),
+			p = port_match(t, ka_cgroup_ancestor_id(cgrp, level),
 				       port, dir);
 			if (p)
 				return p;
@@ -472,7 +472,7 @@ const struct ka_policy *ka_policy_lookup(const struct ka_table *t, u8 dir,
 	}
 	if (cgrp && READ_ONCE(t->n_cgroup)) {
 		for (level = cgrp->level; level >= 0; level--) {
-			p = exact(t, cgroup_id(cgrp->ancestors[level]), 0,
+			p = exact(t, ka_cgroup_ancestor_id(cgrp, level), 0,
 				  KA_DIR_BOTH);
 			if (p)
 				return p;

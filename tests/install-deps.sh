@@ -4,16 +4,26 @@
 # Installs, with apt-get, whatever ka_policy needs to build and test that is
 # not installed yet. Silent when everything is present; run by make check,
 # make demo and make shell (or make deps).
+#
+#   --bench   also what make bench needs
+#   --matrix  also every kernel of tests/kernels.list, not only make check's
+#
+# The test kernels come from other Debian suites (tests/kernels.list names
+# them): when one is needed, the suite is added to apt's sources with pin
+# priority 1 (/etc/apt/sources.list.d/ka_policy-test-kernels.sources and
+# /etc/apt/preferences.d/ka_policy-test-kernels), so that only what is
+# asked for by name comes from it and nothing else upgrades.
 set -eu
+cd "$(dirname "$0")/.."
 
 packages=(
 	# build: the module against Debian's kernel headers, kactl on libmnl
 	make gcc libc6-dev pkg-config libmnl-dev linux-headers-amd64
-	# make style: checkpatch.pl from the kernel source, sparse
-	linux-source sparse
-	# the debug test kernel, built from that source (tests/kernel/build.sh):
-	# kconfig needs flex and bison, objtool libelf
-	linux-source-6.1 bc bison flex libelf-dev xz-utils
+	# make style: sparse, and checkpatch.pl from the newest kernel source
+	sparse
+	# the debug test kernel, built from linux-source-7.3
+	# (tests/kernel/build.sh): kconfig needs flex and bison, objtool libelf
+	linux-source-7.3 bc bison flex libelf-dev xz-utils
 	# packaging: dkms.conf is checked with a real dkms build, the netlink
 	# spec against the code (Debian's python3 with its yaml module)
 	dkms python3-yaml
@@ -24,9 +34,23 @@ packages=(
 )
 # --bench (make bench only): the BPF sock_ops comparator, built with clang
 # against libbpf-dev's headers and loaded with bpftool in the VM
-if [ "${1:-}" = --bench ]; then
-	packages+=(clang libbpf-dev bpftool)
-fi
+matrix=0
+for arg in "$@"; do
+	case $arg in
+	--bench) packages+=(clang libbpf-dev bpftool) ;;
+	--matrix) matrix=1 ;;
+	*) echo "usage: $0 [--bench] [--matrix]" >&2; exit 2 ;;
+	esac
+done
+
+# The test kernels: image and headers of each Debian one that runs here.
+suites=(trixie-backports)	# linux-source-7.3
+while read -r release suite runs _; do
+	case $release in '#'*|''|debug) continue ;; esac
+	[ "$runs" = check ] || [ $matrix = 1 ] || continue
+	packages+=("linux-image-$release" "linux-headers-$release")
+	suites+=("$suite")
+done <tests/kernels.list
 
 missing=()
 for p in "${packages[@]}"; do
@@ -48,6 +72,22 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "Installing: ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
+# The suites the kernels come from that apt does not know yet, pinned low.
+sources=/etc/apt/sources.list.d/ka_policy-test-kernels.sources
+extra=()
+for suite in $(printf '%s\n' "${suites[@]}" | sort -u); do
+	apt-cache policy 2>/dev/null | grep -q " $suite/main " || extra+=("$suite")
+done
+if [ ${#extra[@]} -gt 0 ]; then
+	echo "Adding the Debian suites ${extra[*]} to apt, pinned to priority 1 ($sources)"
+	all=$( { sed -n 's/^Suites: //p' "$sources" 2>/dev/null | tr ' ' '\n'
+		printf '%s\n' "${extra[@]}"; } | sort -u | xargs)
+	printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+		"$all" >"$sources"
+	for suite in $all; do
+		printf 'Package: *\nPin: release n=%s\nPin-Priority: 1\n\n' "$suite"
+	done >/etc/apt/preferences.d/ka_policy-test-kernels
+fi
 apt-get update -q >/dev/null
 apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 echo "Installed."

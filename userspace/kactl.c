@@ -493,6 +493,32 @@ static int cmd_flush(struct ka_genl *g, const struct cmd_args *a)
 	return ret ? report(ret, "flush") : 0;
 }
 
+/* enum ka_feature, as kactl version names what a kernel lacks. */
+static const char *const feature_names[] = {
+	[KA_FEATURE_CGROUP_ID]		= "cgroup_id",
+	[KA_FEATURE_PROBES_SENT]	= "probes_sent",
+	[KA_FEATURE_TIMEOUTS]		= "timeouts",
+};
+
+/* "; missing on this kernel: a, b" in text, "missing": [...] in JSON. */
+static void print_missing(uint32_t missing)
+{
+	const char *fmt = "; missing on this kernel: %s";
+	unsigned int i, n = sizeof(feature_names) / sizeof(feature_names[0]);
+	char unknown[32];
+
+	out_open_array("missing");
+	for (i = 0; i < 32; i++) {
+		if (!(missing & (1U << i)))
+			continue;
+		/* A newer module may name a feature this kactl does not know. */
+		snprintf(unknown, sizeof(unknown), "feature%u", i);
+		out_str(NULL, fmt, i < n && feature_names[i] ? feature_names[i] : unknown);
+		fmt = ", %s";
+	}
+	out_close_array();
+}
+
 static int version_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[KA_A_MAX + 1] = {};
@@ -506,6 +532,12 @@ static int version_cb(const struct nlmsghdr *nlh, void *data)
 	    mnl_attr_validate(tb[KA_A_API_VERSION], MNL_TYPE_U32) == 0)
 		out_u64("api", " (netlink API %llu)",
 			mnl_attr_get_u32(tb[KA_A_API_VERSION]));
+	/* A module older than the attribute lacks nothing it knows of. */
+	if (tb[KA_A_MISSING] &&
+	    mnl_attr_validate(tb[KA_A_MISSING], MNL_TYPE_U32) == 0)
+		print_missing(mnl_attr_get_u32(tb[KA_A_MISSING]));
+	else
+		print_missing(0);
 	return MNL_CB_OK;
 }
 

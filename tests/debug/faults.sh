@@ -65,6 +65,12 @@ unavailable_counter() {
 import json, sys
 total = json.load(sys.stdin)[0]
 assert sys.argv[1] not in total and "applied" in total, total' "$counter"
+	# kactl version names it, and only it, as missing on this kernel.
+	ka_has "$counter" && fail "kactl version does not list $counter as missing"
+	for other in probes_sent timeouts; do
+		[ "$other" = "$counter" ] || ka_has "$other" ||
+			fail "kactl version lists $other as missing"
+	done
 	# Policies still apply.
 	"$KACTL" set --port 7302 --idle 12
 	expect_ka "$(pair 7302)" client 1 12

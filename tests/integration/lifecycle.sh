@@ -17,6 +17,27 @@ check_stats_file() {	# netns ("" for the initial one)
 	assert_eq "${#lines[@]}" 2 "ka_stats line count${1:+ in $1}"
 }
 
+# Every hook of hooks.c attaches on every supported kernel: the required
+# ones (or the module would not load) and the ones the counters need. The
+# line it prints is what make matrix's table shows.
+test_every_hook_attached() {
+	local list=/sys/kernel/debug/kprobes/list sym n=0 missing=()
+	[ -r "$list" ] || fail "no $list (debugfs)"
+	for sym in tcp_keepalive_timer tcp_connect security_inet_csk_clone \
+		tcp_set_keepalive tcp_write_wakeup tcp_send_active_reset; do
+		if grep -q " $sym+0x0" "$list"; then
+			n=$((n + 1))
+		else
+			missing+=("$sym")
+		fi
+	done
+	echo "hooks attached: $n/6${missing:+ (missing: ${missing[*]})}"
+	[ $n = 6 ] || fail "not attached: ${missing[*]}"
+	for sym in probes_sent timeouts; do
+		ka_has "$sym" || fail "kactl version lists $sym as missing"
+	done
+}
+
 test_stats_file_in_initial_netns() {
 	check_stats_file ""
 	assert_eq "$(stat -c %a /proc/net/ka_stats)" 444 "mode"

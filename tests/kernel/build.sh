@@ -3,7 +3,7 @@
 #
 # build.sh [--print-dir]: builds the debug test kernel (KASAN, UBSAN,
 # lockdep, kmemleak, KUnit; tests/kernel/debug.config on top of allnoconfig)
-# from Debian's linux-source-6.1, and prints the path of its build tree (the
+# from Debian's linux-source-7.3, and prints the path of its build tree (the
 # KDIR to build the module against; the image is arch/x86/boot/bzImage in
 # it) as the last line on stdout. Everything else goes to stderr.
 #
@@ -20,13 +20,13 @@
 #
 # KA_CACHE=off (or KA_NO_CACHE=1) builds into tests/.build/kernel-debug
 # instead, from scratch every time. KA_LINUX_SOURCE overrides the source
-# tarball (default /usr/src/linux-source-6.1.tar.xz).
+# tarball (default /usr/src/linux-source-7.3.tar.xz).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 fragment=$here/debug.config
-tarball=${KA_LINUX_SOURCE:-/usr/src/linux-source-6.1.tar.xz}
+tarball=${KA_LINUX_SOURCE:-/usr/src/linux-source-7.3.tar.xz}
 cache=${KA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ka_policy}
 [ "${KA_NO_CACHE:-0}" = 0 ] || cache=off
 arch=x86_64
@@ -47,7 +47,7 @@ case "${1:-}" in
 *) echo "usage: $0 [--print-dir]" >&2; exit 2 ;;
 esac
 
-[ -r "$tarball" ] || die "no kernel source $tarball; run 'make deps' as root (package linux-source-6.1)"
+[ -r "$tarball" ] || die "no kernel source $tarball; run 'make deps' as root (package linux-source-7.3)"
 
 # The source's identity: its Debian package version (cheap), else its hash.
 source_id() {

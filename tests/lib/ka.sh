@@ -8,6 +8,14 @@ ka_loaded() {
 	[ -d /sys/module/ka_policy ]
 }
 
+# ka_has FEATURE: the loaded module can do FEATURE on this kernel (kactl
+# version does not list it as missing: cgroup_id, probes_sent, timeouts).
+ka_has() {
+	"$KACTL" -j version | python3 -c '
+import json, sys
+sys.exit(sys.argv[1] in json.load(sys.stdin)["missing"])' "$1"
+}
+
 ka_load() {
 	ka_loaded || insmod "$KA_MODULE"
 }

@@ -34,6 +34,7 @@ enum ka_attr {
 	KA_A_API_VERSION,	/* u32: KA_GENL_VERSION of the module */
 	KA_A_STATS,		/* nest: KA_STATS_A_*, namespace totals */
 	KA_A_POLICY,		/* nest: KA_POLICY_A_* */
+	KA_A_MISSING,		/* u32: bit n set: enum ka_feature n missing */
 
 	__KA_A_MAX,
 	KA_A_MAX = __KA_A_MAX - 1
@@ -50,6 +51,16 @@ enum ka_stats_attr {
 
 	__KA_STATS_A_MAX,
 	KA_STATS_A_MAX = __KA_STATS_A_MAX - 1
+};
+
+/*
+ * What the module may be unable to do on a given kernel (KA_A_MISSING in
+ * the version reply; Documentation/ka_policy.rst lists them per kernel).
+ */
+enum ka_feature {
+	KA_FEATURE_CGROUP_ID,	/* a cgroup policy set by id (5.10: by path) */
+	KA_FEATURE_PROBES_SENT,	/* counting keepalive probes */
+	KA_FEATURE_TIMEOUTS,	/* counting keepalive timeouts */
 };
 
 /* Which connections a port selector matches. */

@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# build-module.sh KDIR OUTDIR [MAKE-VARIABLE=VALUE...]: builds ka_policy.ko
+# against the kernel build tree KDIR, in OUTDIR (a copy of the module's
+# sources: module/ keeps the build for the default kernel), with W=1 and
+# -Werror. OUTDIR/module/ka_policy.ko is the result; the build's output is
+# in OUTDIR/build.log, and its last lines go to stderr when it fails.
+#
+# make matrix and make check build one per test kernel under
+# tests/.build/kernels/<release>, where tests/vm/ka-vm finds it.
+set -u
+kdir=$1
+out=$(mkdir -p "$2" && cd "$2" && pwd) || exit 1
+shift 2
+root=$(cd "$(dirname "$0")/../.." && pwd)
+
+[ -f "$kdir/Makefile" ] || { echo "build-module: no kernel build tree in $kdir" >&2; exit 1; }
+
+# Only the sources: a stale object of another kernel must not survive.
+rm -rf "$out/module"
+mkdir -p "$out/module"
+cp -p "$root/Kbuild" "$root/VERSION" "$out/"
+(cd "$root/module" && find . \( -name '*.[ch]' -o -name Kbuild -o -name conftest.sh \) \
+	! -name '*.mod.c' ! -name ka_config.h -print0 |
+	cpio -0 -pdm --quiet "$out/module")
+if ! make -C "$kdir" M="$out" W=1 KA_WERROR=1 "$@" modules >"$out/build.log" 2>&1; then
+	tail -n 30 "$out/build.log" >&2
+	echo "build-module: the module does not build against $kdir (log: $out/build.log)" >&2
+	exit 1
+fi
+# W=1 warnings fail the build through -Werror; anything else kbuild says
+# about the module (modpost, say) is a warning too.
+if grep -E 'warning:|WARNING:' "$out/build.log" >&2; then
+	echo "build-module: warnings building against $kdir (log: $out/build.log)" >&2
+	exit 1
+fi

@@ -1,0 +1,84 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# matrix.sh [RELEASE...]: make matrix. For every kernel of tests/kernels.list
+# (or those named): builds the module against it with W=1 -Werror, runs the
+# whole integration suite on it in the VM, and prints one table: kernel,
+# build, tests passed/failed, hooks attached, time. The table also goes to
+# tests/.build/matrix/table.txt, in the form Documentation/ka_policy.rst
+# ("Supported kernels") and the README carry. Exit status 1 when any
+# kernel failed.
+#
+# "debug" is the kernel tests/kernel/build.sh builds (7.x with KASAN,
+# lockdep and kmemleak; built when it is not cached), with the module's
+# fault injection build. The Debian kernels come from tests/install-deps.sh
+# --matrix (make matrix runs it).
+set -u
+cd "$(dirname "$0")/.."
+root=$PWD
+out=$root/tests/.build/matrix
+mkdir -p "$out"
+rows=()
+bad=0
+
+want() {	# release
+	[ $# -eq 0 ] && return 0
+	local r
+	for r in "${wanted[@]}"; do [ "$r" = "$1" ] && return 0; done
+	return 1
+}
+wanted=("$@")
+
+while read -r release _ _ what; do
+	case $release in '#'*|'') continue ;; esac
+	[ ${#wanted[@]} -eq 0 ] || want "$release" || continue
+	start=$SECONDS
+	vm=()
+	if [ "$release" = debug ]; then
+		kdir=$(tests/kernel/build.sh | tail -n 1) || kdir=
+		name=$(cat "$kdir/include/config/kernel.release" 2>/dev/null || echo debug)
+		vm=(--kernel "$kdir/arch/x86/boot/bzImage" --modules none)
+		build_args=(KA_FAULT_INJECT=y)
+	else
+		kdir=/usr/src/linux-headers-$release
+		name=$release
+		vm=(--kernel "$release")
+		build_args=()
+	fi
+	echo "== $name: $what"
+	dir=$root/tests/.build/kernels/$name
+	tap=$out/$name.tap
+	: >"$tap"
+	if tests/lib/build-module.sh "$kdir" "$dir" "${build_args[@]}"; then
+		build=ok
+		tests/vm/ka-vm --quiet "${vm[@]}" --module "$dir/module/ka_policy.ko" \
+			--timeout 2400 --log "$out/$name.console" --results "$tap" -- \
+			tests/lib/run-suite.sh "integration-$name" tests/integration/*.sh \
+			2>"$out/$name.err"
+		rc=$?
+		[ $rc = 0 ] || [ -s "$out/$name.err" ] || echo "exit $rc" >"$out/$name.err"
+	else
+		build=FAILED
+		rc=1
+	fi
+	passed=$(grep -c '^ok ' "$tap")
+	failed=$(grep -c '^not ok ' "$tap")
+	if grep -q '^ok .*every_hook_attached' "$tap"; then
+		hooks=6/6
+	else
+		hooks=$(grep -ao 'hooks attached: [^ ]*' "$out/$name.console" 2>/dev/null | tail -n 1 | cut -d' ' -f3)
+		hooks=${hooks:--}
+	fi
+	grep '^not ok' "$tap"
+	[ ! -s "$out/$name.err" ] || cat "$out/$name.err"
+	[ $rc = 0 ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ] || bad=1
+	elapsed=$((SECONDS - start))
+	rows+=("$(printf '%-22s %-7s %6s %6s %-6s %4dm%02ds' "$name" "$build" \
+		"$passed" "$failed" "$hooks" $((elapsed / 60)) $((elapsed % 60)))")
+done <tests/kernels.list
+
+{
+	printf '%-22s %-7s %6s %6s %-6s %7s\n' kernel build passed failed hooks time
+	printf '%s\n' "${rows[@]}"
+} | tee "$out/table.txt"
+exit $bad
