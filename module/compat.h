@@ -22,6 +22,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cgroup.h>
+#include <linux/slab.h>
 #include <net/genetlink.h>
 #include <net/inet_connection_sock.h>
 #include <net/netlink.h>
@@ -99,6 +100,15 @@ static inline u32 nla_get_u32_default(const struct nlattr *nla, u32 defvalue)
 {
 	return nla ? nla_get_u32(nla) : defvalue;
 }
+#endif
+
+/*
+ * Typed allocation of one object, kzalloc_obj(*p, gfp): 7.3 has it, 6.12
+ * does not (the gfp is optional upstream; callers here always give it).
+ */
+#ifndef kzalloc_obj
+#define kmalloc_obj(P, GFP) kmalloc(sizeof(P), GFP)
+#define kzalloc_obj(P, GFP) kzalloc(sizeof(P), GFP)
 #endif
 
 #endif /* _KA_COMPAT_H */

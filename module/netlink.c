@@ -159,7 +159,7 @@ static int ka_nl_parse_selector(struct nlattr **tb, char **path,
 		}
 		sel->port_min = nla_get_u16(tb[KA_POLICY_A_PORT_MIN]);
 		sel->port_max = nla_get_u16_default(tb[KA_POLICY_A_PORT_MAX],
-					 sel->port_min);
+						    sel->port_min);
 		if (sel->port_max < sel->port_min) {
 			NL_SET_ERR_MSG_ATTR(extack, tb[KA_POLICY_A_PORT_MAX],
 					    "a port range cannot end below its first port");

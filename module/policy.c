@@ -135,7 +135,7 @@ static struct ka_policy *policy_alloc(const struct ka_selector *sel,
 {
 	struct ka_policy *p;
 
-	p = kzalloc(sizeof(*p), GFP_KERNEL_ACCOUNT);
+	p = kzalloc_obj(*p, GFP_KERNEL_ACCOUNT);
 	if (!p) {
 		kfree(cgroup_path);
 		return NULL;
@@ -279,7 +279,7 @@ struct ka_table *ka_table_new(void)
 {
 	struct ka_table *t;
 
-	t = kzalloc(sizeof(*t), GFP_KERNEL_ACCOUNT);
+	t = kzalloc_obj(*t, GFP_KERNEL_ACCOUNT);
 	if (!t)
 		return NULL;
 	INIT_LIST_HEAD(&t->list);

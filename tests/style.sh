@@ -37,7 +37,8 @@ checkpatch() {
 	fi
 	perl "$dir/scripts/checkpatch.pl" --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES -f \
-		$(ls module/*.[ch] module/tests/*.[ch] module/uapi/linux/*.h | grep -v '\.mod\.c$') |
+		$(ls module/*.[ch] module/tests/*.[ch] module/uapi/linux/*.h module/conftest/*.c |
+			grep -v -e '\.mod\.c$' -e '/ka_config\.h$') |
 		grep -v '^total: 0 errors, 0 warnings, 0 checks'
 	return 0
 }

@@ -32,7 +32,7 @@ void ka_test_defer(struct kunit *test, void (*fn)(void *), void *data)
 {
 	struct ka_test_deferred *d;
 
-	d = kmalloc(sizeof(*d), GFP_KERNEL);
+	d = kmalloc_obj(*d, GFP_KERNEL);
 	if (d) {
 		d->fn = fn;
 		d->data = data;

@@ -81,9 +81,16 @@ $(dmesg | grep -i kmemleak | tail -n 5)"
 $(head -n 200 <<<"$report")"
 }
 
+# For ka-vm's stall watchdog: what the guest is doing.
+phase() {
+	echo "KA_VM_PHASE: $*" >/dev/ttyS1
+}
+
+phase "checking the kernel before the test"
 check_taint "before the test"
 kmemleak_reset
 if [ -n "${KA_MODULE:-}" ]; then
+	phase "loading the module"
 	out=$(insmod "$KA_MODULE" 2>&1) ||
 		error "insmod $KA_MODULE failed: $out
 $(dmesg | tail -n 15)"
@@ -95,9 +102,11 @@ if [ "${KA_SHELL:-0}" = 1 ]; then
 	PS1='ka-vm:\w# ' bash --norc -i
 	rc=0
 else
+	phase "running: $*"
 	"$@"
 	rc=$?
 fi
+phase "unloading the module and checking the kernel"
 
 if [ -n "${KA_MODULE:-}" ] && module_loaded; then
 	out=$(rmmod ka_policy 2>&1) || error "rmmod ka_policy failed: $out"

@@ -25,6 +25,22 @@ test_timeout_is_reported() {
 	assert_match "$EXPECT_STDERR" "did not finish within 12s" "stderr"
 }
 
+# A guest that goes quiet is reported long before the whole-run timeout,
+# with the phase it was in and where its CPUs were.
+test_stall_is_reported_with_its_phase() {
+	expect_fail 125 "$KA_VM" --quiet --stall 15 --log "$KA_BUILD/selftest-stall.log" -- sleep 600
+	assert_match "$EXPECT_STDERR" "no sign of progress for 15s while running: sleep 600" "stderr"
+	assert_match "$EXPECT_STDERR" "CPUs at RIP [0-9a-f]{16} [0-9a-f]{16}" "stderr"
+}
+
+test_module_built_for_another_kernel_is_refused() {
+	local release
+	release=$(modinfo -F vermagic module/ka_policy.ko | cut -d' ' -f1)
+	expect_fail 125 "$KA_VM" --quiet --log /dev/null --kernel 5.10.0-32-amd64 \
+		--module module/ka_policy.ko -- true
+	assert_match "$EXPECT_STDERR" "was built for kernel $release, but the guest boots 5.10.0-32-amd64: pass --kernel $release" "stderr"
+}
+
 test_command_status_is_returned() {
 	expect_fail 3 "$KA_VM" --quiet --log /dev/null -- sh -c 'exit 3'
 }
