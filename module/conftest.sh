@@ -17,7 +17,12 @@
 #
 # One fact is read, not probed: the last enumerator of enum sock_flags
 # (KA_SOCK_FLAG_LAST), from the preprocessed <net/sock.h>, which
-# module/apply.h checks its own socket marks against.
+# module/apply.c checks its own socket marks against.
+#
+# A probe that fails says "this kernel lacks it", so the compiler and
+# flags are first proven on a file that must compile: if that fails, so
+# does the build, with the compiler's message, instead of a module built
+# with every feature wrongly off.
 #
 # The probes run in parallel; the whole step takes a second or two.
 set -u
@@ -25,6 +30,13 @@ out=$1 probes=$2 symvers=$3
 shift 3
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/ka-conftest.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT
+
+printf '#include <linux/module.h>\n#include <net/sock.h>\nint ka_probe(void) { return 0; }\n' >"$tmp/sanity.c"
+if ! "$@" -c -o "$tmp/sanity.o" "$tmp/sanity.c" >"$tmp/sanity.log" 2>&1; then
+	echo "conftest: the kernel's compiler and flags cannot build a trivial file:" >&2
+	head -n 20 "$tmp/sanity.log" >&2
+	exit 1
+fi
 
 for probe in "$probes"/*.c; do
 	name=$(basename "$probe" .c)
