@@ -15,14 +15,18 @@
  *                                     probes, which are not counted)
  *   tcp_keepalive_timer(t)            a kretprobe marking, per CPU, the
  *                                     socket whose keepalive timer runs
- *   tcp_send_active_reset(sk, prio)   inside that timer and not for an
+ *   tcp_send_active_reset(sk, ...)    inside that timer and not for an
  *                                     orphaned FIN_WAIT2 socket: the peer
  *                                     is dead, keepalive gave up
  *
- * All of these have an ftrace site on Debian's 6.1 (KPROBES_ON_FTRACE), so
- * a probe costs a call, not a trap. Handlers run with preemption disabled,
- * in process or softirq context: they never sleep, never take the socket
- * lock, and touch only sockets their caller owns or has locked.
+ * The handlers read only the arguments named above, which every kernel
+ * from 5.10 to 7.x passes in the same place (tcp_send_active_reset gained
+ * a reason in 6.10, and 7.3 has dropped its priority: sk stays first).
+ * All of these have an ftrace site on every kernel of the test matrix
+ * (lifecycle.sh checks), so a probe costs a call, not a trap. Handlers
+ * run with preemption disabled, in process or softirq context: they never
+ * sleep, never take the socket lock, and touch only sockets their caller
+ * owns or has locked.
  */
 
 #include <linux/kprobes.h>

@@ -43,7 +43,7 @@ void ka_test_defer(struct kunit *test, void (*fn)(void *), void *data)
 	}
 	fn(data);
 	/* data is gone: the case must not go on with it. */
-	KUNIT_ASSERT_FAILURE(test, "out of memory for a test resource");
+	KUNIT_FAIL_AND_ABORT(test, "out of memory for a test resource");
 }
 
 static void table_free(void *t)
