@@ -22,13 +22,15 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/cgroup.h>
+#include <linux/nsproxy.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <net/genetlink.h>
 #include <net/inet_connection_sock.h>
 #include <net/netlink.h>
 #include <net/sock.h>
 
-#include "ka_config.h"
+#include <ka_config.h>	/* generated in the build directory */
 
 /*
  * The module keeps marks in the top bits of sk_flags (apply.h), which only
@@ -66,21 +68,41 @@ static inline u64 ka_cgroup_ancestor_id(const struct cgroup *cgrp, int level)
 }
 
 /*
- * Without cgroup_get_from_id() a cgroup cannot be resolved from its id:
- * setting a policy by id fails with EOPNOTSUPP (netlink.c says why) and
- * kactl version lists the feature as missing.
+ * cgroup_get_from_id() for kernels that export none (5.10): walk the
+ * default hierarchy under RCU (at configuration time only: O(cgroups))
+ * and, as upstream does, see only cgroups inside the caller's cgroup
+ * namespace. Named apart and mapped, so that it cannot clash with a
+ * declaration a kernel has without the export.
  */
-#ifdef KA_HAVE_CGROUP_GET_FROM_ID
-#define KA_CGROUP_BY_ID 1
-#else
-#define KA_CGROUP_BY_ID 0
-static inline struct cgroup *cgroup_get_from_id(u64 id)
+#ifndef KA_HAVE_CGROUP_GET_FROM_ID
+static inline struct cgroup *ka_cgroup_get_from_id(u64 id)
 {
-	return ERR_PTR(-EOPNOTSUPP);
+	struct cgroup_subsys_state *css;
+	struct cgroup *cgrp = NULL;
+
+	rcu_read_lock();
+	css_for_each_descendant_pre(css, &cgrp_dfl_root.cgrp.self) {
+		if (cgroup_id(css->cgroup) == id) {
+			if (cgroup_tryget(css->cgroup))
+				cgrp = css->cgroup;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	if (!cgrp)
+		return ERR_PTR(-ENOENT);
+	if (!cgroup_is_descendant(cgrp,
+				  current->nsproxy->cgroup_ns->root_cset->dfl_cgrp)) {
+		cgroup_put(cgrp);
+		return ERR_PTR(-ENOENT);
+	}
+	return cgrp;
 }
+
+#define cgroup_get_from_id ka_cgroup_get_from_id
 #endif
 
-/* 6.1: a required attribute, reported as missing in extack. */
+/* 6.1: a required attribute (6.1 also reports which is missing in extack). */
 #ifndef GENL_REQ_ATTR_CHECK
 #define GENL_REQ_ATTR_CHECK(info, attr) (!(info)->attrs[(attr)])
 #endif

@@ -4,7 +4,8 @@
 # conftest.sh OUTPUT PROBE_DIR SYMVERS CC [FLAGS...]: what the target
 # kernel provides, probed by compiling, as KA_HAVE_* macros in OUTPUT
 # (ka_config.h in the build directory; module/Kbuild runs this on every
-# build and replaces OUTPUT only when it changed).
+# build and replaces OUTPUT only when it changed). What each probe's
+# compiler said goes to OUTPUT's .log beside it, to tell why one failed.
 #
 # Stable kernels backport API changes, so a kernel's version number does
 # not say what it has: each probe compiles one use of one feature against
@@ -76,5 +77,10 @@ fi
 	echo "#define KA_SOCK_FLAG_LAST $last"
 	echo "#endif"
 } >"$tmp/config.h"
+for probe in "$probes"/*.c; do
+	name=$(basename "$probe" .c)
+	echo "== $name: $([ -f "$tmp/$name.yes" ] && echo yes || echo no)"
+	cat "$tmp/$name.log"
+done >"${out%.h}.log"
 # Only a changed header makes kbuild rebuild the objects that include it.
 cmp -s "$tmp/config.h" "$out" 2>/dev/null || mv -f "$tmp/config.h" "$out"

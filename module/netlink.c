@@ -8,10 +8,10 @@
  * that change state carry GENL_UNS_ADMIN_PERM, which asks for CAP_NET_ADMIN
  * over the user namespace owning that network namespace.
  *
- * Attributes are validated strictly (on every op, unknown attributes are
- * rejected), ranges by the
- * attribute policies, the rest in ka_nl_parse_*(); every rejection names
- * the attribute in extack, and nothing changes unless all of it is valid.
+ * Attributes are validated strictly, on every op: unknown attributes are
+ * rejected, ranges by the attribute policies, the rest in ka_nl_parse_*();
+ * every rejection names the attribute in extack, and nothing changes
+ * unless all of it is valid.
  */
 
 #include <linux/cgroup.h>
@@ -111,11 +111,6 @@ static int ka_nl_cgroup_id(struct nlattr **tb, char **path, u64 *id,
 		if (!path)
 			return 0;
 		cgrp = cgroup_get_from_id(*id);
-	}
-	if (PTR_ERR_OR_ZERO(cgrp) == -EOPNOTSUPP) {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "this kernel cannot look a cgroup up by id: give its path");
-		return -EOPNOTSUPP;
 	}
 	if (IS_ERR(cgrp)) {
 		NL_SET_ERR_MSG_ATTR(extack, attr, "no such cgroup v2");
@@ -438,8 +433,6 @@ static u32 ka_missing_features(void)
 {
 	u32 missing = 0;
 
-	if (!KA_CGROUP_BY_ID)
-		missing |= BIT(KA_FEATURE_CGROUP_ID);
 	if (!ka_counter_available(KA_CNT_PROBES_SENT))
 		missing |= BIT(KA_FEATURE_PROBES_SENT);
 	if (!ka_counter_available(KA_CNT_TIMEOUTS))
@@ -610,8 +603,6 @@ static struct genl_family ka_genl_family __ro_after_init = {
 
 int __init ka_genl_init(void)
 {
-	if (!KA_CGROUP_BY_ID)
-		pr_info("this kernel cannot look cgroups up by id (no cgroup_get_from_id): cgroup policies are set by path\n");
 	return genl_register_family(&ka_genl_family);
 }
 

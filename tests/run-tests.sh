@@ -49,10 +49,13 @@ run_vm() {
 	local name=$1 what=$2 rc
 	shift 2
 	echo "== $name: $what"
+	local start=$SECONDS
 	tests/vm/ka-vm --quiet --log "$results/$name.console" \
 		--results "$results/$name.tap" "$@" 2>"$results/$name.err"
 	rc=$?
 	grep -v '^ok ' "$results/$name.tap" || true
+	# A retried boot (an emulator fault, tests/vm/ka-vm) is never silent.
+	grep '^ka-vm: .*retr' "$results/$name.err" | tee -a "$results/retries"
 	if [ $rc = 125 ] || ! [ -s "$results/$name.tap" ]; then
 		suite_failed "$results/$name.tap" \
 			"$name: $(cat "$results/$name.err") (exit $rc)"
@@ -61,7 +64,7 @@ run_vm() {
 	elif [ $rc != 0 ] && ! grep -q '^not ok' "$results/$name.tap"; then
 		suite_failed "$results/$name.tap" "$name: exit $rc with no failed test"
 	fi
-	echo "   $(grep -c '^ok ' "$results/$name.tap") passed (console log: $results/$name.console)"
+	echo "   $(grep -c '^ok ' "$results/$name.tap") passed in $(( (SECONDS - start) / 60 ))m$(( (SECONDS - start) % 60 ))s (console log: $results/$name.console)"
 }
 
 run_style() {
@@ -100,21 +103,22 @@ run_integration() {
 				tee "$results/build-$release.tap"
 		fi
 		run_vm "integration-$release" "integration tests on $what" \
-			--kernel "$release" --module "$dir/module/ka_policy.ko" -- \
+			--kernel "$release" --module "$dir/module/ka_policy.ko" --timeout 2400 -- \
 			tests/lib/run-suite.sh "integration-$release" tests/integration/*.sh
 	done <tests/kernels.list
 }
 
-# The debug kernel's build tree, built (about 9 min on 2 cores) when not cached.
+# The debug kernel's build tree, built (about 10 min on 2 cores) when not cached.
 debug_kdir=
 debug_build() {
-	local mod=$root/tests/.build/debug-module/module out
+	local mod=$root/tests/.build/debug-module/module out start=$SECONDS
 	echo "== the debug test kernel and the module built for it"
 	if ! debug_kdir=$(tests/kernel/build.sh | tail -n 1) ||
 		! [ -f "$debug_kdir/arch/x86/boot/bzImage" ]; then
 		suite_failed "$results/debug-build.tap" "debug: the test kernel does not build (tests/kernel/build.sh)"
 		return 1
 	fi
+	printf '  %-12s %3dm%02ds\n' kernel $(( (SECONDS - start) / 60 )) $(( (SECONDS - start) % 60 )) >>"$results/times"
 	if ! make --no-print-directory module-debug \
 		>"$results/debug-build.log" 2>&1; then
 		tail -n 30 "$results/debug-build.log"
@@ -170,15 +174,31 @@ run_debug() {
 		tests/integration/*.sh tests/debug/*.sh
 }
 
+# timed STAGE: runs run_STAGE and records how long it took: where make
+# check's time goes is printed at the end.
+timed() {
+	local start=$SECONDS
+	"run_$1"
+	printf '  %-12s %3dm%02ds\n' "$1" $(( (SECONDS - start) / 60 )) $(( (SECONDS - start) % 60 )) >>"$results/times"
+}
+
 case "$what" in
 unit) run_unit ;;
 vm) run_harness; run_integration ;;
 style) run_style ;;
 debug) run_debug ;;
-all) run_unit; run_style; run_harness; run_integration; run_debug ;;
+all) timed unit; timed style; timed harness; timed integration; timed debug ;;
 *) echo "usage: $0 [unit|style|vm|debug|all]" >&2; exit 2 ;;
 esac
 
+if [ -s "$results/times" ]; then
+	echo "Time per stage:"
+	cat "$results/times"
+fi
+if [ -s "$results/retries" ]; then
+	echo "VM boots retried after an emulator fault: $(wc -l <"$results/retries")"
+	sed 's/^/  /' "$results/retries"
+fi
 passed=$(cat "$results"/*.tap | grep -c '^ok ')
 failed=$(cat "$results"/*.tap | grep -c '^not ok')
 if [ "$failed" != 0 ]; then

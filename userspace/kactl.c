@@ -495,7 +495,6 @@ static int cmd_flush(struct ka_genl *g, const struct cmd_args *a)
 
 /* enum ka_feature, as kactl version names what a kernel lacks. */
 static const char *const feature_names[] = {
-	[KA_FEATURE_CGROUP_ID]		= "cgroup_id",
 	[KA_FEATURE_PROBES_SENT]	= "probes_sent",
 	[KA_FEATURE_TIMEOUTS]		= "timeouts",
 };

@@ -2,8 +2,7 @@
 /*
  * A module can look a cgroup up by its id: cgroup_get_from_id(), declared
  * and exported (EXPORT_SYMBOL_GPL) since 6.0; 5.10 has neither, nor an
- * exported kernfs lookup by id to build it from. Without it, a cgroup
- * policy is set by path only (deleting one by id needs no lookup).
+ * exported kernfs lookup by id, so compat.h walks the hierarchy instead.
  *
  * ka-conftest-export: cgroup_get_from_id
  */

@@ -19,14 +19,15 @@ check_stats_file() {	# netns ("" for the initial one)
 
 # Every hook of hooks.c attaches on every supported kernel, at the
 # function's ftrace site (a call, not a trap): the required ones (or the
-# module would not load) and the ones the counters need. The line it
+# module would not load) and the ones the counters need. On a kernel with
+# IBT the probe sits after the ENDBR instruction, at +0x4. The line it
 # prints is what make matrix's table shows.
 test_every_hook_attached() {
 	local list=/sys/kernel/debug/kprobes/list sym n=0 missing=()
 	[ -r "$list" ] || fail "no $list (debugfs)"
 	for sym in tcp_keepalive_timer tcp_connect security_inet_csk_clone \
 		tcp_set_keepalive tcp_write_wakeup tcp_send_active_reset; do
-		if grep -Eq " $sym\+0x0 .*\[FTRACE\]" "$list"; then
+		if grep -Eq " $sym\+0x(0|4) .*\[FTRACE\]" "$list"; then
 			n=$((n + 1))
 		else
 			missing+=("$sym")

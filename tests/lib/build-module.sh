@@ -18,13 +18,17 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 [ -f "$kdir/Makefile" ] || { echo "build-module: no kernel build tree in $kdir" >&2; exit 1; }
 
 # Only the sources: a stale object of another kernel must not survive.
-rm -rf "$out/module"
-mkdir -p "$out/module"
-cp -p "$root/Kbuild" "$root/VERSION" "$out/"
+# The build happens beside OUTDIR and replaces its module/ when done, so
+# that a VM loading the previous build meanwhile reads a whole file.
+new=$out/module.new.$$
+rm -rf "$new"
+trap 'rm -rf "$new"' EXIT
+mkdir -p "$new/module"
+cp -p "$root/Kbuild" "$root/VERSION" "$new/"
 (cd "$root/module" && find . \( -name '*.[ch]' -o -name Kbuild -o -name conftest.sh \) \
 	! -name '*.mod.c' ! -name ka_config.h -print0 |
-	cpio -0 -pdm --quiet "$out/module")
-if ! make -C "$kdir" M="$out" W=1 KA_WERROR=1 "$@" modules >"$out/build.log" 2>&1; then
+	cpio -0 -pdm --quiet "$new/module")
+if ! make -C "$kdir" M="$new" W=1 KA_WERROR=1 "$@" modules >"$out/build.log" 2>&1; then
 	tail -n 30 "$out/build.log" >&2
 	echo "build-module: the module does not build against $kdir (log: $out/build.log)" >&2
 	exit 1
@@ -35,3 +39,8 @@ if grep -E 'warning:|WARNING:' "$out/build.log" >&2; then
 	echo "build-module: warnings building against $kdir (log: $out/build.log)" >&2
 	exit 1
 fi
+rm -rf "$out/module.old"
+[ ! -d "$out/module" ] || mv "$out/module" "$out/module.old"
+mv "$new/module" "$out/module"
+cp -p "$new/Kbuild" "$new/VERSION" "$out/"
+rm -rf "$out/module.old"

@@ -9,11 +9,16 @@ ka_loaded() {
 }
 
 # ka_has FEATURE: the loaded module can do FEATURE on this kernel (kactl
-# version does not list it as missing: cgroup_id, probes_sent, timeouts).
+# version does not list it as missing: probes_sent, timeouts). A kactl
+# that fails fails the test.
 ka_has() {
-	"$KACTL" -j version | python3 -c '
+	local json rc=0
+	json=$("$KACTL" -j version) || fail "kactl version failed"
+	python3 -c '
 import json, sys
-sys.exit(sys.argv[1] in json.load(sys.stdin)["missing"])' "$1"
+sys.exit(sys.argv[1] in json.loads(sys.argv[2])["missing"])' "$1" "$json" || rc=$?
+	[ $rc -le 1 ] || fail "kactl -j version: unreadable output: $json"
+	return $rc
 }
 
 ka_load() {

@@ -58,7 +58,6 @@ enum ka_stats_attr {
  * the version reply; Documentation/ka_policy.rst lists them per kernel).
  */
 enum ka_feature {
-	KA_FEATURE_CGROUP_ID,	/* a cgroup policy set by id (5.10: by path) */
 	KA_FEATURE_PROBES_SENT,	/* counting keepalive probes */
 	KA_FEATURE_TIMEOUTS,	/* counting keepalive timeouts */
 };
