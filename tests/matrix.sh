@@ -35,7 +35,7 @@ while read -r release _ _ what; do
 	start=$SECONDS
 	vm=()
 	if [ "$release" = debug ]; then
-		kdir=$(tests/kernel/build.sh | tail -n 1) || kdir=
+		kdir=$(tests/kernel/build.sh) && kdir=$(tail -n 1 <<<"$kdir") || kdir=/nonexistent
 		name=$(cat "$kdir/include/config/kernel.release" 2>/dev/null || echo debug)
 		vm=(--kernel "$kdir/arch/x86/boot/bzImage" --modules none)
 		build_args=(KA_FAULT_INJECT=y)
