@@ -4,10 +4,12 @@
 # matrix.sh [RELEASE...]: make matrix. For every kernel of tests/kernels.list
 # (or those named): builds the module against it with W=1 -Werror, runs the
 # whole integration suite on it in the VM, and prints one table: kernel,
-# build, tests passed/failed, hooks attached, time. The table also goes to
+# build, tests passed/failed, hooks attached, time, and when it ran. The
+# table has a row for every kernel of the list, each from its latest run
+# (naming kernels reruns only those), and also goes to
 # tests/.build/matrix/table.txt, in the form Documentation/ka_policy.rst
-# ("Supported kernels") and the README carry. Exit status 1 when any
-# kernel failed.
+# ("Supported kernels") and the README carry. Exit status 1 when a kernel
+# of this run failed.
 #
 # "debug" is the kernel tests/kernel/build.sh builds (7.x with KASAN,
 # lockdep and kmemleak; built when it is not cached), with the module's
@@ -18,7 +20,6 @@ cd "$(dirname "$0")/.."
 root=$PWD
 out=$root/tests/.build/matrix
 mkdir -p "$out"
-rows=()
 bad=0
 
 want() {	# release
@@ -73,12 +74,17 @@ while read -r release _ _ what; do
 	[ ! -s "$out/$name.err" ] || cat "$out/$name.err"
 	[ $rc = 0 ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ] || bad=1
 	elapsed=$((SECONDS - start))
-	rows+=("$(printf '%-22s %-7s %6s %6s %-6s %4dm%02ds' "$name" "$build" \
-		"$passed" "$failed" "$hooks" $((elapsed / 60)) $((elapsed % 60)))")
+	printf '%-22s %-7s %6s %6s %-6s %4dm%02ds  %s\n' "$name" "$build" \
+		"$passed" "$failed" "$hooks" $((elapsed / 60)) $((elapsed % 60)) \
+		"$(date -u '+%Y-%m-%d %H:%M')" >"$out/$release.row"
 done <tests/kernels.list
 
 {
-	printf '%-22s %-7s %6s %6s %-6s %7s\n' kernel build passed failed hooks time
-	printf '%s\n' "${rows[@]}"
+	printf '%-22s %-7s %6s %6s %-6s %7s  %s\n' kernel build passed failed hooks time "run (UTC)"
+	while read -r release _; do
+		case $release in '#'*|'') continue ;; esac
+		cat "$out/$release.row" 2>/dev/null ||
+			printf '%-22s (not run yet)\n' "$release"
+	done <tests/kernels.list
 } | tee "$out/table.txt"
 exit $bad

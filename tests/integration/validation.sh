@@ -69,17 +69,15 @@ test_cgroup_by_id() {
 	id=$(stat -c %i /sys/fs/cgroup/ka_byid/inner)
 	other=$(stat -c %i /sys/fs/cgroup/ka_other)
 	assert_eq "$(python3 "$KA_GENL" policy_set cgroup_id=u64:"$id" idle=u32:5)" ok "set by id"
-	"$KACTL" list | grep -q '^cgroup /ka_byid/inner idle 5 ' ||
-		fail "not listed by its path: $("$KACTL" list)"
+	assert_eq "$(stat_of cgroup=/ka_byid/inner idle)" 5 "ka_stats row, named by its path"
 	# Deleting by id needs no lookup.
 	assert_eq "$(python3 "$KA_GENL" policy_del cgroup_id=u64:"$id")" ok "del by id"
-	! "$KACTL" list | grep -q '^cgroup /ka_byid/inner ' || fail "still listed after del by id"
+	assert_eq "$(stat_of cgroup=/ka_byid/inner idle)" "" "ka_stats row after del by id"
 	# Inside a cgroup namespace rooted at /ka_byid, /ka_byid/inner is
 	# "/inner" and /ka_other does not exist.
 	assert_eq "$(in_cgroup /ka_byid unshare -C python3 "$KA_GENL" policy_set \
 		cgroup_id=u64:"$id" idle=u32:6)" ok "set by id in a cgroup namespace"
-	"$KACTL" list | grep -q '^cgroup /inner idle 6 ' ||
-		fail "not listed as the namespace sees it: $("$KACTL" list)"
+	assert_eq "$(stat_of cgroup=/inner idle)" 6 "ka_stats row, named as the namespace sees it"
 	assert_match "$(in_cgroup /ka_byid unshare -C python3 "$KA_GENL" policy_set \
 		cgroup_id=u64:"$other" idle=u32:6)" "^error ENOENT: no such cgroup" \
 		"a cgroup outside the namespace"
