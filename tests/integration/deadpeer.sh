@@ -49,12 +49,11 @@ test_dead_peer_gets_etimedout_in_time_and_is_counted() {
 	wait_for 10 grep -q connected "$KA_OUT/client"
 
 	ip -n ka_srv link set ka_s down
-	wait_for 30 grep -q errno "$KA_OUT/client"
+	wait_for 120 grep -q errno "$KA_OUT/client"
 	result=$(grep errno "$KA_OUT/client")
 	assert_eq "$(json_get "$result" errno)" ETIMEDOUT "client's error"
 	elapsed=$(json_get "$result" elapsed)
-	python3 -c "import sys; e = float(sys.argv[1]); sys.exit(not e <= $idle + $intvl * $cnt + 1)" "$elapsed" ||
-		fail "dead peer detected after ${elapsed}s, more than idle + intvl*cnt + 1 = $((idle + intvl * cnt + 1))s"
+	keepalive_found_dead "$elapsed" "dead peer detected"
 
 	# At least cnt probes went unanswered; on a slow kernel an answered
 	# one may have gone out before the link went down. The kernel's own
@@ -73,7 +72,7 @@ test_unmanaged_keepalive_socket_counts_in_totals_only() {
 		192.0.2.2 $PORT --client ka=1,idle=1,intvl=1,cnt=1
 	wait_for 10 grep -q connected "$KA_OUT/client"
 	ip -n ka_srv link set ka_s down
-	wait_for 30 grep -q errno "$KA_OUT/client"
+	wait_for 120 grep -q errno "$KA_OUT/client"
 	result=$(grep errno "$KA_OUT/client")
 	assert_eq "$(json_get "$result" errno)" ETIMEDOUT "client's error"
 	probes_match_kernel "" 1

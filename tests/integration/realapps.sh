@@ -9,7 +9,7 @@
 #   192.0.2.1 (ka_c) ---------veth--------- (ka_s) 192.0.2.2
 source "$KA_ROOT/tests/lib/ka.sh"
 
-# A dead peer must be found within IDLE + INTVL * CNT (+ 1 s of slack).
+# The policy's keepalive: a dead peer is found in seconds.
 readonly IDLE=2 INTVL=1 CNT=2
 
 before_each() {
@@ -68,17 +68,12 @@ now() {
 	date +%s.%N
 }
 
-# within START LIMIT WHAT: fail unless less than LIMIT s passed since START.
-# The time is taken first: python's start-up on a debug kernel is not the
-# program's delay.
-within() {
+# since START: seconds passed since START (taken first: python's start-up
+# on a debug kernel is not the program's delay).
+since() {
 	local end
 	end=$(now)
-	python3 -c 'import sys
-start, end, limit = map(float, sys.argv[1:4])
-print("%.2f" % (end - start))
-sys.exit(end - start > limit)' "$1" "$end" "$2" >"$KA_OUT/elapsed" ||
-		fail "$3 after $(cat "$KA_OUT/elapsed")s, more than $2 s"
+	python3 -c 'import sys; print("%.2f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$1" "$end"
 }
 
 test_redis_gets_keepalive_and_drops_a_vanished_client() {
@@ -95,14 +90,11 @@ test_redis_gets_keepalive_and_drops_a_vanished_client() {
 	assert_eq "$(netns_stat ka_srv port=6379,dir=in applied)" 1 "applied"
 	wait_for 10 redis_sees 2
 
-	# The client's host vanishes: redis must find out by itself. The idle
-	# time runs from the connection's last packet, before the vanishing, so
-	# the kernel gives up at most IDLE + INTVL * CNT after it.
-	elapsed=$(srv python3 "$KA_CONN" vanish 6379 192.0.2.1 -- \
+	# The client's host vanishes: redis must find out by itself.
+	elapsed=$(srv python3 "$KA_CONN" vanish 6379 192.0.2.1 --timeout 120 -- \
 		ip -n ka_cli link set ka_c down) ||
-		fail "redis's kernel still held the dead client after 30 s"
-	python3 -c "import sys; sys.exit(not float(sys.argv[1]) <= $((IDLE + INTVL * CNT + 1)))" "$elapsed" ||
-		fail "redis's connection was cut off after $elapsed s, more than $((IDLE + INTVL * CNT + 1)) s"
+		fail "redis's kernel still held the dead client after 120 s"
+	keepalive_found_dead "$elapsed" "redis's connection was cut off"
 	wait_for 30 no_redis_clients
 	wait_for 10 redis_sees 1
 	# CNT unanswered probes, after as many answered ones as the kernel sent
@@ -170,8 +162,8 @@ test_socat_connecting_out_gets_keepalive_and_times_out() {
 
 	start=$(now)
 	ip -n ka_srv link set ka_s down
-	wait_for 30 grep -q "Connection timed out" "$KA_OUT/socat"
-	within "$start" $((IDLE + INTVL * CNT + 1)) "socat saw the dead peer"
+	wait_for 120 grep -q "Connection timed out" "$KA_OUT/socat"
+	keepalive_found_dead "$(since "$start")" "socat saw the dead peer"
 	assert_eq "$(netns_stat ka_cli port=7700,dir=out applied)" 1 "applied"
 	assert_eq "$(netns_stat ka_cli port=7700,dir=out timeouts)" 1 "timeouts"
 }
