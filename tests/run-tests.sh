@@ -127,14 +127,26 @@ debug_build() {
 	fi
 	echo "ok 1 - debug: module and KUnit suites build against $(cat "$debug_kdir/include/config/kernel.release") with W=1 -Werror" |
 		tee "$results/debug-build.tap"
-	# sparse on what only this build has: the KUnit suites, fault injection.
-	out=$(make -s -C "$debug_kdir" M="$root/tests/.build/debug-module" C=2 \
-		KA_KUNIT=m KA_FAULT_INJECT=y W=1 KA_WERROR=1 modules 2>&1 |
-		grep -v 'Skipping BTF generation')
-	if [ -z "$out" ]; then
-		echo "ok 2 - debug: sparse on the KUnit suites and the fault injection build"
+	# sparse on what only this build has: the KUnit suites, fault
+	# injection. The kernel's own check says whether this sparse can read
+	# its headers: bookworm's 0.6.4 cannot read 7.x's (__typeof_unqual__),
+	# and no newer one installs here. Then the fault injection build is
+	# checked against Debian's default kernel instead, and the KUnit
+	# suites, which need a KUnit kernel, are a visible SKIP.
+	if [ "$("$debug_kdir/source/scripts/checker-valid.sh" sparse 2>/dev/null)" != 0 ]; then
+		out=$(make -s -C "$debug_kdir" M="$root/tests/.build/debug-module" C=2 \
+			KA_KUNIT=m KA_FAULT_INJECT=y W=1 KA_WERROR=1 modules 2>&1 |
+			grep -v 'Skipping BTF generation')
+		what="the KUnit suites and the fault injection build"
 	else
-		echo "not ok 2 - debug: sparse on the KUnit suites and the fault injection build"
+		out=$(tests/lib/build-module.sh "$(make -s --no-print-directory kdir)" \
+			"$root/tests/.build/sparse-fault-inject" C=2 KA_FAULT_INJECT=y 2>&1)
+		what="the fault injection build, against $(make -s --no-print-directory kver) # SKIP the KUnit suites: $(sparse --version 2>&1 | head -n 1) cannot read $(cat "$debug_kdir/include/config/kernel.release")'s headers"
+	fi
+	if [ -z "$out" ]; then
+		echo "ok 2 - debug: sparse on $what"
+	else
+		echo "not ok 2 - debug: sparse on ${what%% # SKIP*}"
 		printf '%s\n' "$out" | sed 's/^/# /'
 	fi | tee -a "$results/debug-build.tap"
 	debug_module=$mod/ka_policy.ko
