@@ -211,11 +211,19 @@ if [ -s "$results/retries" ]; then
 	echo "VM boots retried after an emulator fault: $(wc -l <"$results/retries")"
 	sed 's/^/  /' "$results/retries"
 fi
-passed=$(cat "$results"/*.tap | grep -c '^ok ')
-failed=$(cat "$results"/*.tap | grep -c '^not ok')
+passed=$(cat "$results"/*.tap | grep '^ok ' | grep -vc ' # TODO ')
+failed=$(cat "$results"/*.tap | grep '^not ok' | grep -vc ' # TODO ')
+# Known failures being worked on (TAP TODO, tests/lib/run-suite.sh):
+# printed every time, counted apart, never as passed.
+todo=$(cat "$results"/*.tap | grep -c ' # TODO ')
+if [ "$todo" != 0 ]; then
+	echo "Known failures (TODO), not counted as passed:"
+	grep -h ' # TODO ' "$results"/*.tap | sed 's/^/  /'
+fi
 if [ "$failed" != 0 ]; then
 	echo "Failed:"
-	grep -h '^not ok' "$results"/*.tap | sed 's/^/  /'
+	grep -h '^not ok' "$results"/*.tap | grep -v ' # TODO ' | sed 's/^/  /'
 fi
+[ "$todo" = 0 ] || echo "$todo known failure(s) (TODO), listed above"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
