@@ -15,11 +15,6 @@ canary() {
 		sh -c "insmod '$KA_CANARY' fault=$1 && rmmod ka_canary"
 }
 
-# On the 7.3 debug kernel kmemleak reports none of the canary's eight
-# leaked objects, after any number of scans (it did on 6.1): being found
-# out, see the issue "kmemleak on the 7.x debug kernel".
-KA_TODO_a_leak_is_caught_by_kmemleak_after_unload="kmemleak on 7.3 reports no planted leak (issue: kmemleak on the 7.x debug kernel)"
-
 test_a_leak_is_caught_by_kmemleak_after_unload() {
 	canary leak
 	assert_match "$EXPECT_STDERR" "kmemleak: [1-9][0-9]* new suspected memory leak" "stderr"
