@@ -9,6 +9,10 @@
  *                                     accepted connection, apply, dir in
  *   tcp_set_keepalive(sk, val)        SO_KEEPALIVE from the application: an
  *                                     explicit 0 is remembered and honoured
+ *   kernfs_activate(kn)               a cgroup made by cgroup_mkdir(), just
+ *                                     before it becomes visible: bound to
+ *                                     the policies naming its path
+ *                                     (cgpath.c says why here)
  * Accounting (the module loads without them, the counters say "-"):
  *   tcp_write_wakeup(sk, mib)         a keepalive probe when mib says so
  *                                     (the same function sends zero-window
@@ -36,6 +40,7 @@
 #include <net/tcp.h>
 
 #include "apply.h"
+#include "cgpath.h"
 #include "hooks.h"
 
 static unsigned long ka_unavailable;	/* bit per enum ka_counter */
@@ -72,6 +77,13 @@ static int ka_set_keepalive_pre(struct kprobe *kp, struct pt_regs *regs)
 		clear_bit(KA_SK_APP_KEEPALIVE_OFF, &sk->sk_flags);
 	else
 		set_bit(KA_SK_APP_KEEPALIVE_OFF, &sk->sk_flags);
+	return 0;
+}
+
+/* Under cgroup_mutex, in process context; for every kernfs user. */
+static int ka_kernfs_activate_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	ka_cgpath_created((struct kernfs_node *)regs_get_kernel_argument(regs, 0));
 	return 0;
 }
 
@@ -133,6 +145,9 @@ static struct ka_hook ka_hooks[] = {
 	  .required = true },
 	{ .kp = { .symbol_name = "tcp_set_keepalive",
 		  .pre_handler = ka_set_keepalive_pre },
+	  .required = true },
+	{ .kp = { .symbol_name = "kernfs_activate",
+		  .pre_handler = ka_kernfs_activate_pre },
 	  .required = true },
 	{ .kp = { .symbol_name = "tcp_write_wakeup",
 		  .pre_handler = ka_write_wakeup_pre },

@@ -3,15 +3,17 @@
  * ka_policy: TCP keepalive policies per network namespace.
  *
  * This file only brings the pieces up in order and takes them down in
- * reverse: per-netns state (which also creates /proc/net/ka_stats in every
- * namespace), then the hooks in the TCP stack that apply policies, then
- * the netlink family that lets users set them.
+ * reverse: the cgroup paths policies may name, then per-netns state
+ * (which also creates /proc/net/ka_stats in every namespace), then the
+ * hooks in the TCP stack that apply policies, then the netlink family
+ * that lets users set them.
  * Documentation/ka_policy.rst describes the design.
  */
 
 #include <linux/module.h>
 #include <linux/rcupdate.h>
 
+#include "cgpath.h"
 #include "hooks.h"
 #include "netlink.h"
 #include "netns.h"
@@ -20,10 +22,14 @@ static int __init ka_policy_init(void)
 {
 	int ret;
 
+	ret = ka_cgpaths_init();
+	if (ret)
+		return ret;
+
 	ret = ka_netns_init();
 	if (ret) {
 		pr_err("per-namespace state: error %d\n", ret);
-		return ret;
+		goto err_cgpaths;
 	}
 
 	ret = ka_hooks_init();
@@ -44,6 +50,8 @@ err_hooks:
 err_netns:
 	ka_netns_exit();
 	rcu_barrier();
+err_cgpaths:
+	ka_cgpaths_exit();
 	return ret;
 }
 
@@ -51,7 +59,8 @@ err_netns:
  * Sockets keep the settings they got: nothing here touches them. The
  * probes go first (unregistering waits for running handlers), the policies
  * last, and rcu_barrier() waits for the policies' call_rcu callbacks,
- * which live in this module.
+ * which live in this module and release cgroup paths (cgpath.c), so those
+ * go after them.
  */
 static void __exit ka_policy_exit(void)
 {
@@ -59,6 +68,7 @@ static void __exit ka_policy_exit(void)
 	ka_hooks_exit();
 	ka_netns_exit();
 	rcu_barrier();
+	ka_cgpaths_exit();
 	pr_info("unloaded\n");
 }
 

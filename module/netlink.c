@@ -21,6 +21,7 @@
 #include <net/sock.h>
 #include <net/tcp.h>
 
+#include "cgpath.h"
 #include "hooks.h"
 #include "netlink.h"
 #include "netns.h"
@@ -41,13 +42,19 @@ static struct netlink_range_validation ka_user_timeout_range = {
 	.max = INT_MAX,
 };
 
+/* Ids never have bit 63 set, which marks a path's key (cgpath.h). */
+static struct netlink_range_validation ka_cgroup_id_range = {
+	.min = 1,
+	.max = S64_MAX,
+};
+
 static const struct nla_policy ka_policy_nl_policy[KA_POLICY_A_MAX + 1] = {
 	[KA_POLICY_A_DEFAULT]	= { .type = NLA_FLAG },
 	[KA_POLICY_A_PORT_MIN]	= NLA_POLICY_MIN(NLA_U16, 1),
 	[KA_POLICY_A_PORT_MAX]	= NLA_POLICY_MIN(NLA_U16, 1),
 	[KA_POLICY_A_DIR]	= NLA_POLICY_MAX(NLA_U8, KA_DIR_OUT),
 	[KA_POLICY_A_CGROUP_PATH] = { .type = NLA_NUL_STRING, .len = PATH_MAX - 1 },
-	[KA_POLICY_A_CGROUP_ID]	= NLA_POLICY_MIN(NLA_U64, 1),
+	[KA_POLICY_A_CGROUP_ID]	= NLA_POLICY_FULL_RANGE(NLA_U64, &ka_cgroup_id_range),
 	[KA_POLICY_A_OFF]	= { .type = NLA_FLAG },
 	[KA_POLICY_A_IDLE]	= NLA_POLICY_RANGE(NLA_U32, 1, MAX_TCP_KEEPIDLE),
 	[KA_POLICY_A_INTVL]	= NLA_POLICY_RANGE(NLA_U32, 1, MAX_TCP_KEEPINTVL),
@@ -67,64 +74,112 @@ static const struct nla_policy ka_nl_empty_policy[KA_A_MAX + 1] = {
 
 /* ---- requests ---- */
 
-/* cgrp's path in the caller's cgroup namespace, in a string of its size. */
-static int ka_nl_cgroup_path(struct cgroup *cgrp, char **path)
+/*
+ * A cgroup path attribute, normalized and made absolute (from the caller's
+ * cgroup namespace) into buf, of KA_CGPATH_BUF_SIZE bytes.
+ */
+static int ka_nl_cgroup_abs_path(const struct nlattr *attr, char *buf,
+				 struct netlink_ext_ack *extack)
 {
-	char *buf;
-	int ret = 0;
+	char *rel;
+	int ret;
 
-	*path = NULL;
-	buf = kmalloc(PATH_MAX, GFP_KERNEL);
-	if (!buf)
+	rel = kmalloc(KA_CGPATH_BUF_SIZE, GFP_KERNEL);
+	if (!rel)
 		return -ENOMEM;
-	if (cgroup_path_ns(cgrp, buf, PATH_MAX, current->nsproxy->cgroup_ns) < 0) {
-		ret = -ENAMETOOLONG;
-	} else {
-		*path = kstrdup(buf, GFP_KERNEL_ACCOUNT);
-		if (!*path)
-			ret = -ENOMEM;
+	ret = ka_cgpath_normalize(nla_data(attr), rel, KA_CGPATH_BUF_SIZE);
+	if (ret >= 0)
+		ret = ka_cgpath_absolute(rel, buf, KA_CGPATH_BUF_SIZE);
+	kfree(rel);
+	if (ret == -EINVAL)
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "a cgroup path is absolute, with no . or .. and no newline");
+	else if (ret == -ENAMETOOLONG)
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "a cgroup path is at most 1023 bytes long, counted from the root of the cgroup hierarchy");
+	return ret < 0 ? ret : 0;
+}
+
+/*
+ * A cgroup by path: it need not exist. Setting (cg) publishes the path,
+ * then binds the cgroup there now, if any (cgpath.c says why in that
+ * order); deleting (cg NULL) looks up the key of the path, which exists
+ * while some policy names it.
+ */
+static int ka_nl_cgroup_by_path(const struct nlattr *attr,
+				struct ka_cgroup_name *cg, u64 *key,
+				struct netlink_ext_ack *extack)
+{
+	char *abs;
+	int ret;
+
+	abs = kmalloc(KA_CGPATH_BUF_SIZE, GFP_KERNEL);
+	if (!abs)
+		return -ENOMEM;
+	ret = ka_nl_cgroup_abs_path(attr, abs, extack);
+	if (ret)
+		goto out;
+	if (!cg) {
+		*key = ka_cgpath_find_key(abs);
+		if (!*key) {
+			NL_SET_ERR_MSG_MOD(extack, "no policy with this selector");
+			ret = -ENOENT;
+		}
+		goto out;
 	}
-	kfree(buf);
+	cg->path = ka_cgpath_get(abs);
+	if (!cg->path) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	ka_cgpath_resolve(cg->path);
+	*key = cg->path->key;
+out:
+	kfree(abs);
 	return ret;
 }
 
 /*
- * The cgroup id for a path or id attribute. A policy being set needs a
- * cgroup that exists and that the caller can see, and keeps its path as
- * the caller's cgroup namespace shows it (*path, kmalloc'ed), so readers
- * never resolve paths; deleting one does not (its cgroup may be gone), so
- * a bare id is taken as it is.
+ * A cgroup by id: that object only. Setting (cg) needs a cgroup that
+ * exists and that the caller can see, and keeps its absolute path to
+ * tell later readers from other cgroup namespaces apart; deleting takes
+ * the id as it is (the cgroup may be gone).
  */
-static int ka_nl_cgroup_id(struct nlattr **tb, char **path, u64 *id,
-			   struct netlink_ext_ack *extack)
+static int ka_nl_cgroup_by_id(const struct nlattr *attr,
+			      struct ka_cgroup_name *cg, u64 *key,
+			      struct netlink_ext_ack *extack)
 {
-	struct nlattr *attr;
 	struct cgroup *cgrp;
-	int ret = 0;
+	char *buf;
+	int len;
 
-	if (tb[KA_POLICY_A_CGROUP_PATH]) {
-		attr = tb[KA_POLICY_A_CGROUP_PATH];
-		cgrp = cgroup_get_from_path(nla_data(attr));
-	} else {
-		attr = tb[KA_POLICY_A_CGROUP_ID];
-		*id = nla_get_u64(attr);
-		if (!path)
-			return 0;
-		cgrp = cgroup_get_from_id(*id);
-	}
-	if (IS_ERR(cgrp)) {
+	*key = nla_get_u64(attr);
+	if (!cg)
+		return 0;
+	cgrp = cgroup_get_from_id(*key);
+	if (IS_ERR_OR_NULL(cgrp)) {
 		NL_SET_ERR_MSG_ATTR(extack, attr, "no such cgroup v2");
-		return PTR_ERR(cgrp);
+		return cgrp ? PTR_ERR(cgrp) : -ENOENT;
 	}
-	*id = cgroup_id(cgrp);
-	if (path)
-		ret = ka_nl_cgroup_path(cgrp, path);
+	buf = kmalloc(KA_CGPATH_BUF_SIZE, GFP_KERNEL);
+	len = buf ? kernfs_path(cgrp->kn, buf, KA_CGPATH_BUF_SIZE) : -ENOMEM;
 	cgroup_put(cgrp);
-	return ret;
+	if (len > KA_CGROUP_PATH_MAX) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "the cgroup's path is over 1023 bytes long");
+		len = -ENAMETOOLONG;
+	}
+	if (len >= 0) {
+		cg->id_path = kstrdup(buf, GFP_KERNEL_ACCOUNT);
+		if (!cg->id_path)
+			len = -ENOMEM;
+	}
+	kfree(buf);
+	return len < 0 ? len : 0;
 }
 
-/* path: where to keep the cgroup's path when setting, NULL to delete. */
-static int ka_nl_parse_selector(struct nlattr **tb, char **path,
+/* cg: what a cgroup selector keeps, when setting; NULL to delete. */
+static int ka_nl_parse_selector(struct nlattr **tb, struct ka_cgroup_name *cg,
 				struct ka_selector *sel,
 				struct netlink_ext_ack *extack)
 {
@@ -175,7 +230,12 @@ static int ka_nl_parse_selector(struct nlattr **tb, char **path,
 					    "give a cgroup by path or by id, not both");
 			return -EINVAL;
 		}
-		ret = ka_nl_cgroup_id(tb, path, &sel->cgroup_id, extack);
+		if (tb[KA_POLICY_A_CGROUP_PATH])
+			ret = ka_nl_cgroup_by_path(tb[KA_POLICY_A_CGROUP_PATH],
+						   cg, &sel->cgroup_id, extack);
+		else
+			ret = ka_nl_cgroup_by_id(tb[KA_POLICY_A_CGROUP_ID], cg,
+						 &sel->cgroup_id, extack);
 		if (ret)
 			return ret;
 	}
@@ -226,22 +286,24 @@ static int ka_nl_policy_attrs(struct genl_info *info, struct nlattr **tb)
 				ka_policy_nl_policy, info->extack);
 }
 
-/* A whole policy to set; *path (kmalloc'ed or NULL) goes to the caller. */
-static int ka_nl_parse_policy(struct nlattr **tb, char **path,
+/*
+ * A whole policy to set. The action is parsed first: it can fail but
+ * holds nothing, while a cgroup selector takes references (*cg, which
+ * goes to the caller, or is released here on error).
+ */
+static int ka_nl_parse_policy(struct nlattr **tb, struct ka_cgroup_name *cg,
 			      struct ka_selector *sel, struct ka_action *act,
 			      struct netlink_ext_ack *extack)
 {
 	int ret;
 
-	*path = NULL;
-	ret = ka_nl_parse_selector(tb, path, sel, extack);
+	memset(cg, 0, sizeof(*cg));
+	ret = ka_nl_parse_action(tb, act, extack);
 	if (ret)
 		return ret;
-	ret = ka_nl_parse_action(tb, act, extack);
-	if (ret) {
-		kfree(*path);
-		*path = NULL;
-	}
+	ret = ka_nl_parse_selector(tb, cg, sel, extack);
+	if (ret)
+		ka_cgroup_name_release(cg);
 	return ret;
 }
 
@@ -249,20 +311,20 @@ static int ka_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ka_net *kn = ka_net(genl_info_net(info));
 	struct nlattr *tb[KA_POLICY_A_MAX + 1];
+	struct ka_cgroup_name cg;
 	struct ka_selector sel;
 	struct ka_action act;
-	char *path;
 	int ret;
 
 	ret = ka_nl_policy_attrs(info, tb);
 	if (ret)
 		return ret;
-	ret = ka_nl_parse_policy(tb, &path, &sel, &act, info->extack);
+	ret = ka_nl_parse_policy(tb, &cg, &sel, &act, info->extack);
 	if (ret)
 		return ret;
 
 	mutex_lock(&kn->lock);
-	ret = ka_policy_set(kn, &sel, &act, path);
+	ret = ka_policy_set(kn, &sel, &act, &cg);
 	mutex_unlock(&kn->lock);
 	if (ret == -ENOSPC)
 		NL_SET_ERR_MSG_MOD(info->extack,
@@ -323,12 +385,12 @@ static int ka_nl_policy_replace_doit(struct sk_buff *skb,
 {
 	struct ka_net *kn = ka_net(genl_info_net(info));
 	struct nlattr *tb[KA_POLICY_A_MAX + 1];
+	struct ka_cgroup_name cg;
 	struct ka_selector sel;
 	struct ka_action act;
 	struct ka_table *t;
 	struct nlattr *attr;
 	int rem, ret = 0;
-	char *path;
 
 	t = ka_table_new();
 	if (!t)
@@ -339,10 +401,10 @@ static int ka_nl_policy_replace_doit(struct sk_buff *skb,
 				       ka_policy_nl_policy, info->extack);
 		if (ret)
 			goto out;
-		ret = ka_nl_parse_policy(tb, &path, &sel, &act, info->extack);
+		ret = ka_nl_parse_policy(tb, &cg, &sel, &act, info->extack);
 		if (ret)
 			goto out;
-		ret = ka_table_add(t, &sel, &act, path);
+		ret = ka_table_add(t, &sel, &act, &cg);
 		if (ret == -EEXIST)
 			NL_SET_ERR_MSG_ATTR(info->extack, attr,
 					    "this selector is given twice");
@@ -387,8 +449,32 @@ static int ka_nl_put_counters(struct sk_buff *skb, int attr,
 	return 0;
 }
 
+/*
+ * A cgroup selector as this reader may see it: by path, the path relative
+ * to the reader's cgroup namespace (root); by id, the id; and where the
+ * cgroup is now. A cgroup outside the reader's namespace shows as hidden.
+ */
+static int ka_nl_put_cgroup(struct sk_buff *skb, const struct ka_policy *p,
+			    const char *root)
+{
+	const struct ka_cgroup_name *cg = &p->cg;
+	const char *rel;
+
+	rel = ka_cgpath_relative(cg->path ? cg->path->path : cg->id_path, root);
+	if (!rel)
+		return nla_put_flag(skb, KA_POLICY_A_CGROUP_HIDDEN);
+	if (cg->path)
+		return nla_put_string(skb, KA_POLICY_A_CGROUP_PATH, rel) ||
+		       nla_put_u8(skb, KA_POLICY_A_CGROUP_STATE,
+				  ka_cgpath_state(cg->path));
+	return nla_put_u64_64bit(skb, KA_POLICY_A_CGROUP_ID, p->sel.cgroup_id,
+				 KA_POLICY_A_PAD) ||
+	       nla_put_u8(skb, KA_POLICY_A_CGROUP_STATE,
+			  ka_cgroup_id_state(p->sel.cgroup_id));
+}
+
 static int ka_nl_put_policy(struct sk_buff *skb, const struct ka_policy *p,
-			    bool with_stats)
+			    const char *root, bool with_stats)
 {
 	const struct ka_selector *sel = &p->sel;
 	const struct ka_action *act = &p->act;
@@ -405,11 +491,7 @@ static int ka_nl_put_policy(struct sk_buff *skb, const struct ka_policy *p,
 	     nla_put_u16(skb, KA_POLICY_A_PORT_MAX, sel->port_max) ||
 	     nla_put_u8(skb, KA_POLICY_A_DIR, sel->dir)))
 		goto err;
-	if (sel->cgroup_id &&
-	    (nla_put_u64_64bit(skb, KA_POLICY_A_CGROUP_ID, sel->cgroup_id,
-			       KA_POLICY_A_PAD) ||
-	     (p->cgroup_path &&
-	      nla_put_string(skb, KA_POLICY_A_CGROUP_PATH, p->cgroup_path))))
+	if (sel->cgroup_id && ka_nl_put_cgroup(skb, p, root))
 		goto err;
 	if ((act->off && nla_put_flag(skb, KA_POLICY_A_OFF)) ||
 	    (act->idle_s && nla_put_u32(skb, KA_POLICY_A_IDLE, act->idle_s)) ||
@@ -473,7 +555,30 @@ struct ka_dump_ctx {
 	struct ka_cursor cur;
 	loff_t next;		/* index of the next policy to send */
 	bool totals_sent;	/* stats: the namespace totals went out */
+	char *root;		/* the reader's cgroup namespace root, or NULL */
 };
+
+/* Cgroup paths are shown relative to the reader's cgroup namespace. */
+static int ka_nl_dump_start(struct netlink_callback *cb)
+{
+	struct ka_dump_ctx *ctx = (struct ka_dump_ctx *)cb->ctx;
+
+	ctx->root = kmalloc(KA_CGPATH_BUF_SIZE, GFP_KERNEL);
+	if (!ctx->root)
+		return -ENOMEM;
+	/* Deeper than any policy's path: every cgroup policy is hidden. */
+	if (ka_cgpath_ns_root(ctx->root, KA_CGPATH_BUF_SIZE) < 0) {
+		kfree(ctx->root);
+		ctx->root = NULL;
+	}
+	return 0;
+}
+
+static int ka_nl_dump_done(struct netlink_callback *cb)
+{
+	kfree(((struct ka_dump_ctx *)cb->ctx)->root);
+	return 0;
+}
 
 static int ka_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		      u8 cmd)
@@ -511,7 +616,7 @@ static int ka_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			break;
 		}
 		genl_dump_check_consistent(cb, hdr);
-		if (ka_nl_put_policy(skb, p, stats)) {
+		if (ka_nl_put_policy(skb, p, ctx->root, stats)) {
 			genlmsg_cancel(skb, hdr);
 			ret = -EMSGSIZE;
 			break;
@@ -546,7 +651,9 @@ static const struct genl_ops ka_genl_ops[] = {
 	},
 	{
 		.cmd	= KA_CMD_STATS,
+		.start	= ka_nl_dump_start,
 		.dumpit	= ka_nl_stats_dumpit,
+		.done	= ka_nl_dump_done,
 		.policy	= ka_nl_empty_policy,
 		.maxattr = KA_A_MAX,
 	},
@@ -566,7 +673,9 @@ static const struct genl_ops ka_genl_ops[] = {
 	},
 	{
 		.cmd	= KA_CMD_POLICY_GET,
+		.start	= ka_nl_dump_start,
 		.dumpit	= ka_nl_policy_get_dumpit,
+		.done	= ka_nl_dump_done,
 		.policy	= ka_nl_empty_policy,
 		.maxattr = KA_A_MAX,
 	},

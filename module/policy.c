@@ -29,6 +29,15 @@
  * Port ranges are compiled into disjoint segments (ranges.c), rebuilt
  * whenever a range policy changes.
  *
+ * A cgroup policy names its cgroup by id (that object only) or by path
+ * (whatever cgroup is at the path: systemd and container runtimes remove
+ * and re-create a service's cgroup on every restart). Paths are resolved
+ * when cgroups appear, never per connection: cgpath.c learns of each new
+ * cgroup from a probe on kernfs_activate(), which cgroup_mkdir() calls
+ * just before the directory becomes visible, and binds it to the path's
+ * key; a lookup turns each ancestor's id into that key with one more hash
+ * lookup. Why that hook, and the exact guarantee, are in cgpath.c.
+ *
  * Writers hold ka_net.lock. set, del and flush change the table in place:
  * each is one atomic step for readers (the rhashtable and the compiled
  * ranges are RCU-safe), and a removed policy is freed after a grace
@@ -44,6 +53,7 @@
 #include <linux/rhashtable.h>
 #include <linux/slab.h>
 
+#include "cgpath.h"
 #include "netns.h"
 #include "policy.h"
 #include "ranges.h"
@@ -83,14 +93,30 @@ static void count_policy(struct ka_table *t, const struct ka_selector *sel,
 	WRITE_ONCE(*n, *n + delta);
 	if (ka_selector_is_range(sel))
 		WRITE_ONCE(t->n_range, t->n_range + delta);
+	if (ka_cgroup_key_is_path(sel->cgroup_id))
+		WRITE_ONCE(t->n_cgroup_path, t->n_cgroup_path + delta);
+	else if (sel->cgroup_id)
+		WRITE_ONCE(t->n_cgroup_id, t->n_cgroup_id + delta);
 	WRITE_ONCE(t->count, t->count + delta);
 }
 
+void ka_cgroup_name_release(struct ka_cgroup_name *cg)
+{
+	if (!cg)
+		return;
+	if (cg->path)
+		ka_cgpath_put(cg->path);
+	kfree(cg->id_path);
+	cg->path = NULL;
+	cg->id_path = NULL;
+}
+
+/* Also from an RCU callback: ka_cgpath_put() may run in softirq. */
 static void ka_policy_free(struct ka_policy *p)
 {
 	if (!p->stats_moved && !p->stats_borrowed)
 		ka_counters_free(p->stats);
-	kfree(p->cgroup_path);
+	ka_cgroup_name_release(&p->cg);
 	kfree(p);
 }
 
@@ -107,6 +133,16 @@ static void policy_release(struct ka_policy *p, bool stats_moved)
 {
 	p->stats_moved = stats_moved;
 	call_rcu(&p->rcu, ka_policy_free_rcu);
+}
+
+/*
+ * Never 0: a dump's cb->seq of 0 turns NLM_F_DUMP_INTR detection off, so
+ * the count starts at 1 and skips 0 when it wraps.
+ */
+static void generation_bump(struct ka_net *kn)
+{
+	if (!++kn->generation)
+		kn->generation = 1;
 }
 
 struct ka_table *ka_table_locked(struct ka_net *kn)
@@ -128,27 +164,30 @@ void ka_action_prepare(struct ka_action *act)
 	act->intvl_jiffies = act->intvl_s * HZ;
 }
 
-/* A new policy, not linked anywhere yet; takes cgroup_path. */
+/* A new policy, not linked anywhere yet; takes over *cg (NULL: none). */
 static struct ka_policy *policy_alloc(const struct ka_selector *sel,
 				      const struct ka_action *act,
-				      char *cgroup_path)
+				      struct ka_cgroup_name *cg)
 {
 	struct ka_policy *p;
 
 	p = kzalloc_obj(*p, GFP_KERNEL_ACCOUNT);
 	if (!p) {
-		kfree(cgroup_path);
+		ka_cgroup_name_release(cg);
 		return NULL;
 	}
 	p->sel = *sel;
 	p->act = *act;
-	p->cgroup_path = cgroup_path;
+	if (cg) {
+		p->cg = *cg;
+		memset(cg, 0, sizeof(*cg));
+	}
 	ka_action_prepare(&p->act);
 	return p;
 }
 
 int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
-		  const struct ka_action *act, char *cgroup_path)
+		  const struct ka_action *act, struct ka_cgroup_name *cg)
 {
 	struct ka_table *t = ka_table_locked(kn);
 	struct ka_ranges *ranges = NULL;
@@ -157,10 +196,10 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 
 	old = rhashtable_lookup_fast(&t->policies, sel, ka_rht_params);
 	if (!old && t->count >= READ_ONCE(ka_max_policies)) {
-		kfree(cgroup_path);
+		ka_cgroup_name_release(cg);
 		return -ENOSPC;
 	}
-	p = policy_alloc(sel, act, cgroup_path);
+	p = policy_alloc(sel, act, cg);
 	if (!p)
 		return -ENOMEM;
 	if (old) {
@@ -198,7 +237,7 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 		ranges_publish(kn, t, ranges);
 	if (old)
 		policy_release(old, true);
-	kn->generation++;
+	generation_bump(kn);
 	return 0;
 
 err_free_ranges:
@@ -234,7 +273,7 @@ int ka_policy_del(struct ka_net *kn, const struct ka_selector *sel)
 	if (ka_selector_is_range(sel))
 		ranges_publish(kn, t, ranges);
 	policy_release(p, false);
-	kn->generation++;
+	generation_bump(kn);
 	return 0;
 }
 
@@ -248,7 +287,7 @@ void ka_policy_flush(struct ka_net *kn)
 		policy_unlink(t, p);
 		policy_release(p, false);
 	}
-	kn->generation++;
+	generation_bump(kn);
 }
 
 const struct ka_policy *ka_policy_at(struct ka_net *kn, struct ka_cursor *c,
@@ -293,16 +332,16 @@ struct ka_table *ka_table_new(void)
 
 /* t is unpublished: nothing else can see it. */
 int ka_table_add(struct ka_table *t, const struct ka_selector *sel,
-		 const struct ka_action *act, char *cgroup_path)
+		 const struct ka_action *act, struct ka_cgroup_name *cg)
 {
 	struct ka_policy *p;
 	int ret;
 
 	if (t->count >= READ_ONCE(ka_max_policies)) {
-		kfree(cgroup_path);
+		ka_cgroup_name_release(cg);
 		return -ENOSPC;
 	}
-	p = policy_alloc(sel, act, cgroup_path);
+	p = policy_alloc(sel, act, cg);
 	if (!p)
 		return -ENOMEM;
 	/* -EEXIST for a selector given twice. */
@@ -373,7 +412,7 @@ int ka_table_commit(struct ka_net *kn, struct ka_table *t)
 		p->stats_borrowed = false;
 	}
 	rcu_assign_pointer(kn->table, t);
-	kn->generation++;
+	generation_bump(kn);
 	mutex_unlock(&kn->lock);
 
 	/* Sockets being matched against the old set finish with it first. */
@@ -389,6 +428,7 @@ int ka_policies_init(struct ka_net *kn)
 	if (!t)
 		return -ENOMEM;
 	mutex_init(&kn->lock);
+	kn->generation = 1;
 	RCU_INIT_POINTER(kn->table, t);
 	return 0;
 }
@@ -445,6 +485,30 @@ bool ka_table_wants_cgroups(const struct ka_table *t)
 }
 
 /*
+ * The policy of one cgroup of a socket's chain, with (with_port) or
+ * without a port: set by its id, else by the path it is at. Both may
+ * exist for one cgroup; the one by id is the more exact and wins.
+ */
+static const struct ka_policy *cgroup_match(const struct ka_table *t,
+					    u64 id, u16 port, u8 dir,
+					    bool with_port)
+{
+	const struct ka_policy *p = NULL;
+	u64 key;
+
+	if (READ_ONCE(t->n_cgroup_id))
+		p = with_port ? port_match(t, id, port, dir) :
+				exact(t, id, 0, KA_DIR_BOTH);
+	if (p || !READ_ONCE(t->n_cgroup_path))
+		return p;
+	key = ka_cgpath_key_of(id);
+	if (!key)
+		return NULL;
+	return with_port ? port_match(t, key, port, dir) :
+			   exact(t, key, 0, KA_DIR_BOTH);
+}
+
+/*
  * cgrp is the socket's cgroup (NULL when the caller knows no cgroup
  * policy exists); its ancestors are tried nearest first, up to the root.
  * A live socket pins its cgroup, and with it the ancestors' ids.
@@ -459,8 +523,8 @@ const struct ka_policy *ka_policy_lookup(const struct ka_table *t, u8 dir,
 		return NULL;
 	if (cgrp && READ_ONCE(t->n_port_cgroup)) {
 		for (level = cgrp->level; level >= 0; level--) {
-			p = port_match(t, ka_cgroup_ancestor_id(cgrp, level),
-				       port, dir);
+			p = cgroup_match(t, ka_cgroup_ancestor_id(cgrp, level),
+					 port, dir, true);
 			if (p)
 				return p;
 		}
@@ -472,8 +536,8 @@ const struct ka_policy *ka_policy_lookup(const struct ka_table *t, u8 dir,
 	}
 	if (cgrp && READ_ONCE(t->n_cgroup)) {
 		for (level = cgrp->level; level >= 0; level--) {
-			p = exact(t, ka_cgroup_ancestor_id(cgrp, level), 0,
-				  KA_DIR_BOTH);
+			p = cgroup_match(t, ka_cgroup_ancestor_id(cgrp, level),
+					 0, KA_DIR_BOTH, false);
 			if (p)
 				return p;
 		}

@@ -16,7 +16,11 @@ struct ka_net;
  * hash key, so every byte counts: build one with ka_selector_init().
  */
 struct ka_selector {
-	u64 cgroup_id;		/* 0: any cgroup */
+	/*
+	 * 0: any cgroup; else a cgroup's id (a policy by id: that object),
+	 * or the key of a path (KA_CGPATH_KEY set: whatever cgroup is there)
+	 */
+	u64 cgroup_id;
 	u16 port_min;		/* 0: any port */
 	u16 port_max;		/* == port_min for a single port */
 	u8 dir;			/* enum ka_dir; KA_DIR_BOTH without a port */
@@ -37,13 +41,25 @@ struct ka_action {
 	u32 intvl_jiffies;
 };
 
+/*
+ * What a cgroup selector keeps besides its key. netlink.c makes it, the
+ * policy takes it over (ka_cgroup_name_release() undoes one not taken).
+ */
+struct ka_cgroup_name {
+	/* By path: the path, followed (cgpath.c). */
+	struct ka_cgpath *path;
+	/* By id: the cgroup's absolute path then, to tell who may see it. */
+	char *id_path;
+};
+
+void ka_cgroup_name_release(struct ka_cgroup_name *cg);
+
 struct ka_policy {
 	struct rhash_head node;		/* ka_table.policies, by selector */
 	struct list_head list;		/* ka_table.list, under ka_net.lock */
 	struct ka_selector sel;
 	struct ka_action act;
-	/* The cgroup as its setter's cgroup namespace showed it, or NULL. */
-	const char *cgroup_path;
+	struct ka_cgroup_name cg;	/* with a cgroup selector */
 	/* Kept across a replace: a policy is named by its selector. */
 	struct ka_counters __percpu *stats;
 	bool stats_moved;		/* to a replacement: don't free them */
@@ -80,6 +96,8 @@ struct ka_table {
 	unsigned int count;
 	/* Policies of each kind, so that lookups skip unused kinds. */
 	unsigned int n_port_cgroup, n_port, n_cgroup, n_default, n_range;
+	/* Cgroup policies (of both kinds above) by id, and by path. */
+	unsigned int n_cgroup_id, n_cgroup_path;
 };
 
 int ka_policies_init(struct ka_net *kn);
@@ -88,20 +106,20 @@ void ka_policies_destroy(struct ka_net *kn);
 /* The current table for a writer or a reader holding kn->lock. */
 struct ka_table *ka_table_locked(struct ka_net *kn);
 
-/* Changes; the caller holds kn->lock. set takes cgroup_path (kmalloc'ed). */
+/* Changes; the caller holds kn->lock. set takes over *cg, even on error. */
 int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
-		  const struct ka_action *act, char *cgroup_path);
+		  const struct ka_action *act, struct ka_cgroup_name *cg);
 int ka_policy_del(struct ka_net *kn, const struct ka_selector *sel);
 void ka_policy_flush(struct ka_net *kn);
 
 /*
  * A replacement set, built without kn->lock: new, add each policy (takes
- * cgroup_path), then either commit (swaps it in, may sleep for a grace
+ * over *cg), then either commit (swaps it in, may sleep for a grace
  * period; takes kn->lock itself) or free.
  */
 struct ka_table *ka_table_new(void);
 int ka_table_add(struct ka_table *t, const struct ka_selector *sel,
-		 const struct ka_action *act, char *cgroup_path);
+		 const struct ka_action *act, struct ka_cgroup_name *cg);
 int ka_table_commit(struct ka_net *kn, struct ka_table *t);
 void ka_table_free(struct ka_table *t);
 

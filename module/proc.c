@@ -11,12 +11,19 @@
  *   selector idle intvl cnt user_timeout mode applied skipped probes_sent timeouts
  *   total - - - - - 12 1 30 2
  *   port=6379 60 10 3 - default 12 1 30 2
- *   port=8000-8099,dir=in,cgroup=/svc/web - - - - off 0 0 0 0
+ *   port=8000-8099,dir=in,cgroup=/svc/web,state=waiting - - - - off 0 0 0 0
+ *
+ * A cgroup policy shows its path (relative to the reader's cgroup
+ * namespace) or, when set by id, cgroup_id=N, then where its cgroup is:
+ * state=active, waiting (by path: no cgroup there now) or gone (by id:
+ * removed). A cgroup outside the reader's namespace shows as
+ * cgroup=(outside), with neither path nor id.
  */
 
 #include <linux/proc_fs.h>
 #include <linux/seq_file.h>
 
+#include "cgpath.h"
 #include "hooks.h"
 #include "netns.h"
 #include "policy.h"
@@ -52,18 +59,38 @@ static void show_value(struct seq_file *seq, bool set, u32 v)
 		seq_puts(seq, " -");
 }
 
-/* Paths were resolved when the policy was set: no cgroup locks here. */
-static void show_cgroup(struct seq_file *seq, const struct ka_policy *p)
+static const char * const ka_cgroup_state_names[] = {
+	[KA_CGROUP_ACTIVE] = "active",
+	[KA_CGROUP_WAITING] = "waiting",
+	[KA_CGROUP_GONE] = "gone",
+};
+
+/* root: the reader's cgroup namespace root (absolute), NULL: unknown. */
+static void show_cgroup(struct seq_file *seq, const struct ka_policy *p,
+			const char *root)
 {
-	if (p->cgroup_path) {
+	const struct ka_cgroup_name *cg = &p->cg;
+	enum ka_cgroup_state state;
+	const char *rel;
+
+	rel = ka_cgpath_relative(cg->path ? cg->path->path : cg->id_path, root);
+	if (!rel) {
+		seq_puts(seq, "cgroup=(outside)");
+		return;
+	}
+	if (cg->path) {
 		seq_puts(seq, "cgroup=");
-		seq_escape(seq, p->cgroup_path, " \t\n\\,");
+		seq_escape(seq, rel, " \t\n\\,");
+		state = ka_cgpath_state(cg->path);
 	} else {
 		seq_printf(seq, "cgroup_id=%llu", p->sel.cgroup_id);
+		state = ka_cgroup_id_state(p->sel.cgroup_id);
 	}
+	seq_printf(seq, ",state=%s", ka_cgroup_state_names[state]);
 }
 
-static void show_policy(struct seq_file *seq, const struct ka_policy *p)
+static void show_policy(struct seq_file *seq, const struct ka_policy *p,
+			const char *root)
 {
 	const struct ka_selector *sel = &p->sel;
 	const struct ka_action *act = &p->act;
@@ -78,7 +105,7 @@ static void show_policy(struct seq_file *seq, const struct ka_policy *p)
 	if (sel->cgroup_id) {
 		if (ka_selector_has_port(sel))
 			seq_putc(seq, ',');
-		show_cgroup(seq, p);
+		show_cgroup(seq, p, root);
 	}
 	if (!ka_selector_has_port(sel) && !sel->cgroup_id)
 		seq_puts(seq, "default");
@@ -104,6 +131,9 @@ static void show_policy(struct seq_file *seq, const struct ka_policy *p)
 struct ka_proc_iter {
 	struct seq_net_private p;	/* first: seq_file_net() */
 	struct ka_cursor cur;
+	/* The reader's cgroup namespace root, found by each read. */
+	bool root_known;
+	char root[KA_CGPATH_BUF_SIZE];
 };
 
 static struct ka_net *seq_ka_net(struct seq_file *seq)
@@ -116,6 +146,7 @@ static void *ka_seq_start(struct seq_file *seq, loff_t *pos)
 	struct ka_proc_iter *it = seq->private;
 	struct ka_net *kn = seq_ka_net(seq);
 
+	it->root_known = ka_cgpath_ns_root(it->root, sizeof(it->root)) >= 0;
 	mutex_lock(&kn->lock);
 	if (!*pos)
 		return SEQ_START_TOKEN;
@@ -137,10 +168,11 @@ static void ka_seq_stop(struct seq_file *seq, void *v)
 
 static int ka_seq_show(struct seq_file *seq, void *v)
 {
+	struct ka_proc_iter *it = seq->private;
 	int i;
 
 	if (v != SEQ_START_TOKEN) {
-		show_policy(seq, v);
+		show_policy(seq, v, it->root_known ? it->root : NULL);
 		return 0;
 	}
 	seq_puts(seq, "selector idle intvl cnt user_timeout mode");

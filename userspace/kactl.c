@@ -186,6 +186,8 @@ static const enum mnl_attr_data_type policy_types[KA_POLICY_A_MAX + 1] = {
 	[KA_POLICY_A_USER_TIMEOUT] = MNL_TYPE_U32,
 	[KA_POLICY_A_MODE]	   = MNL_TYPE_U8,
 	[KA_POLICY_A_STATS]	   = MNL_TYPE_NESTED,
+	[KA_POLICY_A_CGROUP_STATE] = MNL_TYPE_U8,
+	[KA_POLICY_A_CGROUP_HIDDEN] = MNL_TYPE_FLAG,
 };
 
 static int attr_cb(const struct nlattr *attr, void *data)
@@ -265,6 +267,11 @@ static int policy_decode(const struct nlattr *nest, struct ka_policy *p,
 		sel->has_cgroup_id = true;
 		sel->cgroup_id = mnl_attr_get_u64(tb[KA_POLICY_A_CGROUP_ID]);
 	}
+	if (tb[KA_POLICY_A_CGROUP_STATE]) {
+		sel->has_cgroup_state = true;
+		sel->cgroup_state = mnl_attr_get_u8(tb[KA_POLICY_A_CGROUP_STATE]);
+	}
+	sel->cgroup_hidden = tb[KA_POLICY_A_CGROUP_HIDDEN];
 	act->off = tb[KA_POLICY_A_OFF];
 	if (tb[KA_POLICY_A_IDLE]) {
 		act->has_idle = true;
@@ -564,10 +571,14 @@ static int save_cb(const struct nlmsghdr *nlh, void *data)
 	(void)data;
 	if (ret <= 0)
 		return ret < 0 ? MNL_CB_ERROR : MNL_CB_OK;
-	if (p.sel.has_cgroup_id && !p.sel.cgroup_path) {
-		/* Set by id alone: kactl set has no words for it. */
-		fprintf(stderr, "Warning: the policy for cgroup id %llu has no path and is saved as a comment.\n",
+	if (p.sel.has_cgroup_id) {
+		/* An object, not a path: it cannot outlive a reboot. */
+		fprintf(stderr, "Warning: the policy for cgroup id %llu names one cgroup object, not a path, and is saved as a comment.\n",
 			(unsigned long long)p.sel.cgroup_id);
+		fputs("# ", stdout);
+	} else if (p.sel.cgroup_hidden) {
+		/* Its path is outside this cgroup namespace: not ours to name. */
+		fprintf(stderr, "Warning: a policy for a cgroup outside this cgroup namespace is saved as a comment.\n");
 		fputs("# ", stdout);
 	}
 	ka_conf_write(stdout, &p);

@@ -63,6 +63,12 @@ static const char *const mode_names[] = {
 	[KA_MODE_FORCE] = "force",
 };
 
+static const char *const cgroup_state_names[] = {
+	[KA_CGROUP_ACTIVE] = "active",
+	[KA_CGROUP_WAITING] = "waiting",
+	[KA_CGROUP_GONE] = "gone",
+};
+
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
 const char *ka_dir_name(uint8_t dir)
@@ -73,6 +79,12 @@ const char *ka_dir_name(uint8_t dir)
 const char *ka_mode_name(uint8_t mode)
 {
 	return mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : NULL;
+}
+
+const char *ka_cgroup_state_name(uint8_t state)
+{
+	return state < ARRAY_SIZE(cgroup_state_names) ?
+	       cgroup_state_names[state] : NULL;
 }
 
 /* Index of name in names (NULL holes allowed), or -1. */
@@ -177,7 +189,10 @@ static int parse_value(int opt, const char *arg, struct ka_policy *p,
 		sel->dir = (uint8_t)i;
 		return 0;
 	case OPT_CGROUP:
-		/* The kernel resolves it from the cgroup namespace's root. */
+		/*
+		 * The kernel resolves it from the cgroup namespace's root; it
+		 * need not exist yet.
+		 */
 		if (arg[0] != '/')
 			return fail(err, size, "invalid --cgroup '%s': expected an absolute path such as /system.slice",
 				    arg);
@@ -329,11 +344,17 @@ int ka_selector_text(const struct ka_selector *sel, char *buf, size_t size)
 	if (sel->cgroup_path)
 		append(buf, size, &len, "%scgroup %s", sep, sel->cgroup_path);
 	else if (sel->has_cgroup_id)
-		/* The cgroup was removed: only its id is left. */
 		append(buf, size, &len, "%scgroup id:%llu", sep,
 		       (unsigned long long)sel->cgroup_id);
+	else if (sel->cgroup_hidden)
+		append(buf, size, &len, "%scgroup (outside)", sep);
 	else if (!sel->has_port)
 		append(buf, size, &len, "-");	/* selects nothing we know */
+	if (sel->has_cgroup_state && ka_cgroup_state_name(sel->cgroup_state))
+		append(buf, size, &len, " (%s)",
+		       ka_cgroup_state_name(sel->cgroup_state));
+	else if (sel->has_cgroup_state)
+		append(buf, size, &len, " (state %u)", sel->cgroup_state);
 	return (int)len;
 }
 
@@ -398,6 +419,12 @@ void ka_policy_print(const struct ka_policy *p)
 			out_str("cgroup", NULL, sel->cgroup_path);
 		if (sel->has_cgroup_id)
 			out_u64("cgroup_id", NULL, sel->cgroup_id);
+		if (sel->has_cgroup_state)
+			print_enum("cgroup_state", NULL,
+				   ka_cgroup_state_name(sel->cgroup_state),
+				   sel->cgroup_state);
+		if (sel->cgroup_hidden)
+			out_bool("cgroup_hidden", NULL, true);
 	}
 	out_bool("off", NULL, act->off);
 	print_value("idle", W_IDLE, act->has_idle, act->idle);

@@ -5,9 +5,22 @@
 #include <linux/slab.h>
 #include <kunit/resource.h>
 
+#include "../cgpath.h"
 #include "../policy.h"
 #include "../ranges.h"
 #include "ka_test.h"
+
+int ka_test_cgpaths_init(struct kunit_suite *suite)
+{
+	return ka_cgpaths_init();
+}
+
+/* Entries go after a grace period (kfree_rcu): none is left by then. */
+void ka_test_cgpaths_exit(struct kunit_suite *suite)
+{
+	rcu_barrier();
+	ka_cgpaths_exit();
+}
 
 struct ka_test_deferred {
 	void (*fn)(void *data);

@@ -26,6 +26,7 @@
 #include <linux/overflow.h>
 #include <linux/rcupdate.h>
 
+#include "../cgpath.h"
 #include "../policy.h"
 #include "ka_test.h"
 
@@ -299,14 +300,97 @@ static void precedence_test(struct kunit *test)
 	}
 }
 
+static const struct ka_policy *lookup(const struct ka_table *t, u16 port,
+				      const struct cgroup *cgrp)
+{
+	const struct ka_policy *p;
+
+	rcu_read_lock();
+	p = ka_policy_lookup(t, KA_DIR_OUT, port, cgrp);
+	rcu_read_unlock();
+	return p;
+}
+
+/* Adds a policy (idle names it) by path to t, which takes the path over. */
+static void add_by_path(struct kunit *test, struct ka_table *t,
+			struct ka_cgpath *cp, u16 port, u32 idle)
+{
+	struct ka_cgroup_name cg = { .path = cp };
+	struct ka_selector sel;
+	struct ka_action act = { .idle_s = idle };
+
+	ka_selector_init(&sel);
+	sel.cgroup_id = cp->key;
+	sel.port_min = port;
+	sel.port_max = port;
+	KUNIT_ASSERT_EQ(test, ka_table_add(t, &sel, &act, &cg), 0);
+}
+
+/*
+ * A policy by path matches the cgroup bound to the path now and its
+ * descendants; one by id on the same cgroup wins over it; port and
+ * cgroup beats cgroup alone whichever way the cgroup is named.
+ */
+static void path_policy_test(struct kunit *test)
+{
+	struct fake_cgroups *f = test->priv;
+	struct ka_table *t = ka_test_table_new(test);
+	struct ka_selector sel;
+	struct ka_action act = { .idle_s = 3 };
+	struct ka_cgpath *cp;
+	const struct ka_policy *p;
+
+	cp = ka_cgpath_get("/system.slice/redis.service");
+	KUNIT_ASSERT_NOT_NULL(test, cp);
+	add_by_path(test, t, cp, 0, 1);
+	KUNIT_EXPECT_TRUE(test, ka_table_wants_cgroups(t));
+	KUNIT_EXPECT_EQ(test, t->n_cgroup_path, 1);
+	KUNIT_EXPECT_EQ(test, t->n_cgroup_id, 0);
+
+	/* No cgroup at the path yet. */
+	KUNIT_EXPECT_NULL(test, lookup(t, 80, f->cg[REDIS]));
+	ka_cgpath_bind(cp, cgroup_id(f->cg[REDIS]));
+	p = lookup(t, 80, f->cg[REDIS]);
+	KUNIT_EXPECT_EQ(test, p ? p->act.idle_s : 0, 1);
+	p = lookup(t, 80, f->cg[DEEP]);
+	KUNIT_EXPECT_EQ(test, p ? p->act.idle_s : 0, 1);
+	KUNIT_EXPECT_NULL(test, lookup(t, 80, f->cg[NGINX]));
+
+	/* By id on the same cgroup: the more exact name wins. */
+	ka_selector_init(&sel);
+	sel.cgroup_id = cgroup_id(f->cg[REDIS]);
+	KUNIT_ASSERT_EQ(test, ka_table_add(t, &sel, &act, NULL), 0);
+	p = lookup(t, 80, f->cg[REDIS]);
+	KUNIT_EXPECT_EQ(test, p ? p->act.idle_s : 0, 3);
+
+	/* Port and path beats both. */
+	cp = ka_cgpath_get("/system.slice/redis.service");
+	KUNIT_ASSERT_NOT_NULL(test, cp);
+	add_by_path(test, t, cp, 80, 2);
+	p = lookup(t, 80, f->cg[DEEP]);
+	KUNIT_EXPECT_EQ(test, p ? p->act.idle_s : 0, 2);
+	p = lookup(t, 81, f->cg[DEEP]);
+	KUNIT_EXPECT_EQ(test, p ? p->act.idle_s : 0, 3);
+
+	/* A new cgroup at the path (a newer id): the old one is not it. */
+	ka_cgpath_bind(cp, cgroup_id(f->cg[NGINX]));
+	p = lookup(t, 80, f->cg[NGINX]);
+	KUNIT_EXPECT_EQ(test, p ? p->act.idle_s : 0, 2);
+	p = lookup(t, 80, f->cg[REDIS]);
+	KUNIT_EXPECT_EQ(test, p ? p->act.idle_s : 0, 3);
+}
+
 static struct kunit_case lookup_test_cases[] = {
 	KUNIT_CASE(fake_cgroups_test),
 	KUNIT_CASE_PARAM(precedence_test, scenario_gen_params),
+	KUNIT_CASE(path_policy_test),
 	{}
 };
 
 static struct kunit_suite lookup_suite = {
 	.name = "ka_precedence",
+	.suite_init = ka_test_cgpaths_init,
+	.suite_exit = ka_test_cgpaths_exit,
 	.init = lookup_test_init,
 	.test_cases = lookup_test_cases,
 };

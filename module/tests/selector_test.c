@@ -48,7 +48,9 @@ struct nl_case {
 	/* What a valid request parses into. */
 	struct ka_selector sel;	/* dir 0 is BOTH: as ka_selector_init() */
 	struct ka_action act;
-	const char *path;	/* the cgroup path kept, NULL: none */
+	const char *path;	/* the cgroup path kept (absolute), NULL: none */
+	bool by_path;		/* a cgroup by path: sel holds its key */
+	u64 bound;		/* by path: the cgroup bound now (ROOT_ID), 0: none */
 };
 
 #define A(t, v)		{ .type = KA_POLICY_A_##t, .val = (v) }
@@ -63,6 +65,8 @@ static const char msg_dir[] = "a direction needs a port";
 static const char msg_both[] = "give a cgroup by path or by id, not both";
 static const char msg_off[] = "an exemption (off) takes no keepalive settings";
 static const char msg_cgroup[] = "no such cgroup v2";
+static const char msg_path[] = "a cgroup path is absolute, with no . or .. and no newline";
+static const char msg_unset[] = "no policy with this selector";
 
 static const struct nl_case nl_cases[] = {
 	/* valid */
@@ -89,16 +93,22 @@ static const struct nl_case nl_cases[] = {
 	  .sel = { .port_min = 1, .port_max = 1 },
 	  .act = { .idle_s = 32767, .intvl_s = 32767, .cnt = 127,
 		   .has_user_timeout = true, .user_timeout_ms = INT_MAX } },
-	{ "cgroup path /, the root cgroup", OP_SET,
+	{ "cgroup path /, the root cgroup, bound at once", OP_SET,
 	  { STR(CGROUP_PATH, "/"), A(CNT, 3) },
-	  .sel = { .cgroup_id = ROOT_ID }, .act = { .cnt = 3 }, .path = "/" },
-	{ "cgroup id of the root, resolved to its path", OP_SET,
+	  .act = { .cnt = 3 }, .path = "/", .by_path = true, .bound = ROOT_ID },
+	{ "cgroup path, normalized, that does not exist (yet)", OP_SET,
+	  { STR(CGROUP_PATH, "//ka-policy-test//no-such-cgroup/") },
+	  .path = "/ka-policy-test/no-such-cgroup", .by_path = true },
+	{ "a cgroup path naming a file: no cgroup there", OP_SET,
+	  { STR(CGROUP_PATH, "/cgroup.procs") },
+	  .path = "/cgroup.procs", .by_path = true },
+	{ "cgroup id of the root, its path kept", OP_SET,
 	  { A(CGROUP_ID, ROOT_ID) },
 	  .sel = { .cgroup_id = ROOT_ID }, .path = "/" },
 	{ "port, direction and cgroup", OP_SET,
 	  { A(PORT_MIN, 443), A(DIR, KA_DIR_OUT), STR(CGROUP_PATH, "/") },
-	  .sel = { .cgroup_id = ROOT_ID, .port_min = 443, .port_max = 443,
-		   .dir = KA_DIR_OUT }, .path = "/" },
+	  .sel = { .port_min = 443, .port_max = 443, .dir = KA_DIR_OUT },
+	  .path = "/", .by_path = true, .bound = ROOT_ID },
 	{ "an exemption", OP_SET,
 	  { A(PORT_MIN, 8080), FLAG(OFF) },
 	  .sel = { .port_min = 8080, .port_max = 8080 }, .act = { .off = true } },
@@ -139,18 +149,27 @@ static const struct nl_case nl_cases[] = {
 	{ "cgroup path and id both", OP_SET,
 	  { STR(CGROUP_PATH, "/"), A(CGROUP_ID, ROOT_ID) },
 	  .err = -EINVAL, .msg = msg_both, .bad_attr = KA_POLICY_A_CGROUP_ID },
-	{ "no such cgroup path", OP_SET,
-	  { STR(CGROUP_PATH, "/ka-policy-test/no-such-cgroup") },
-	  .err = -ENOENT, .msg = msg_cgroup, .bad_attr = KA_POLICY_A_CGROUP_PATH },
-	{ "delete: no such cgroup path", OP_DEL,
-	  { A(PORT_MIN, 1), STR(CGROUP_PATH, "/ka-policy-test/no-such-cgroup") },
-	  .err = -ENOENT, .msg = msg_cgroup, .bad_attr = KA_POLICY_A_CGROUP_PATH },
-	{ "a cgroup path naming a file", OP_SET,
-	  { STR(CGROUP_PATH, "/cgroup.procs") },
-	  .err = -ENOTDIR, .msg = msg_cgroup, .bad_attr = KA_POLICY_A_CGROUP_PATH },
+	{ "delete: a cgroup path no policy names", OP_DEL,
+	  { A(PORT_MIN, 1), STR(CGROUP_PATH, "/ka-policy-test/never-set") },
+	  .err = -ENOENT, .msg = msg_unset, .msg_mod = true },
+	{ "a relative cgroup path", OP_SET,
+	  { STR(CGROUP_PATH, "system.slice") },
+	  .err = -EINVAL, .msg = msg_path, .bad_attr = KA_POLICY_A_CGROUP_PATH },
+	{ "a cgroup path with ..", OP_SET,
+	  { STR(CGROUP_PATH, "/a/../b") },
+	  .err = -EINVAL, .msg = msg_path, .bad_attr = KA_POLICY_A_CGROUP_PATH },
+	{ "a cgroup path ending in .", OP_DEL,
+	  { STR(CGROUP_PATH, "/a/.") },
+	  .err = -EINVAL, .msg = msg_path, .bad_attr = KA_POLICY_A_CGROUP_PATH },
+	{ "a cgroup path with a newline", OP_SET,
+	  { STR(CGROUP_PATH, "/a\nb") },
+	  .err = -EINVAL, .msg = msg_path, .bad_attr = KA_POLICY_A_CGROUP_PATH },
 	{ "no such cgroup id", OP_SET,
 	  { A(CGROUP_ID, 1ULL << 62) },
 	  .err = -ENOENT, .msg = msg_cgroup, .bad_attr = KA_POLICY_A_CGROUP_ID },
+	{ "a cgroup id with bit 63, which marks path keys", OP_DEL,
+	  { A(CGROUP_ID, 1ULL << 63) },
+	  .parse_err = -ERANGE, .bad_attr = KA_POLICY_A_CGROUP_ID },
 	/* rejected by ka_nl_parse_action() */
 	{ "off with idle", OP_SET,
 	  { A(PORT_MIN, 80), FLAG(OFF), A(IDLE, 60) },
@@ -265,8 +284,8 @@ static void nl_parse_test(struct kunit *test)
 	struct ka_selector sel, want_sel;
 	struct ka_action act;
 	struct sk_buff *skb;
+	struct ka_cgroup_name cg = {};
 	char msg[128];
-	char *path = NULL;
 	int i, ret;
 
 	skb = nlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
@@ -290,7 +309,7 @@ static void nl_parse_test(struct kunit *test)
 	}
 
 	if (c->op == OP_SET) {
-		ret = ka_nl_parse_policy(tb, &path, &sel, &act, &extack);
+		ret = ka_nl_parse_policy(tb, &cg, &sel, &act, &extack);
 	} else {
 		ret = ka_nl_parse_selector(tb, NULL, &sel, &extack);
 		memset(&act, 0, sizeof(act));
@@ -311,8 +330,10 @@ static void nl_parse_test(struct kunit *test)
 		KUNIT_EXPECT_NULL(test, extack.bad_attr);
 	}
 	if (ret) {
-		KUNIT_EXPECT_NULL(test, path);	/* nothing left to free */
-		kfree(path);
+		/* Nothing left to free. */
+		KUNIT_EXPECT_NULL(test, cg.path);
+		KUNIT_EXPECT_NULL(test, cg.id_path);
+		ka_cgroup_name_release(&cg);
 		return;
 	}
 
@@ -321,7 +342,23 @@ static void nl_parse_test(struct kunit *test)
 		want_sel.cgroup_id = root_id;
 	if (!want_sel.port_min && !want_sel.port_max)
 		want_sel.dir = KA_DIR_BOTH;
-	KUNIT_EXPECT_EQ(test, sel.cgroup_id, want_sel.cgroup_id);
+	if (c->by_path) {
+		/* A path's key, and the cgroup at the path bound at once. */
+		KUNIT_EXPECT_TRUE(test, ka_cgroup_key_is_path(sel.cgroup_id));
+		KUNIT_ASSERT_NOT_NULL(test, cg.path);
+		KUNIT_EXPECT_EQ(test, sel.cgroup_id, cg.path->key);
+		KUNIT_EXPECT_STREQ(test, cg.path->path, c->path);
+		KUNIT_EXPECT_EQ(test, cg.path->id,
+				c->bound == ROOT_ID ? root_id : c->bound);
+		KUNIT_EXPECT_NULL(test, cg.id_path);
+	} else {
+		KUNIT_EXPECT_EQ(test, sel.cgroup_id, want_sel.cgroup_id);
+		KUNIT_EXPECT_NULL(test, cg.path);
+		if (c->path)
+			KUNIT_EXPECT_STREQ(test, cg.id_path ?: "(null)", c->path);
+		else
+			KUNIT_EXPECT_NULL(test, cg.id_path);
+	}
 	KUNIT_EXPECT_EQ(test, sel.port_min, want_sel.port_min);
 	KUNIT_EXPECT_EQ(test, sel.port_max, want_sel.port_max);
 	KUNIT_EXPECT_EQ(test, sel.dir, want_sel.dir);
@@ -336,11 +373,7 @@ static void nl_parse_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, act.off, c->act.off);
 	KUNIT_EXPECT_EQ(test, act.mode, c->act.mode);
 
-	if (c->path)
-		KUNIT_EXPECT_STREQ(test, path ?: "(null)", c->path);
-	else
-		KUNIT_EXPECT_NULL(test, path);
-	kfree(path);
+	ka_cgroup_name_release(&cg);
 }
 
 /* The attribute policy covers every request attribute, and only those. */
@@ -349,7 +382,9 @@ static void nl_policy_table_test(struct kunit *test)
 	int t;
 
 	for (t = KA_POLICY_A_DEFAULT; t <= KA_POLICY_A_MAX; t++) {
-		bool reply_only = t == KA_POLICY_A_STATS;
+		bool reply_only = t == KA_POLICY_A_STATS ||
+				  t == KA_POLICY_A_CGROUP_STATE ||
+				  t == KA_POLICY_A_CGROUP_HIDDEN;
 
 		KUNIT_EXPECT_EQ_MSG(test, ka_policy_nl_policy[t].type == NLA_UNSPEC,
 				    reply_only, "attribute %d", t);
@@ -365,6 +400,8 @@ static struct kunit_case selector_test_cases[] = {
 
 static struct kunit_suite selector_suite = {
 	.name = "ka_selector",
+	.suite_init = ka_test_cgpaths_init,
+	.suite_exit = ka_test_cgpaths_exit,
 	.test_cases = selector_test_cases,
 };
 

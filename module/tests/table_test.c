@@ -57,12 +57,12 @@ static void table_add_duplicate_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ka_table_add(t, &a, &act, NULL), 0);
 	act = idle(2);
 	KUNIT_EXPECT_EQ(test, ka_table_add(t, &a, &act,
-					   kstrdup("/dup", GFP_KERNEL)), -EEXIST);
+					   ID_NAME("/dup")), -EEXIST);
 	act = idle(3);
 	KUNIT_EXPECT_EQ(test, ka_table_add(t, &b, &act, NULL), 0);
 	act = idle(4);
 	KUNIT_EXPECT_EQ(test, ka_table_add(t, &c, &act,
-					   kstrdup("/c", GFP_KERNEL)), 0);
+					   ID_NAME("/c")), 0);
 	KUNIT_EXPECT_EQ(test, t->count, 3);
 
 	/* Oldest first, the duplicate nowhere. */
@@ -75,7 +75,7 @@ static void table_add_duplicate_test(struct kunit *test)
 	}
 	KUNIT_EXPECT_EQ(test, i, 3);
 	p = list_last_entry(&t->list, struct ka_policy, list);
-	KUNIT_EXPECT_STREQ(test, or_null(p->cgroup_path), "/c");
+	KUNIT_EXPECT_STREQ(test, or_null(p->cg.id_path), "/c");
 }
 
 static void restore_max_policies(void *old)
@@ -104,7 +104,7 @@ static void table_add_max_policies_test(struct kunit *test)
 	}
 	sel = port_sel(200, 300, KA_DIR_BOTH, 0);
 	KUNIT_EXPECT_EQ(test, ka_table_add(t, &sel, &act,
-					   kstrdup("/x", GFP_KERNEL)), -ENOSPC);
+					   ID_NAME("/x")), -ENOSPC);
 	KUNIT_EXPECT_EQ(test, t->count, 3);
 	KUNIT_EXPECT_EQ(test, t->n_range, 0);
 }
@@ -200,7 +200,7 @@ static void kn_set_test(struct kunit *test)
 	mutex_lock(&kn->lock);
 	gen = kn->generation;
 	KUNIT_EXPECT_EQ(test, ka_policy_set(kn, &a, &act,
-					    kstrdup("/one", GFP_KERNEL)), 0);
+					    ID_NAME("/one")), 0);
 	KUNIT_EXPECT_NE(test, kn->generation, gen);
 	p = kn_lookup(kn, KA_DIR_IN, 80);
 	KUNIT_EXPECT_NOT_NULL(test, p);
@@ -209,7 +209,7 @@ static void kn_set_test(struct kunit *test)
 	if (!p || !p->stats)
 		goto out;
 	KUNIT_EXPECT_EQ(test, p->act.idle_s, 60);
-	KUNIT_EXPECT_STREQ(test, or_null(p->cgroup_path), "/one");
+	KUNIT_EXPECT_STREQ(test, or_null(p->cg.id_path), "/one");
 	stats = p->stats;
 	ka_counters_inc(stats, KA_CNT_APPLIED);
 
@@ -223,7 +223,7 @@ static void kn_set_test(struct kunit *test)
 	if (!p)
 		goto out;
 	KUNIT_EXPECT_EQ(test, p->act.idle_s, 30);
-	KUNIT_EXPECT_NULL(test, p->cgroup_path);
+	KUNIT_EXPECT_NULL(test, p->cg.id_path);
 	KUNIT_EXPECT_PTR_EQ(test, ka_test_pcpu(p->stats), ka_test_pcpu(stats));
 	KUNIT_EXPECT_EQ(test, applied(p), 1);
 	KUNIT_EXPECT_EQ(test, ka_table_locked(kn)->count, 1);
@@ -243,7 +243,7 @@ static void kn_set_max_policies_test(struct kunit *test)
 	mutex_lock(&kn->lock);
 	KUNIT_EXPECT_EQ(test, ka_policy_set(kn, &a, &act, NULL), 0);
 	KUNIT_EXPECT_EQ(test, ka_policy_set(kn, &b, &act,
-					    kstrdup("/b", GFP_KERNEL)), -ENOSPC);
+					    ID_NAME("/b")), -ENOSPC);
 	/* Replacing an existing selector still works at the limit. */
 	act = idle(61);
 	KUNIT_EXPECT_EQ(test, ka_policy_set(kn, &a, &act, NULL), 0);
@@ -316,7 +316,7 @@ static void kn_flush_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ka_policy_set(kn, &sel, &act, NULL), 0);
 	sel = port_sel(22, 22, KA_DIR_IN, 9);
 	KUNIT_EXPECT_EQ(test, ka_policy_set(kn, &sel, &act,
-					    kstrdup("/nine", GFP_KERNEL)), 0);
+					    ID_NAME("/nine")), 0);
 	gen = kn->generation;
 	ka_policy_flush(kn);
 	KUNIT_EXPECT_NE(test, kn->generation, gen);
@@ -361,7 +361,7 @@ static void kn_replace_test(struct kunit *test)
 	act = idle(2);
 	KUNIT_EXPECT_EQ(test, ka_table_add(t, &b, &act, NULL), 0);
 	KUNIT_EXPECT_EQ(test, ka_table_add(t, &c, &act,
-					   kstrdup("/c", GFP_KERNEL)), 0);
+					   ID_NAME("/c")), 0);
 	if (ka_table_commit(kn, t)) {
 		ka_table_free(t);
 		KUNIT_FAIL(test, "ka_table_commit failed");
@@ -388,7 +388,7 @@ static void kn_replace_test(struct kunit *test)
 		KUNIT_EXPECT_NOT_NULL(test, ka_test_pcpu(p->stats));
 	if (!p || !p->stats)
 		goto out;
-	KUNIT_EXPECT_STREQ(test, or_null(p->cgroup_path), "/c");
+	KUNIT_EXPECT_STREQ(test, or_null(p->cg.id_path), "/c");
 	KUNIT_EXPECT_PTR_NE(test, ka_test_pcpu(p->stats), ka_test_pcpu(b_stats));
 	KUNIT_EXPECT_EQ(test, applied(p), 0);
 out:

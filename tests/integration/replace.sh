@@ -102,9 +102,9 @@ test_replace_names_the_line_the_kernel_refuses() {
 	defer "$KACTL" flush
 	"$KACTL" set --port 7151 --idle 11
 	conf "--port 7152 --idle 12" "--port 7153 --idle 13" \
-		"--cgroup /ka-no-such-cgroup --idle 5" "--port 7154 --idle 14"
+		"--cgroup /ka/../x --idle 5" "--port 7154 --idle 14"
 	expect_fail 1 "$KACTL" load --replace "$F"
-	assert_match "$EXPECT_STDERR" "^Error: $F:3: no such cgroup v2\." "line and kernel's reason"
+	assert_match "$EXPECT_STDERR" "^Error: $F:3: a cgroup path is absolute, with no \. or \.\." "line and kernel's reason"
 	assert_match "$EXPECT_STDERR" "Error: $F: nothing was changed\." "summary"
 	assert_eq "$(policies)" "--port 7151 --idle 11" "policies"
 }

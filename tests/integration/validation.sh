@@ -55,8 +55,18 @@ test_bad_selectors() {
 	rejected EINVAL "a selector is needed" policy_set idle=u32:5
 	rejected EINVAL "by path or by id, not both" \
 		policy_set cgroup_path=str:/ cgroup_id=u64:1 idle=u32:5
-	rejected ENOENT "no such cgroup" policy_set cgroup_path=str:/nope idle=u32:5
 	rejected ENOENT "no such cgroup" policy_set cgroup_id=u64:999999 idle=u32:5
+	rejected ERANGE "out of range" policy_set cgroup_id=u64:9223372036854775808 idle=u32:5
+	local bad="a cgroup path is absolute, with no \. or \.\. and no newline"
+	rejected EINVAL "$bad" policy_set cgroup_path=str:system.slice idle=u32:5
+	rejected EINVAL "$bad" policy_set cgroup_path=str: idle=u32:5
+	rejected EINVAL "$bad" policy_set cgroup_path=str:/a/./b idle=u32:5
+	rejected EINVAL "$bad" policy_set cgroup_path=str:/a/.. idle=u32:5
+	rejected EINVAL "$bad" policy_set "cgroup_path=str:/a
+b" idle=u32:5
+	rejected ENAMETOOLONG "at most 1023 bytes long" \
+		policy_set cgroup_path=str:/"$(printf 'a%.0s' $(seq 1023))" idle=u32:5
+	rejected ENOENT "no policy with this selector" policy_del cgroup_path=str:/ka-never-set
 }
 
 # A cgroup by id, on every kernel (5.10 exports no lookup by id: compat.h
@@ -69,15 +79,15 @@ test_cgroup_by_id() {
 	id=$(stat -c %i /sys/fs/cgroup/ka_byid/inner)
 	other=$(stat -c %i /sys/fs/cgroup/ka_other)
 	assert_eq "$(python3 "$KA_GENL" policy_set cgroup_id=u64:"$id" idle=u32:5)" ok "set by id"
-	assert_eq "$(stat_of cgroup=/ka_byid/inner idle)" 5 "ka_stats row, named by its path"
+	assert_eq "$(stat_of cgroup_id="$id",state=active idle)" 5 "ka_stats row, named by its id"
 	# Deleting by id needs no lookup.
 	assert_eq "$(python3 "$KA_GENL" policy_del cgroup_id=u64:"$id")" ok "del by id"
-	assert_eq "$(stat_of cgroup=/ka_byid/inner idle)" "" "ka_stats row after del by id"
-	# Inside a cgroup namespace rooted at /ka_byid, /ka_byid/inner is
-	# "/inner" and /ka_other does not exist.
+	assert_eq "$(stat_of cgroup_id="$id",state=active idle)" "" "ka_stats row after del by id"
+	# Inside a cgroup namespace rooted at /ka_byid, /ka_byid/inner can be
+	# named, and /ka_other does not exist.
 	assert_eq "$(in_cgroup /ka_byid unshare -C python3 "$KA_GENL" policy_set \
 		cgroup_id=u64:"$id" idle=u32:6)" ok "set by id in a cgroup namespace"
-	assert_eq "$(stat_of cgroup=/inner idle)" 6 "ka_stats row, named as the namespace sees it"
+	assert_eq "$(stat_of cgroup_id="$id",state=active idle)" 6 "ka_stats row"
 	assert_match "$(in_cgroup /ka_byid unshare -C python3 "$KA_GENL" policy_set \
 		cgroup_id=u64:"$other" idle=u32:6)" "^error ENOENT: no such cgroup" \
 		"a cgroup outside the namespace"

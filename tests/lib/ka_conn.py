@@ -24,10 +24,18 @@
       the seconds from COMMAND's end to then ("timeout" after S seconds).
       The kernel's own view, with no process started per look, so a slow
       (debug) kernel measures what its timers did, not the polling.
+  ka_conn.py cgroup-race CGROUP PORT N
+      N times: creates the cgroup v2 CGROUP (a path below /sys/fs/cgroup),
+      forks a child that moves itself into it and at once connects to
+      PORT on loopback (this process listens), reads back its settings,
+      and removes the cgroup once the child is gone. Prints JSON:
+      {"runs": [SETTINGS of each connection], "inodes": distinct cgroup
+      inode numbers seen (N: each run had a new cgroup)}.
 """
 import argparse
 import errno
 import json
+import os
 import socket
 import struct
 import subprocess
@@ -163,6 +171,43 @@ def cmd_vanish(args):
     return 0
 
 
+def cmd_cgroup_race(args):
+    path = "/sys/fs/cgroup" + args.cgroup
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(("127.0.0.1", args.port))
+    lsock.listen(8)
+    runs, inodes = [], set()
+    for _ in range(args.n):
+        os.mkdir(path)
+        inodes.add(os.stat(path).st_ino)
+        rfd, wfd = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                os.close(rfd)
+                with open(path + "/cgroup.procs", "w") as f:
+                    f.write(str(os.getpid()))
+                sock = connect("127.0.0.1", args.port)
+                os.write(wfd, json.dumps(settings(sock)).encode())
+            finally:
+                os._exit(0)
+        os.close(wfd)
+        conn, _ = lsock.accept()
+        data = b""
+        while True:
+            chunk = os.read(rfd, 4096)
+            if not chunk:
+                break
+            data += chunk
+        os.close(rfd)
+        os.waitpid(pid, 0)
+        conn.close()
+        runs.append(json.loads(data) if data else None)
+        os.rmdir(path)
+    print(json.dumps({"runs": runs, "inodes": len(inodes)}))
+
+
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -188,9 +233,14 @@ def main():
     p.add_argument("peer")
     p.add_argument("--timeout", type=float, default=30)
     p.add_argument("command", nargs="+")
+    p = sub.add_parser("cgroup-race")
+    p.add_argument("cgroup")
+    p.add_argument("port", type=int)
+    p.add_argument("n", type=int)
     args = ap.parse_args()
     return {"pair": cmd_pair, "serve": cmd_serve, "wait-dead": cmd_wait_dead,
-            "stall": cmd_stall, "vanish": cmd_vanish}[args.cmd](args)
+            "stall": cmd_stall, "vanish": cmd_vanish,
+            "cgroup-race": cmd_cgroup_race}[args.cmd](args)
 
 
 if __name__ == "__main__":

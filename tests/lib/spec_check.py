@@ -23,7 +23,7 @@ NETLINK_C = os.path.join(ROOT, "module/netlink.c")
 # The constants the module's policies use, with their kernel values.
 CONSTANTS = {"MAX_TCP_KEEPIDLE": 32767, "MAX_TCP_KEEPINTVL": 32767,
              "MAX_TCP_KEEPCNT": 127, "KA_DIR_OUT": 2, "KA_MODE_FORCE": 1,
-             "INT_MAX": 2147483647}
+             "INT_MAX": 2147483647, "S64_MAX": 2**63 - 1}
 NLA_TYPES = {"NLA_U8": "u8", "NLA_U16": "u16", "NLA_U32": "u32",
              "NLA_U64": "u64", "NLA_FLAG": "flag", "NLA_NUL_STRING": "string"}
 UAPI_ENUMS = {"ka": "ka_attr", "stats": "ka_stats_attr", "policy": "ka_policy_attr"}
@@ -77,7 +77,7 @@ def main():
     src = open(NETLINK_C).read()
 
     for d in spec.get("definitions", []):
-        uapi = enum("ka_" + d["name"])
+        uapi = enum("ka_" + d["name"].replace("-", "_"))
         for i, entry in enumerate(d["entries"]):
             name = c_name(d["name-prefix"], entry)
             if uapi.get(name) != i:

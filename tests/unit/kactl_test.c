@@ -458,7 +458,7 @@ static void test_cgroup_path_length(void)
 	path[KA_CGROUP_PATH_MAX] = 'a';
 	path[KA_CGROUP_PATH_MAX + 1] = '\0';
 	ret = ka_policy_parse(KA_OP_SET, 3, argv, &p, err, sizeof(err));
-	check(ret == -EINVAL && strcmp(err, "invalid --cgroup: longer than 4095 bytes") == 0,
+	check(ret == -EINVAL && strcmp(err, "invalid --cgroup: longer than 1023 bytes") == 0,
 	      "rejects a cgroup path of %d bytes (%d: %s)",
 	      KA_CGROUP_PATH_MAX + 1, ret, err);
 	free(path);

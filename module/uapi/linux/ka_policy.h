@@ -74,6 +74,17 @@ enum ka_mode {
 	KA_MODE_FORCE,		/* replace the application's values */
 };
 
+/* Where a cgroup policy's cgroup is now (KA_POLICY_A_CGROUP_STATE). */
+enum ka_cgroup_state {
+	KA_CGROUP_ACTIVE,	/* the cgroup exists: the policy matches it */
+	/* by path: no cgroup there now; one made there gets it at once */
+	KA_CGROUP_WAITING,
+	KA_CGROUP_GONE,		/* by id: that cgroup was removed, for good */
+};
+
+/* The longest cgroup path a policy may name, from the hierarchy's root. */
+#define KA_CGROUP_PATH_MAX	1023
+
 /*
  * A policy: a selector (which sockets) and an action (what they get).
  * A selector is either KA_POLICY_A_DEFAULT alone, or a port (range) with
@@ -88,9 +99,14 @@ enum ka_policy_attr {
 	KA_POLICY_A_PORT_MIN,	/* u16: 1..65535 */
 	KA_POLICY_A_PORT_MAX,	/* u16: PORT_MIN..65535, absent: PORT_MIN */
 	KA_POLICY_A_DIR,	/* u8: enum ka_dir, absent: BOTH; needs a port */
-	/* string: cgroup v2 path in the caller's cgroup namespace */
+	/*
+	 * string: a cgroup v2 path in the caller's cgroup namespace, which
+	 * need not exist yet: the policy follows whatever cgroup is at that
+	 * path (at most KA_CGROUP_PATH_MAX bytes from the hierarchy's root)
+	 */
 	KA_POLICY_A_CGROUP_PATH,
-	KA_POLICY_A_CGROUP_ID,	/* u64: cgroup v2 id, instead of the path */
+	/* u64: instead of a path, one existing cgroup v2 by id, that object only */
+	KA_POLICY_A_CGROUP_ID,
 	/* action */
 	KA_POLICY_A_OFF,	/* flag: exemption, leave matching sockets alone */
 	KA_POLICY_A_IDLE,	/* u32: seconds, 1..32767 (TCP_KEEPIDLE) */
@@ -100,6 +116,12 @@ enum ka_policy_attr {
 	KA_POLICY_A_MODE,	/* u8: enum ka_mode, absent: DEFAULT */
 	/* replies only */
 	KA_POLICY_A_STATS,	/* nest: KA_STATS_A_* of this policy */
+	KA_POLICY_A_CGROUP_STATE, /* u8: enum ka_cgroup_state */
+	/*
+	 * flag: the policy's cgroup lies outside the reader's cgroup
+	 * namespace, so neither its path nor its id is shown
+	 */
+	KA_POLICY_A_CGROUP_HIDDEN,
 
 	__KA_POLICY_A_MAX,
 	KA_POLICY_A_MAX = __KA_POLICY_A_MAX - 1
