@@ -70,6 +70,7 @@
 #include <linux/string.h>
 
 #include "cgpath.h"
+#include "gfp.h"
 
 #define KA_CGPATH_HASH_BITS	10
 
@@ -306,7 +307,7 @@ struct ka_cgpath *ka_cgpath_get(const char *abs_path)
 	u32 hash;
 
 	hash = path_hash(abs_path, len);
-	new = kzalloc(struct_size(new, path, len + 1), GFP_KERNEL_ACCOUNT);
+	new = kzalloc(struct_size(new, path, len + 1), KA_GFP_POLICY);
 	if (!new)
 		return NULL;
 	spin_lock_irqsave(&ka_cgpaths_lock, flags);

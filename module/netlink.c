@@ -22,6 +22,7 @@
 #include <net/tcp.h>
 
 #include "cgpath.h"
+#include "gfp.h"
 #include "hooks.h"
 #include "netlink.h"
 #include "netns.h"
@@ -84,7 +85,7 @@ static int ka_nl_cgroup_abs_path(const struct nlattr *attr, char *buf,
 	char *rel;
 	int ret;
 
-	rel = kmalloc(KA_CGPATH_BUF_SIZE, GFP_KERNEL);
+	rel = kmalloc(KA_CGPATH_BUF_SIZE, KA_GFP_POLICY);
 	if (!rel)
 		return -ENOMEM;
 	ret = ka_cgpath_normalize(nla_data(attr), rel, KA_CGPATH_BUF_SIZE);
@@ -113,7 +114,7 @@ static int ka_nl_cgroup_by_path(const struct nlattr *attr,
 	char *abs;
 	int ret;
 
-	abs = kmalloc(KA_CGPATH_BUF_SIZE, GFP_KERNEL);
+	abs = kmalloc(KA_CGPATH_BUF_SIZE, KA_GFP_POLICY);
 	if (!abs)
 		return -ENOMEM;
 	ret = ka_nl_cgroup_abs_path(attr, abs, extack);
@@ -161,7 +162,7 @@ static int ka_nl_cgroup_by_id(const struct nlattr *attr,
 		NL_SET_ERR_MSG_ATTR(extack, attr, "no such cgroup v2");
 		return cgrp ? PTR_ERR(cgrp) : -ENOENT;
 	}
-	buf = kmalloc(KA_CGPATH_BUF_SIZE, GFP_KERNEL);
+	buf = kmalloc(KA_CGPATH_BUF_SIZE, KA_GFP_POLICY);
 	len = buf ? kernfs_path(cgrp->kn, buf, KA_CGPATH_BUF_SIZE) : -ENOMEM;
 	cgroup_put(cgrp);
 	if (len > KA_CGROUP_PATH_MAX) {
@@ -170,7 +171,7 @@ static int ka_nl_cgroup_by_id(const struct nlattr *attr,
 		len = -ENAMETOOLONG;
 	}
 	if (len >= 0) {
-		cg->id_path = kstrdup(buf, GFP_KERNEL_ACCOUNT);
+		cg->id_path = kstrdup(buf, KA_GFP_POLICY);
 		if (!cg->id_path)
 			len = -ENOMEM;
 	}
@@ -326,7 +327,10 @@ static int ka_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
 	mutex_lock(&kn->lock);
 	ret = ka_policy_set(kn, &sel, &act, &cg);
 	mutex_unlock(&kn->lock);
-	if (ret == -ENOSPC)
+	if (ret == -ENOSPC && kn->contained)
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "this namespace holds max_policies_userns policies already");
+	else if (ret == -ENOSPC)
 		NL_SET_ERR_MSG_MOD(info->extack,
 				   "this namespace holds max_policies policies already");
 	return ret;
@@ -401,6 +405,16 @@ static int ka_nl_policy_replace_doit(struct sk_buff *skb,
 				       ka_policy_nl_policy, info->extack);
 		if (ret)
 			goto out;
+		if (t->count >= ka_policies_max(kn)) {
+			if (kn->contained)
+				NL_SET_ERR_MSG_ATTR(info->extack, attr,
+						    "more policies than max_policies_userns");
+			else
+				NL_SET_ERR_MSG_ATTR(info->extack, attr,
+						    "more policies than max_policies");
+			ret = -ENOSPC;
+			goto out;
+		}
 		ret = ka_nl_parse_policy(tb, &cg, &sel, &act, info->extack);
 		if (ret)
 			goto out;

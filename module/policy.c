@@ -54,6 +54,7 @@
 #include <linux/slab.h>
 
 #include "cgpath.h"
+#include "gfp.h"
 #include "netns.h"
 #include "policy.h"
 #include "ranges.h"
@@ -61,6 +62,25 @@
 unsigned int ka_max_policies __read_mostly = 65536;
 module_param_named(max_policies, ka_max_policies, uint, 0644);
 MODULE_PARM_DESC(max_policies, "Most policies a network namespace may hold (default 65536)");
+
+/*
+ * A container's root (CAP_NET_ADMIN in the user namespace owning its
+ * network namespace) is not the machine's administrator: its namespace
+ * gets a lower limit. Its policies are charged to its memory cgroup too.
+ */
+unsigned int ka_max_policies_userns __read_mostly = 4096;
+module_param_named(max_policies_userns, ka_max_policies_userns, uint, 0644);
+MODULE_PARM_DESC(max_policies_userns,
+		 "Most policies a network namespace owned by a user namespace other than the initial one may hold (default 4096)");
+
+unsigned int ka_policies_max(const struct ka_net *kn)
+{
+	unsigned int max = READ_ONCE(ka_max_policies);
+
+	if (kn->contained)
+		max = min(max, READ_ONCE(ka_max_policies_userns));
+	return max;
+}
 
 static const struct rhashtable_params ka_rht_params = {
 	.key_len	= sizeof(struct ka_selector),
@@ -171,7 +191,7 @@ static struct ka_policy *policy_alloc(const struct ka_selector *sel,
 {
 	struct ka_policy *p;
 
-	p = kzalloc_obj(*p, GFP_KERNEL_ACCOUNT);
+	p = kzalloc_obj(*p, KA_GFP_POLICY);
 	if (!p) {
 		ka_cgroup_name_release(cg);
 		return NULL;
@@ -195,7 +215,7 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 	int ret;
 
 	old = rhashtable_lookup_fast(&t->policies, sel, ka_rht_params);
-	if (!old && t->count >= READ_ONCE(ka_max_policies)) {
+	if (!old && t->count >= ka_policies_max(kn)) {
 		ka_cgroup_name_release(cg);
 		return -ENOSPC;
 	}
@@ -205,7 +225,7 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 	if (old) {
 		p->stats = old->stats;
 	} else {
-		p->stats = ka_counters_alloc(GFP_KERNEL_ACCOUNT);
+		p->stats = ka_counters_alloc(KA_GFP_POLICY);
 		if (!p->stats) {
 			ret = -ENOMEM;
 			goto err_free;
@@ -318,7 +338,7 @@ struct ka_table *ka_table_new(void)
 {
 	struct ka_table *t;
 
-	t = kzalloc_obj(*t, GFP_KERNEL_ACCOUNT);
+	t = kzalloc_obj(*t, KA_GFP_POLICY);
 	if (!t)
 		return NULL;
 	INIT_LIST_HEAD(&t->list);
@@ -397,7 +417,7 @@ int ka_table_commit(struct ka_net *kn, struct ka_table *t)
 			p->stats_borrowed = true;
 			continue;
 		}
-		p->stats = ka_counters_alloc(GFP_KERNEL_ACCOUNT);
+		p->stats = ka_counters_alloc(KA_GFP_POLICY);
 		if (!p->stats) {
 			mutex_unlock(&kn->lock);
 			return -ENOMEM;

@@ -69,6 +69,9 @@ struct ka_policy {
 
 extern unsigned int ka_max_policies;
 
+/* max_policies, or max_policies_userns in a container's namespace. */
+unsigned int ka_policies_max(const struct ka_net *kn);
+
 /* Fills in the action's derived fields (*_jiffies) from the rest. */
 void ka_action_prepare(struct ka_action *act);
 

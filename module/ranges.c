@@ -24,6 +24,7 @@
 #include <linux/slab.h>
 #include <linux/sort.h>
 
+#include "gfp.h"
 #include "policy.h"
 #include "ranges.h"
 
@@ -196,7 +197,7 @@ struct ka_ranges *ka_ranges_compile(const struct list_head *list,
 	u32 n = 0, i, j, *pts = NULL, *next = NULL;
 
 	/* Each range at most twice (both directions), two boundaries each. */
-	e = kvmalloc_array(2 * (n_range + 1), sizeof(*e), GFP_KERNEL_ACCOUNT);
+	e = kvmalloc_array(2 * (n_range + 1), sizeof(*e), KA_GFP_POLICY);
 	if (!e)
 		return ERR_PTR(-ENOMEM);
 	list_for_each_entry(p, list, list) {
@@ -212,10 +213,10 @@ struct ka_ranges *ka_ranges_compile(const struct list_head *list,
 	sort(e, n, sizeof(e[0]), ka_range_entry_cmp, NULL);
 
 	ret = ERR_PTR(-ENOMEM);
-	r = kvmalloc(struct_size(r, seg, 2 * n), GFP_KERNEL_ACCOUNT);
-	pts = kvmalloc_array(2 * n, sizeof(*pts), GFP_KERNEL);
-	next = kvmalloc_array(2 * n, sizeof(*next), GFP_KERNEL);
-	owner = kvmalloc_array(2 * n, sizeof(*owner), GFP_KERNEL);
+	r = kvmalloc(struct_size(r, seg, 2 * n), KA_GFP_POLICY);
+	pts = kvmalloc_array(2 * n, sizeof(*pts), KA_GFP_POLICY);
+	next = kvmalloc_array(2 * n, sizeof(*next), KA_GFP_POLICY);
+	owner = kvmalloc_array(2 * n, sizeof(*owner), KA_GFP_POLICY);
 	if (!r || !pts || !next || !owner)
 		goto out;
 	r->n = 0;
