@@ -68,7 +68,7 @@ MODULE_PARM_DESC(max_policies, "Most policies a network namespace may hold (defa
  * network namespace) is not the machine's administrator: its namespace
  * gets a lower limit. Its policies are charged to its memory cgroup too.
  */
-unsigned int ka_max_policies_userns __read_mostly = 4096;
+static unsigned int ka_max_policies_userns __read_mostly = 4096;
 module_param_named(max_policies_userns, ka_max_policies_userns, uint, 0644);
 MODULE_PARM_DESC(max_policies_userns,
 		 "Most policies a network namespace owned by a user namespace other than the initial one may hold (default 4096)");
