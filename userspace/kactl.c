@@ -862,6 +862,14 @@ static int cmd_load(struct ka_genl *g, const struct cmd_args *a)
 	return a->replace ? load_replace(g, a) : load_each(g, a);
 }
 
+/* What parse_load() allocated; everything else in a points into argv. */
+static void cmd_args_free(struct cmd_args *a)
+{
+	free(a->policies);
+	free(a->lines);
+	free(a->text);
+}
+
 static const struct cmd cmds[] = {
 	{ "set", parse_set, cmd_set },
 	{ "del", parse_del, cmd_del },
@@ -916,8 +924,9 @@ int main(int argc, char **argv)
 	bool json = false, pretty = false;
 	const char *netns = NULL;
 	const struct cmd *cmd = NULL;
+	/* parse_load() grows what it finds here: start from nothing. */
+	struct cmd_args args = { 0 };
 	int opt, ret, idx, at;
-	struct cmd_args args;
 	struct ka_genl g;
 
 	/*
@@ -978,19 +987,25 @@ int main(int argc, char **argv)
 
 	ret = cmd->parse(argc - optind, argv + optind, &args);
 	if (ret)
-		return ret;
+		goto out;
 
-	if (netns && enter_netns(netns))
-		return EXIT_FAILURE;
+	if (netns && enter_netns(netns)) {
+		ret = EXIT_FAILURE;
+		goto out;
+	}
 	out_init(stdout, json, pretty);
 	ret = ka_genl_open(&g);
 	if (ret == -ENOENT) {
 		fprintf(stderr, "Error: the ka_policy module is not loaded (load it with 'modprobe ka_policy' or 'insmod ka_policy.ko').\n");
-		return EXIT_FAILURE;
+		ret = EXIT_FAILURE;
+	} else if (ret) {
+		ret = report(ret, "cannot talk to the kernel over generic netlink");
+	} else {
+		ret = cmd->run(&g, &args);
+		ka_genl_close(&g);
 	}
-	if (ret)
-		return report(ret, "cannot talk to the kernel over generic netlink");
-	ret = cmd->run(&g, &args);
-	ka_genl_close(&g);
+out:
+	/* Not needed before exit, but then a leak checker sees real leaks. */
+	cmd_args_free(&args);
 	return ret;
 }
