@@ -81,7 +81,7 @@ Try 'kactl --help' for more information." "stderr of kactl $*"
 test_help_lists_every_command_and_option() {
 	local help word
 	help=$("$KACTL" --help)
-	for word in set del list flush stats version; do
+	for word in add set del list flush stats save load version; do
 		echo "$help" | grep -qE "^  $word( |$)" || fail "--help lacks command $word"
 	done
 	for word in --default --port --dir --cgroup --off --idle --intvl --cnt \
@@ -90,10 +90,22 @@ test_help_lists_every_command_and_option() {
 	done
 }
 
-test_set_and_del_need_a_selector() {
+test_add_set_and_del_need_a_selector() {
+	expect_usage "add needs a selector: --default, --port or --cgroup" add
+	expect_usage "add needs a selector: --default, --port or --cgroup" add --idle 60
 	expect_usage "set needs a selector: --default, --port or --cgroup" set
 	expect_usage "set needs a selector: --default, --port or --cgroup" set --idle 60
 	expect_usage "del needs a selector: --default, --port or --cgroup" del
+}
+
+# add parses as set does: the same words, the same checks.
+test_add_takes_what_set_takes() {
+	expect_usage "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" \
+		add --default --off --idle 60
+	expect_usage "invalid --port '0': expected a port 1..65535 or a range LOW-HIGH" \
+		add --port 0 --idle 60
+	expect_usage "unknown option '--replace'" add --port 80 --replace
+	expect_usage "unknown command 'ad'" ad --port 80
 }
 
 test_port_must_be_1_to_65535() {
@@ -198,6 +210,7 @@ test_prefix_of_policy_command_is_not_accepted() {
 test_valid_command_lines_reach_the_kernel() {
 	local args
 	for args in "set --default --idle 60 --intvl 10 --cnt 5 --user-timeout 30000 --mode force" \
+		"add --port 6379 --dir in --idle 60" "-j add --cgroup /svc --off" \
 		"set --port 6379 --dir in --cgroup /svc --off" \
 		"set --port 6379-6400 --dir both --idle=60" \
 		"set --cgroup / --user-timeout 0" \
@@ -307,6 +320,9 @@ complete_kactl() {
 
 test_bash_completion() {
 	assert_eq "$(complete_kactl kactl s)" "set stats save" "commands"
+	assert_eq "$(complete_kactl kactl a)" "add" "add"
+	assert_eq "$(complete_kactl kactl add --o)" "--off" "add options"
+	assert_eq "$(complete_kactl kactl -j add --dir "")" "in out both" "add directions"
 	assert_eq "$(complete_kactl kactl -j set --i)" "--idle --intvl" "set options"
 	assert_eq "$(complete_kactl kactl set --dir "")" "in out both" "directions"
 	assert_eq "$(complete_kactl kactl --netns x del --p)" "--port" "after -n NETNS"
