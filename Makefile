@@ -12,6 +12,8 @@
 #   make matrix     the module built and the integration suite run on every
 #                   kernel of tests/kernels.list (5.10 to 7.x), one table
 #   make install    module, kactl and man page on this system
+#   make kactl-asan kactl built with ASan and UBSan into tests/.build/kactl-asan,
+#                   the binary the CLI tests run
 #
 # KDIR is the kernel build tree the module is built against: the running
 # kernel's when it has one, else the one Debian's linux-headers-amd64
@@ -28,7 +30,7 @@ DESTDIR ?=
 MODULE := module/ka_policy.ko
 KACTL := userspace/kactl
 
-.PHONY: all module kactl clean deps check check-unit check-vm check-debug demo shell \
+.PHONY: all module kactl kactl-asan clean deps check check-unit check-vm check-debug demo shell \
 	install uninstall style sparse kdir kver bench matrix
 
 all: module kactl
@@ -41,6 +43,11 @@ module:
 
 kactl:
 	$(MAKE) -C userspace
+
+KACTL_ASAN_DIR := $(CURDIR)/tests/.build/kactl-asan
+
+kactl-asan:
+	$(MAKE) -C userspace O=$(KACTL_ASAN_DIR) KA_SANITIZE=1
 
 deps:
 	@tests/install-deps.sh

@@ -308,7 +308,15 @@ static int ka_nl_parse_policy(struct nlattr **tb, struct ka_cgroup_name *cg,
 	return ret;
 }
 
-static int ka_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
+/*
+ * Set creates or replaces; add (excl) only creates, so that one admin
+ * cannot overwrite another's policy, and its counters, unawares. Add is
+ * a command of its own, not set with NLM_F_CREATE | NLM_F_EXCL as in
+ * rtnetlink: since 6.1 the genetlink core refuses those flags for a
+ * family that validates strictly (genl_header_check()), and the kernel's
+ * netlink documentation calls them deprecated for new families.
+ */
+static int ka_nl_policy_write(struct genl_info *info, bool excl)
 {
 	struct ka_net *kn = ka_net(genl_info_net(info));
 	struct nlattr *tb[KA_POLICY_A_MAX + 1];
@@ -325,7 +333,14 @@ static int ka_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
 		return ret;
 
 	mutex_lock(&kn->lock);
-	ret = ka_policy_set(kn, &sel, &act, &cg);
+	if (excl && ka_policy_exists(kn, &sel)) {
+		NL_SET_ERR_MSG_ATTR(info->extack, info->attrs[KA_A_POLICY],
+				    "a policy for this selector exists");
+		ka_cgroup_name_release(&cg);
+		ret = -EEXIST;
+	} else {
+		ret = ka_policy_set(kn, &sel, &act, &cg);
+	}
 	mutex_unlock(&kn->lock);
 	if (ret == -ENOSPC && kn->contained)
 		NL_SET_ERR_MSG_MOD(info->extack,
@@ -334,6 +349,16 @@ static int ka_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG_MOD(info->extack,
 				   "this namespace holds max_policies policies already");
 	return ret;
+}
+
+static int ka_nl_policy_set_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return ka_nl_policy_write(info, false);
+}
+
+static int ka_nl_policy_add_doit(struct sk_buff *skb, struct genl_info *info)
+{
+	return ka_nl_policy_write(info, true);
 }
 
 static int ka_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info)
@@ -703,6 +728,13 @@ static const struct genl_ops ka_genl_ops[] = {
 	{
 		.cmd	= KA_CMD_POLICY_REPLACE,
 		.doit	= ka_nl_policy_replace_doit,
+		.policy	= ka_nl_policy_policy,
+		.maxattr = KA_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= KA_CMD_POLICY_ADD,
+		.doit	= ka_nl_policy_add_doit,
 		.policy	= ka_nl_policy_policy,
 		.maxattr = KA_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,

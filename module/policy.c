@@ -206,6 +206,12 @@ static struct ka_policy *policy_alloc(const struct ka_selector *sel,
 	return p;
 }
 
+bool ka_policy_exists(struct ka_net *kn, const struct ka_selector *sel)
+{
+	return rhashtable_lookup_fast(&ka_table_locked(kn)->policies, sel,
+				      ka_rht_params);
+}
+
 int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 		  const struct ka_action *act, struct ka_cgroup_name *cg)
 {

@@ -109,6 +109,9 @@ void ka_policies_destroy(struct ka_net *kn);
 /* The current table for a writer or a reader holding kn->lock. */
 struct ka_table *ka_table_locked(struct ka_net *kn);
 
+/* Whether a policy with this selector exists; the caller holds kn->lock. */
+bool ka_policy_exists(struct ka_net *kn, const struct ka_selector *sel);
+
 /* Changes; the caller holds kn->lock. set takes over *cg, even on error. */
 int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 		  const struct ka_action *act, struct ka_cgroup_name *cg);

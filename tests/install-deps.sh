@@ -19,6 +19,10 @@ cd "$(dirname "$0")/.."
 packages=(
 	# build: the module against Debian's kernel headers, kactl on libmnl
 	make gcc libc6-dev pkg-config libmnl-dev linux-headers-amd64
+	# ASan and UBSan runtimes, for kactl_test and make kactl-asan (the CLI
+	# tests' kactl). bookworm's gcc-12 pulls them in (libgcc-12-dev depends
+	# on both); named here so that a machine without them gets them
+	libasan8 libubsan1
 	# make style: sparse, and checkpatch.pl from the newest kernel source
 	sparse
 	# the debug test kernel, built from linux-source-7.3

@@ -5,7 +5,8 @@
 # their TAP lines under tests/.build/results and ends with "N passed, N
 # failed". Exit status 1 when anything failed or nothing ran.
 #
-#   unit  host tests: kactl's parser and output (ASan/UBSan), its CLI
+#   unit  host tests: kactl's parser and output, and its CLI run on kactl
+#         built with ASan and UBSan (make kactl-asan)
 #   style checkpatch --strict and sparse on the module
 #   vm    the VM harness's self-test, then the integration tests in a VM
 #         (tests/vm/ka-vm) on each Debian kernel that tests/kernels.list
@@ -39,8 +40,14 @@ run_unit() {
 		return
 	fi
 	"$bin" | tee "$results/unit.tap" | grep -v '^ok '
-	tests/lib/run-suite.sh cli tests/unit/*.sh | tee "$results/cli.tap" |
-		grep -v '^ok '
+	# The CLI cases run the sanitizer build of kactl (tests/unit/kactl-cli.sh).
+	if ! make -s --no-print-directory kactl-asan KA_WERROR=1 \
+		>"$results/kactl-asan.log" 2>&1; then
+		tail -n 20 "$results/kactl-asan.log"
+		suite_failed "$results/kactl-asan.tap" "cli: kactl does not build with ASan and UBSan"
+	fi
+	KACTL=$root/tests/.build/kactl-asan/kactl tests/lib/run-suite.sh cli \
+		tests/unit/*.sh | tee "$results/cli.tap" | grep -v '^ok '
 }
 
 # run_vm NAME WHAT KA-VM-OPTIONS... -- COMMAND...: one VM run whose TAP

@@ -30,7 +30,7 @@
 
 /* What a command took from its command line. */
 struct cmd_args {
-	struct ka_policy policy;	/* set, del */
+	struct ka_policy policy;	/* add, set, del */
 	/* load: the file's policies, their words pointing into text */
 	struct ka_policy *policies;
 	unsigned int *lines;		/* line number of each policy */
@@ -57,6 +57,7 @@ static void usage(FILE *f)
 		"Usage: kactl [OPTIONS] COMMAND [ARGS]\n"
 		"\n"
 		"Commands:\n"
+		"  add SELECTOR [ACTION]  add a policy; fails if this selector has one\n"
 		"  set SELECTOR [ACTION]  add a policy, or replace the one with this selector\n"
 		"  del SELECTOR           delete the policy with this selector\n"
 		"  list                   show the policies of this network namespace\n"
@@ -144,6 +145,11 @@ static int parse_policy(enum ka_policy_op op, int argc, char **argv,
 	if (ka_policy_parse(op, argc, argv, &a->policy, err, sizeof(err)))
 		return usage_error("%s", err);
 	return 0;
+}
+
+static int parse_add(int argc, char **argv, struct cmd_args *a)
+{
+	return parse_policy(KA_OP_ADD, argc, argv, a);
 }
 
 static int parse_set(int argc, char **argv, struct cmd_args *a)
@@ -468,16 +474,22 @@ static int cmd_list(struct ka_genl *g, const struct cmd_args *a)
 	return ret ? report(ret, "list") : 0;
 }
 
-/* set and del: one policy, with its action for set. */
+/* add, set and del: one policy, with its action for add and set. */
 static int policy_request(struct ka_genl *g, const struct cmd_args *a,
 			  uint8_t cmd, const char *what)
 {
 	struct nlmsghdr *nlh = ka_genl_msg(g, cmd, 0);
 	int ret;
 
-	policy_put(nlh, &a->policy, cmd == KA_CMD_POLICY_SET);
+	policy_put(nlh, &a->policy, cmd != KA_CMD_POLICY_DEL);
 	ret = ka_genl_run(g, nlh, NULL, NULL);
 	return ret ? report(ret, what) : 0;
+}
+
+/* Like ip route add: the kernel refuses a selector that has a policy. */
+static int cmd_add(struct ka_genl *g, const struct cmd_args *a)
+{
+	return policy_request(g, a, KA_CMD_POLICY_ADD, "add");
 }
 
 static int cmd_set(struct ka_genl *g, const struct cmd_args *a)
@@ -787,7 +799,10 @@ static int parse_load(int argc, char **argv, struct cmd_args *a)
 	return 0;
 }
 
-/* load: one request per policy, so a failure leaves the ones before it. */
+/*
+ * load: one request per policy, so a failure leaves the ones before it.
+ * Each line is a set: a later line replaces an earlier one.
+ */
 static int load_each(struct ka_genl *g, const struct cmd_args *a)
 {
 	struct nlmsghdr *nlh;
@@ -873,7 +888,16 @@ static int cmd_load(struct ka_genl *g, const struct cmd_args *a)
 	return a->replace ? load_replace(g, a) : load_each(g, a);
 }
 
+/* What parse_load() allocated; everything else in a points into argv. */
+static void cmd_args_free(struct cmd_args *a)
+{
+	free(a->policies);
+	free(a->lines);
+	free(a->text);
+}
+
 static const struct cmd cmds[] = {
+	{ "add", parse_add, cmd_add },
 	{ "set", parse_set, cmd_set },
 	{ "del", parse_del, cmd_del },
 	{ "list", parse_none, cmd_list },
@@ -927,8 +951,9 @@ int main(int argc, char **argv)
 	bool json = false, pretty = false;
 	const char *netns = NULL;
 	const struct cmd *cmd = NULL;
+	/* parse_load() grows what it finds here: start from nothing. */
+	struct cmd_args args = { 0 };
 	int opt, ret, idx, at;
-	struct cmd_args args;
 	struct ka_genl g;
 
 	/*
@@ -989,19 +1014,25 @@ int main(int argc, char **argv)
 
 	ret = cmd->parse(argc - optind, argv + optind, &args);
 	if (ret)
-		return ret;
+		goto out;
 
-	if (netns && enter_netns(netns))
-		return EXIT_FAILURE;
+	if (netns && enter_netns(netns)) {
+		ret = EXIT_FAILURE;
+		goto out;
+	}
 	out_init(stdout, json, pretty);
 	ret = ka_genl_open(&g);
 	if (ret == -ENOENT) {
 		fprintf(stderr, "Error: the ka_policy module is not loaded (load it with 'modprobe ka_policy' or 'insmod ka_policy.ko').\n");
-		return EXIT_FAILURE;
+		ret = EXIT_FAILURE;
+	} else if (ret) {
+		ret = report(ret, "cannot talk to the kernel over generic netlink");
+	} else {
+		ret = cmd->run(&g, &args);
+		ka_genl_close(&g);
 	}
-	if (ret)
-		return report(ret, "cannot talk to the kernel over generic netlink");
-	ret = cmd->run(&g, &args);
-	ka_genl_close(&g);
+out:
+	/* Not needed before exit, but then a leak checker sees real leaks. */
+	cmd_args_free(&args);
 	return ret;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kactl's policies without netlink: the "set"/"del" command line, the
- * selector's text form and the "list" table; see policy.h.
+ * kactl's policies without netlink: the "add"/"set"/"del" command line,
+ * the selector's text form and the "list" table; see policy.h.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -233,7 +233,10 @@ static int parse_value(int opt, const char *arg, struct ka_policy *p,
 int ka_policy_parse(enum ka_policy_op op, int argc, char **argv,
 		    struct ka_policy *p, char *err, size_t err_size)
 {
-	const char *cmd = op == KA_OP_SET ? "set" : "del";
+	static const char *const cmds[] = {
+		[KA_OP_SET] = "set", [KA_OP_DEL] = "del", [KA_OP_ADD] = "add",
+	};
+	const char *cmd = cmds[op];
 	const struct ka_action *act = &p->act;
 	const struct ka_selector *sel = &p->sel;
 	unsigned int seen = 0;

@@ -47,13 +47,14 @@ struct ka_policy {
 enum ka_policy_op {
 	KA_OP_SET,	/* selector and action */
 	KA_OP_DEL,	/* selector only */
+	KA_OP_ADD,	/* as set */
 };
 
 /*
- * Parses the arguments of "set" or "del" (argv[0] is the command name)
- * into p, whose strings then point into argv. Returns 0, or -EINVAL with
- * what is wrong in err (no "kactl: " prefix). Uses getopt_long, so it
- * resets optind.
+ * Parses the arguments of "add", "set" or "del" (argv[0] is the command
+ * name) into p, whose strings then point into argv. Returns 0, or -EINVAL
+ * with what is wrong in err (no "kactl: " prefix). Uses getopt_long, so
+ * it resets optind.
  */
 int ka_policy_parse(enum ka_policy_op op, int argc, char **argv,
 		    struct ka_policy *p, char *err, size_t err_size);

@@ -110,3 +110,72 @@ test_load_stops_at_a_line_the_kernel_refuses() {
 	assert_match "$EXPECT_STDERR" "stopped at line 2; 1 policy before it was set" "what was set"
 	assert_eq "$("$KACTL" save | grep -c '^--')" 1 "policies set"
 }
+
+# kactl add creates only, like ip route add: a selector that has a policy
+# is refused with the kernel's reason and exit 1, with or without -j, and
+# keeps its policy whole: settings and counters.
+test_add_refuses_a_selector_that_has_a_policy() {
+	local before sel
+	cgroup_add /ka_add
+	defer "$KACTL" flush
+	"$KACTL" add --port 7970 --idle 10 --cnt 3
+	"$KACTL" add --default --idle 600
+	"$KACTL" add --cgroup /ka_add --idle 30
+	pair 7970 >/dev/null
+	before=$(cat /proc/net/ka_stats)
+	assert_match "$(stat_of port=7970 applied)" "^[1-9]" "applied before"
+	for sel in "--port 7970 --idle 99" "--port 7970 --off" "--default --idle 5" \
+		"--cgroup /ka_add --off"; do
+		# shellcheck disable=SC2086 # a selector is several words
+		expect_fail 1 "$KACTL" add $sel
+		assert_eq "$EXPECT_STDERR" "Error: a policy for this selector exists." "stderr of add $sel"
+		assert_eq "$EXPECT_STDOUT" "" "stdout of add $sel"
+		# shellcheck disable=SC2086
+		expect_fail 1 "$KACTL" -j add $sel
+		assert_eq "$EXPECT_STDERR" "Error: a policy for this selector exists." "stderr of -j add $sel"
+		assert_eq "$EXPECT_STDOUT" "" "stdout of -j add $sel"
+	done
+	assert_eq "$(cat /proc/net/ka_stats)" "$before" "ka_stats after the refused adds"
+	expect_ka "$(pair 7970)" client 1 10
+}
+
+test_add_creates_a_policy_for_a_new_selector() {
+	defer "$KACTL" flush
+	assert_eq "$("$KACTL" add --port 7971 --idle 11)" "" "output of add"
+	# Another direction, or a range, is another selector.
+	assert_eq "$("$KACTL" -j add --port 7971 --dir in --idle 12)" "" "output of -j add"
+	"$KACTL" add --port 7971-7972 --idle 13
+	assert_eq "$("$KACTL" -j list | python3 -c '
+import json, sys
+print(" ".join("%s=%s" % (p["selector"], p["idle"]) for p in json.load(sys.stdin)))')" \
+		"port 7971=11 port 7971 dir in=12 port 7971-7972=13" "policies"
+	local out
+	out=$(pair 7971)
+	expect_ka "$out" client 1 11
+	expect_ka "$out" server 1 12
+	# Once deleted, the selector is free again.
+	"$KACTL" del --port 7971
+	"$KACTL" add --port 7971 --idle 14
+	assert_eq "$(stat_of port=7971 idle)" 14 "idle after del and add"
+}
+
+test_add_needs_cap_net_admin() {
+	expect_fail 1 setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		"$KACTL" add --port 7975 --idle 10
+	assert_match "$EXPECT_STDERR" "^Error: add: Operation not permitted \(needs CAP_NET_ADMIN" "stderr"
+	assert_eq "$("$KACTL" -j list)" "[]" "policies"
+}
+
+# set creates or replaces: a replaced policy keeps its counters.
+test_set_still_creates_and_replaces() {
+	local applied
+	defer "$KACTL" flush
+	"$KACTL" set --port 7973 --idle 10
+	pair 7973 >/dev/null
+	applied=$(stat_of port=7973 applied)
+	"$KACTL" set --port 7973 --idle 15
+	assert_eq "$(grep -c '^port=7973 ' /proc/net/ka_stats)" 1 "policies for 7973"
+	assert_eq "$(stat_of port=7973 idle)" 15 "idle after set"
+	assert_eq "$(stat_of port=7973 applied)" "$applied" "applied after set"
+	expect_ka "$(pair 7973)" client 1 15
+}

@@ -111,6 +111,25 @@ test_malformed_messages() {
 	rejected EINVAL "Unsupported attribute" version --top stats=u32:1
 }
 
+# Add creates only: a selector that has a policy is refused and keeps it
+# whole; add checks what set checks; set still replaces.
+test_add_creates_only() {
+	rejected EEXIST "^error EEXIST: a policy for this selector exists$" \
+		policy_add port_min=u16:7700 idle=u32:20
+	rejected EEXIST "a policy for this selector exists" \
+		policy_add port_min=u16:7700 port_max=u16:7700 dir=u8:0 off=flag:
+	rejected ERANGE "out of range" policy_add port_min=u16:7701 idle=u32:0
+	rejected EINVAL "a selector is needed" policy_add idle=u32:5
+	rejected EINVAL "the request carries no policy" policy_add
+	assert_eq "$(python3 "$KA_GENL" policy_add port_min=u16:7701 idle=u32:21)" ok "add of a new selector"
+	assert_eq "$(python3 "$KA_GENL" policy_add default=flag: idle=u32:22)" ok "add of the default"
+	rejected EEXIST "a policy for this selector exists" policy_add default=flag: idle=u32:23
+	assert_eq "$(python3 "$KA_GENL" policy_set port_min=u16:7701 idle=u32:24)" ok "set of an existing selector"
+	assert_eq "$(awk 'NR > 2 { print $1, $2 }' /proc/net/ka_stats | xargs)" \
+		"port=7700 10 port=7701 24 default 22" "policies"
+	expect_ka "$(pair 7701)" client 1 24
+}
+
 test_replace_with_bad_values_keeps_the_old_policy() {
 	rejected ERANGE "." policy_set port_min=u16:7700 idle=u32:0
 	assert_eq "$(stat_of port=7700 idle)" 10 "idle of the kept policy"

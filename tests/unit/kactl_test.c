@@ -204,7 +204,7 @@ static void test_out(void)
 	expect_output(print_empty, 0, 0, "", "empty text table");
 }
 
-/* "set"/"del" command lines; args end at NULL, after the command name. */
+/* "add"/"set"/"del" command lines; args end at NULL, after the command name. */
 #define MAX_ARGS 16
 
 struct policy_case {
@@ -260,6 +260,13 @@ static const struct policy_case policy_cases[] = {
 		.mode = KA_MODE_FORCE) } },
 	{ .op = KA_OP_SET, { "--port", "65535", "--cgroup", "/x" }, NULL,
 	  { SEL(PORT(65535, 65535), .cgroup_path = "/x") } },
+	/* add takes what set takes */
+	{ .op = KA_OP_ADD, { "--port", "6379", "--dir", "in", "--idle", "60", "--mode", "force" }, NULL,
+	  { SEL(PORT(6379, 6379), DIR(KA_DIR_IN)),
+	    ACT(.has_idle = true, .idle = 60, .has_mode = true,
+		.mode = KA_MODE_FORCE) } },
+	{ .op = KA_OP_ADD, { "--cgroup", "/svc", "--off" }, NULL,
+	  { SEL(.cgroup_path = "/svc"), ACT(.off = true) } },
 	{ .op = KA_OP_DEL, { "--default" }, NULL,
 	  { SEL(.is_default = true) } },
 	{ .op = KA_OP_DEL, { "--port", "6379-6400", "--dir", "out", "--cgroup", "/svc" }, NULL,
@@ -272,6 +279,8 @@ static const struct policy_case policy_cases[] = {
 	{ .op = KA_OP_SET, { "--idle", "60" }, "set needs a selector: --default, --port or --cgroup" },
 	{ .op = KA_OP_SET, { "--off" }, "set needs a selector: --default, --port or --cgroup" },
 	{ .op = KA_OP_DEL, { NULL }, "del needs a selector: --default, --port or --cgroup" },
+	{ .op = KA_OP_ADD, { "--idle", "60" }, "add needs a selector: --default, --port or --cgroup" },
+	{ .op = KA_OP_ADD, { "--default", "--off", "--idle", "1" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
 	/* ports */
 	{ .op = KA_OP_SET, { "--port", "0" }, "invalid --port '0': expected a port 1..65535 or a range LOW-HIGH" },
 	{ .op = KA_OP_SET, { "--port", "65536" }, "invalid --port '65536': expected a port 1..65535 or a range LOW-HIGH" },
@@ -398,10 +407,13 @@ static void describe(const struct ka_policy *p)
 }
 
 /* "set --port 80": the command line of a case, for the TAP line. */
+static const char *const op_names[] = {
+	[KA_OP_SET] = "set", [KA_OP_DEL] = "del", [KA_OP_ADD] = "add",
+};
+
 static void join(const struct policy_case *c, char *buf, size_t size)
 {
-	size_t len = (size_t)snprintf(buf, size, "%s",
-				      c->op == KA_OP_SET ? "set" : "del");
+	size_t len = (size_t)snprintf(buf, size, "%s", op_names[c->op]);
 
 	for (int i = 0; i < MAX_ARGS && c->args[i] && len < size; i++)
 		len += (size_t)snprintf(buf + len, size - len, " '%s'", c->args[i]);
@@ -409,7 +421,7 @@ static void join(const struct policy_case *c, char *buf, size_t size)
 
 static void run_policy_case(const struct policy_case *c)
 {
-	char *argv[MAX_ARGS + 2] = { c->op == KA_OP_SET ? "set" : "del" };
+	char *argv[MAX_ARGS + 2] = { (char *)op_names[c->op] };
 	char err[512] = "", line[256];
 	struct ka_policy p;
 	int argc = 1, ret;

@@ -22,6 +22,7 @@ enum ka_cmd {
 	KA_CMD_POLICY_FLUSH,	/* do, admin: delete every policy */
 	/* do, admin: make the set exactly the request's KA_A_POLICYs, atomically */
 	KA_CMD_POLICY_REPLACE,
+	KA_CMD_POLICY_ADD,	/* do, admin: add; EEXIST when the selector has one */
 
 	__KA_CMD_MAX,
 	KA_CMD_MAX = __KA_CMD_MAX - 1
@@ -89,7 +90,8 @@ enum ka_cgroup_state {
  * A policy: a selector (which sockets) and an action (what they get).
  * A selector is either KA_POLICY_A_DEFAULT alone, or a port (range) with
  * an optional direction and/or a cgroup. Policies are named by their
- * selector: setting an existing selector replaces that policy.
+ * selector: setting an existing selector replaces that policy, adding
+ * one fails (EEXIST) and changes nothing.
  */
 enum ka_policy_attr {
 	KA_POLICY_A_UNSPEC,
