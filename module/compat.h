@@ -69,10 +69,12 @@ static inline u64 ka_cgroup_ancestor_id(const struct cgroup *cgrp, int level)
 
 /*
  * cgroup_get_from_id() for kernels that export none (5.10): walk the
- * default hierarchy under RCU (at configuration time only: O(cgroups))
- * and, as upstream does, see only cgroups inside the caller's cgroup
- * namespace. Named apart and mapped, so that it cannot clash with a
- * declaration a kernel has without the export.
+ * default hierarchy under RCU, O(cgroups), never on the connect or accept
+ * path: when a policy is set by id, and when a cgroup policy's state is
+ * shown (ka_stats, list: one walk per cgroup policy). As upstream does,
+ * it sees only cgroups inside the caller's cgroup namespace. Named apart
+ * and mapped, so that it cannot clash with a declaration a kernel has
+ * without the export.
  */
 #ifndef KA_HAVE_CGROUP_GET_FROM_ID
 static inline struct cgroup *ka_cgroup_get_from_id(u64 id)

@@ -86,8 +86,13 @@ if [ ${#extra[@]} -gt 0 ]; then
 	echo "Adding the Debian suites ${extra[*]} to apt, pinned to priority 1 ($sources)"
 	all=$( { sed -n 's/^Suites: //p' "$sources" 2>/dev/null | tr ' ' '\n'
 		printf '%s\n' "${extra[@]}"; } | sort -u | xargs)
-	printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
-		"$all" >"$sources"
+	# Security updates live in their own archive.
+	stanza='Types: deb\nURIs: http://deb.debian.org/%s\nSuites: %s\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n\n'
+	main=$(tr ' ' '\n' <<<"$all" | grep -v -- '-security$' | xargs)
+	security=$(tr ' ' '\n' <<<"$all" | grep -- '-security$' | xargs)
+	{ [ -z "$main" ] || printf "$stanza" debian "$main"
+	  [ -z "$security" ] || printf "$stanza" debian-security "$security"
+	} >"$sources"
 	for suite in $all; do
 		printf 'Package: *\nPin: release n=%s\nPin-Priority: 1\n\n' "$suite"
 	done >/etc/apt/preferences.d/ka_policy-test-kernels
