@@ -44,9 +44,9 @@ test_dead_peer_gets_etimedout_in_time_and_is_counted() {
 	ip netns exec ka_cli "$KACTL" set --port $PORT --dir out \
 		--idle $idle --intvl $intvl --cnt $cnt
 	background server ip netns exec ka_srv python3 "$KA_CONN" serve 192.0.2.2 $PORT
-	wait_for 10 grep -q ready "$KA_OUT/server"
+	wait_for 300 grep -q ready "$KA_OUT/server"
 	background client ip netns exec ka_cli python3 "$KA_CONN" wait-dead 192.0.2.2 $PORT
-	wait_for 10 grep -q connected "$KA_OUT/client"
+	wait_for 300 grep -q connected "$KA_OUT/client"
 
 	ip -n ka_srv link set ka_s down
 	wait_for 120 grep -q errno "$KA_OUT/client"
@@ -67,10 +67,10 @@ test_dead_peer_gets_etimedout_in_time_and_is_counted() {
 test_unmanaged_keepalive_socket_counts_in_totals_only() {
 	local result
 	background server ip netns exec ka_srv python3 "$KA_CONN" serve 192.0.2.2 $PORT
-	wait_for 10 grep -q ready "$KA_OUT/server"
+	wait_for 300 grep -q ready "$KA_OUT/server"
 	background client ip netns exec ka_cli python3 "$KA_CONN" wait-dead \
 		192.0.2.2 $PORT --client ka=1,idle=1,intvl=1,cnt=1
-	wait_for 10 grep -q connected "$KA_OUT/client"
+	wait_for 300 grep -q connected "$KA_OUT/client"
 	ip -n ka_srv link set ka_s down
 	wait_for 120 grep -q errno "$KA_OUT/client"
 	result=$(grep errno "$KA_OUT/client")
@@ -82,11 +82,11 @@ test_unmanaged_keepalive_socket_counts_in_totals_only() {
 test_zero_window_stall_is_not_a_keepalive_event() {
 	ip netns exec ka_cli "$KACTL" set --port $PORT --idle 1 --intvl 1 --cnt 2
 	background server ip netns exec ka_srv python3 "$KA_CONN" serve 192.0.2.2 $PORT --no-read
-	wait_for 10 grep -q ready "$KA_OUT/server"
+	wait_for 300 grep -q ready "$KA_OUT/server"
 	background client ip netns exec ka_cli python3 "$KA_CONN" stall 192.0.2.2 $PORT 60
 	# Zero-window probes go out through the same kernel function as
 	# keepalive probes; wait until the kernel sent a few.
-	wait_for 30 winprobes_at_least ka_cli 3
+	wait_for 300 winprobes_at_least ka_cli 3
 	assert_eq "$(ka_cli_stat port=$PORT probes_sent)" 0 "policy probes_sent"
 	assert_eq "$(ka_cli_stat total probes_sent)" 0 "total probes_sent"
 	assert_eq "$(ka_cli_stat total timeouts)" 0 "total timeouts"
@@ -105,11 +105,11 @@ while time.monotonic() < end:
     c = socket.create_connection(("127.0.0.1", 7600)); a, _ = l.accept()
     c.close(); a.close(); n += 1
 print("done", n, flush=True)'
-	wait_for 10 grep -q looping "$KA_OUT/loop"
+	wait_for 300 grep -q looping "$KA_OUT/loop"
 	rmmod ka_policy
 	insmod "$KA_MODULE"
 	"$KACTL" set --port 7600 --idle 5
 	rmmod ka_policy
-	wait_for 30 grep -q done "$KA_OUT/loop"
+	wait_for 300 grep -q done "$KA_OUT/loop"
 	! dmesg | grep -E 'BUG:|WARNING:|Oops' || fail "kernel splat during rmmod"
 }

@@ -45,7 +45,10 @@ expect_fail() {
 		fail "'$*' exited $rc, expected $want (stderr: $EXPECT_STDERR)"
 }
 
-# wait_for TIMEOUT_S CMD...: poll CMD every 50 ms until it succeeds.
+# wait_for TIMEOUT_S CMD...: poll CMD every 50 ms until it succeeds. The
+# timeout is a bound for a machine that is slow or busy (the debug kernel
+# under emulation beside other guests), not a measure: a wait for
+# something to start is given minutes.
 wait_for() {
 	local deadline=$((SECONDS + $1))
 	shift
