@@ -17,6 +17,22 @@
  * and honours an explicit SO_KEEPALIVE=0; in force mode the fields the
  * policy sets replace the application's. Fields the policy does not set
  * are never touched.
+ *
+ * Which sockets: an application's TCP sockets. Kernel sockets, made by
+ * sock_create_kern() (sk_kern_sock, set by sk_alloc() and copied to
+ * accepted children by sock_copy()), are neither touched nor counted,
+ * including those that hold a reference on their network namespace as a
+ * user socket does (sk_net_refcnt: sunrpc's, SMC's clcsock, RDS-TCP's,
+ * which chose their own keepalive and TCP_USER_TIMEOUT). sk_net_refcnt
+ * is still required of every socket looked at: per-namespace state is
+ * read only for a socket that keeps its namespace alive (an
+ * application's always does). MPTCP subflows are not managed either. A
+ * plain TCP client's connection to an MPTCP listener is: the kernel has
+ * turned the child back into TCP (subflow_ulp_clone()) before the accept
+ * hook, and it is the application's own TCP socket once accepted, but it
+ * still carries the listener subflow's sk_kern_sock then
+ * (mptcp_stream_accept() clears it), so its request tells
+ * (rsk_is_mptcp(): a request to an MPTCP listener, syncookies too).
  */
 
 #include <linux/cgroup.h>
@@ -55,11 +71,20 @@ enum ka_verdict ka_decide(const struct ka_action *act,
 	return changed || force ? KA_APPLY : KA_SKIP;
 }
 
-/* User TCP sockets only: not MPTCP subflows, not kernel sockets. */
-static bool ka_sock_is_managed(const struct sock *sk)
+/*
+ * An application's TCP socket (see the header). req: an accepted
+ * socket's request, NULL for one that connects.
+ */
+static bool ka_sock_is_managed(const struct sock *sk,
+			       const struct request_sock *req)
 {
-	return sk->sk_protocol == IPPROTO_TCP && sk->sk_type == SOCK_STREAM &&
-	       sk->sk_net_refcnt && !sk_is_mptcp(sk);
+	if (sk->sk_protocol != IPPROTO_TCP || sk->sk_type != SOCK_STREAM ||
+	    !sk->sk_net_refcnt || sk_is_mptcp(sk))
+		return false;
+	/* TCP under an MPTCP listener: the application's (see the header). */
+	if (req && rsk_is_mptcp(req))
+		return true;
+	return !sk->sk_kern_sock;
 }
 
 /*
@@ -80,7 +105,7 @@ static const struct ka_policy *ka_match(struct ka_net *kn, struct sock *sk,
 	return ka_policy_lookup(t, dir, port, cgrp);
 }
 
-void ka_apply(struct sock *sk, u8 dir)
+void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -96,7 +121,7 @@ void ka_apply(struct sock *sk, u8 dir)
 	 */
 	BUILD_BUG_ON(KA_SOCK_FLAG_LAST >= KA_SK_APPLIED_OUT);
 
-	if (!ka_sock_is_managed(sk))
+	if (!ka_sock_is_managed(sk, req))
 		return;
 	/* A child inherits its listener's flags; a reconnect starts over. */
 	__clear_bit(KA_SK_APPLIED_IN, &sk->sk_flags);
@@ -144,7 +169,7 @@ void ka_account(struct sock *sk, enum ka_counter idx)
 	struct ka_net *kn;
 	u8 dir;
 
-	if (!ka_sock_is_managed(sk))
+	if (!ka_sock_is_managed(sk, NULL))
 		return;
 	kn = ka_net(sock_net(sk));
 	ka_counters_inc(kn->totals, idx);

@@ -6,6 +6,7 @@
 
 #include "policy.h"
 
+struct request_sock;
 struct sock;
 
 /*
@@ -38,8 +39,11 @@ enum ka_verdict {
 enum ka_verdict ka_decide(const struct ka_action *act,
 			  struct ka_sock_state *st);
 
-/* Probe handlers: atomic context, the caller owns sk (see hooks.c). */
-void ka_apply(struct sock *sk, u8 dir);
+/*
+ * Probe handlers: atomic context, the caller owns sk (see hooks.c). For
+ * ka_apply(), req is an accepted socket's request, NULL for a connect.
+ */
+void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir);
 void ka_account(struct sock *sk, enum ka_counter idx);
 
 #endif /* _KA_APPLY_H */

@@ -7,6 +7,8 @@
  *   security_inet_csk_clone(newsk, req)
  *                                     last step of inet_csk_clone_lock(): an
  *                                     accepted connection, apply, dir in
+ *                                     (req says whether its listener is
+ *                                     an MPTCP one)
  *   tcp_set_keepalive(sk, val)        SO_KEEPALIVE from the application: an
  *                                     explicit 0 is remembered and honoured
  * Accounting (the module loads without them, the counters say "-"):
@@ -52,13 +54,16 @@ static struct sock *arg_sk(struct pt_regs *regs, unsigned int n)
 
 static int ka_connect_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	ka_apply(arg_sk(regs, 0), KA_DIR_OUT);
+	ka_apply(arg_sk(regs, 0), NULL, KA_DIR_OUT);
 	return 0;
 }
 
 static int ka_clone_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	ka_apply(arg_sk(regs, 0), KA_DIR_IN);
+	const struct request_sock *req;
+
+	req = (const struct request_sock *)regs_get_kernel_argument(regs, 1);
+	ka_apply(arg_sk(regs, 0), req, KA_DIR_IN);
 	return 0;
 }
 
