@@ -65,7 +65,7 @@ while read -r release _ _ what; do
 	passed=$(grep '^ok ' "$tap" | grep -vc ' # SKIP')
 	failed=$(grep -c '^not ok ' "$tap")
 	if grep -q '^ok .*every_hook_attached' "$tap"; then
-		hooks=6/6
+		hooks=7/7
 	else
 		hooks=$(grep -ao 'hooks attached: [^ ]*' "$out/$name.console" 2>/dev/null | tail -n 1 | cut -d' ' -f3)
 		hooks=${hooks:--}

@@ -26,15 +26,16 @@ test_every_hook_attached() {
 	local list=/sys/kernel/debug/kprobes/list sym n=0 missing=()
 	[ -r "$list" ] || fail "no $list (debugfs)"
 	for sym in tcp_keepalive_timer tcp_connect security_inet_csk_clone \
-		tcp_set_keepalive tcp_write_wakeup tcp_send_active_reset; do
+		tcp_set_keepalive tcp_write_wakeup tcp_send_active_reset \
+		tcp_setsockopt; do
 		if grep -Eq " $sym\+0x(0|4) .*\[FTRACE\]" "$list"; then
 			n=$((n + 1))
 		else
 			missing+=("$sym")
 		fi
 	done
-	echo "hooks attached: $n/6${missing:+ (missing: ${missing[*]})}"
-	[ $n = 6 ] || fail "not attached: ${missing[*]}"
+	echo "hooks attached: $n/7${missing:+ (missing: ${missing[*]})}"
+	[ $n = 7 ] || fail "not attached: ${missing[*]}"
 	for sym in probes_sent timeouts; do
 		ka_has "$sym" || fail "kactl version lists $sym as missing"
 	done

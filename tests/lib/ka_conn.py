@@ -11,6 +11,14 @@
       MPTCP one). OPTS, applied before listen()/connect():
       "ka=0|1,idle=N,intvl=N,cnt=N,ut=MS" (any subset). --mptcp makes
       those sockets MPTCP ones (IPPROTO_MPTCP).
+  ka_conn.py reconnect FIRST SECOND [--client OPTS] [--between OPTS]
+                [--refused]
+      One client socket connects to loopback port FIRST, takes OPTS
+      between (setsockopt after the connect), disconnects with
+      connect(AF_UNSPEC) and connects again, to SECOND, which it accepts.
+      With --refused nothing listens on FIRST: the first connect() fails
+      and the second follows the failure. Prints pair's JSON for the
+      second connection, plus "first": SETTINGS after the first.
   ka_conn.py mptcp
       Exits 0 when this kernel makes MPTCP sockets, else prints why.
   ka_conn.py serve ADDR PORT [--no-read]
@@ -31,8 +39,10 @@
       (debug) kernel measures what its timers did, not the polling.
 """
 import argparse
+import ctypes
 import errno
 import json
+import os
 import socket
 import struct
 import subprocess
@@ -84,11 +94,12 @@ def listen(fam, addr, port, opts=None, proto=0, v6only=True):
     return lsock
 
 
-def pair_json(csock, ssock):
+def pair_json(csock, ssock, extra=None):
     ss = subprocess.run(["ss", "-tnoH", "state", "established"],
                         capture_output=True, text=True).stdout.splitlines()
     out = {"client": settings(csock), "server": settings(ssock),
            "client_port": csock.getsockname()[1], "ss": ss}
+    out.update(extra or {})
     return json.dumps(out)
 
 
@@ -102,6 +113,39 @@ def cmd_pair(args):
     csock.connect((conn_addr, args.port))
     ssock, _ = lsock.accept()
     print(pair_json(csock, ssock))
+
+
+def disconnect(sock):
+    """connect(AF_UNSPEC): TCP's disconnect, which Python's connect() cannot ask for."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    addr = struct.pack("H14x", socket.AF_UNSPEC)
+    if libc.connect(sock.fileno(), addr, len(addr)):
+        err = ctypes.get_errno()
+        raise OSError(err, "connect(AF_UNSPEC): " + os.strerror(err))
+
+
+def cmd_reconnect(args):
+    lsock = listen(socket.AF_INET, "127.0.0.1", args.second)
+    csock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    apply_opts(csock, args.client)
+    if args.refused:
+        try:
+            csock.connect(("127.0.0.1", args.first))
+            sys.exit(f"port {args.first} accepted a connection")
+        except ConnectionRefusedError:
+            pass
+        first = settings(csock)
+        apply_opts(csock, args.between)
+    else:
+        first_l = listen(socket.AF_INET, "127.0.0.1", args.first)
+        csock.connect(("127.0.0.1", args.first))
+        server = first_l.accept()  # its end stays open until the disconnect
+        first = settings(csock)
+        apply_opts(csock, args.between)
+        disconnect(csock)
+    csock.connect(("127.0.0.1", args.second))
+    ssock, _ = lsock.accept()
+    print(pair_json(csock, ssock, {"first": first}))
 
 
 def cmd_mptcp(args):
@@ -201,6 +245,12 @@ def main():
     p.add_argument("--listener")
     p.add_argument("--client")
     p.add_argument("--mptcp", choices=["both", "listener", "client"])
+    p = sub.add_parser("reconnect")
+    p.add_argument("first", type=int)
+    p.add_argument("second", type=int)
+    p.add_argument("--client")
+    p.add_argument("--between")
+    p.add_argument("--refused", action="store_true")
     sub.add_parser("mptcp")
     p = sub.add_parser("serve")
     p.add_argument("addr")
@@ -220,7 +270,7 @@ def main():
     p.add_argument("--timeout", type=float, default=30)
     p.add_argument("command", nargs="+")
     args = ap.parse_args()
-    return {"pair": cmd_pair, "mptcp": cmd_mptcp,
+    return {"pair": cmd_pair, "reconnect": cmd_reconnect, "mptcp": cmd_mptcp,
             "serve": cmd_serve, "wait-dead": cmd_wait_dead,
             "stall": cmd_stall, "vanish": cmd_vanish}[args.cmd](args)
 
