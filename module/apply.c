@@ -25,9 +25,20 @@
  * user socket does (sk_net_refcnt: sunrpc's, SMC's clcsock, RDS-TCP's,
  * which chose their own keepalive and TCP_USER_TIMEOUT). sk_net_refcnt
  * is still required of every socket looked at: per-namespace state is
- * read only for a socket that keeps its namespace alive (an
- * application's always does). MPTCP subflows are not managed either. A
- * plain TCP client's connection to an MPTCP listener is: the kernel has
+ * read only for a socket that keeps its namespace alive. An
+ * application's socket always does; it matters for MPTCP subflows,
+ * kernel sockets that hold their namespace too.
+ *
+ * MPTCP is not managed: the application's socket is the MPTCP one, which
+ * never passes through these hooks, and the TCP connections under it are
+ * subflows the kernel makes and ends, whose settings the MPTCP socket
+ * copies to them (mptcp_sockopt_sync()): a value written on a subflow
+ * would be neither what the application reads nor kept. A subflow that
+ * a policy matches, connected or accepted, is counted as skipped, in the
+ * policy and the totals, so that it shows: one per subflow. An MPTCP
+ * client's first subflow counts even when the peer turns out to speak
+ * only TCP (the kernel learns it after tcp_connect()). A plain TCP
+ * client's connection to an MPTCP listener is managed: the kernel has
  * turned the child back into TCP (subflow_ulp_clone()) before the accept
  * hook, and it is the application's own TCP socket once accepted, but it
  * still carries the listener subflow's sk_kern_sock then
@@ -133,20 +144,26 @@ enum ka_verdict ka_decide(const struct ka_action *act,
 	return changed || force ? KA_APPLY : KA_SKIP;
 }
 
-/*
- * An application's TCP socket (see the header). req: an accepted
- * socket's request, NULL for one that connects.
- */
-static bool ka_sock_is_managed(const struct sock *sk,
-			       const struct request_sock *req)
+enum ka_sock_kind {
+	KA_SOCK_FOREIGN,	/* not ka_policy's: ignored, not counted */
+	KA_SOCK_MPTCP,		/* an MPTCP subflow: counted as skipped */
+	KA_SOCK_APP,		/* an application's TCP socket: managed */
+};
+
+/* req: an accepted socket's request, NULL for one that connects. */
+static enum ka_sock_kind ka_sock_kind(const struct sock *sk,
+				      const struct request_sock *req)
 {
 	if (sk->sk_protocol != IPPROTO_TCP || sk->sk_type != SOCK_STREAM ||
-	    !sk->sk_net_refcnt || sk_is_mptcp(sk))
-		return false;
+	    !sk->sk_net_refcnt)
+		return KA_SOCK_FOREIGN;
+	/* Before sk_kern_sock: every subflow is made by sock_create_kern(). */
+	if (sk_is_mptcp(sk))
+		return KA_SOCK_MPTCP;
 	/* TCP under an MPTCP listener: the application's (see the header). */
 	if (req && rsk_is_mptcp(req))
-		return true;
-	return !sk->sk_kern_sock;
+		return KA_SOCK_APP;
+	return sk->sk_kern_sock ? KA_SOCK_FOREIGN : KA_SOCK_APP;
 }
 
 /*
@@ -212,6 +229,7 @@ static void ka_sock_write(struct sock *sk, const struct ka_sock_state *st)
 
 void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir)
 {
+	enum ka_sock_kind kind = ka_sock_kind(sk, req);
 	const struct ka_policy *p;
 	struct ka_sock_state st;
 	struct ka_net *kn;
@@ -224,7 +242,7 @@ void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir)
 	 */
 	BUILD_BUG_ON(KA_SOCK_FLAG_LAST >= KA_SK_OURS);
 
-	if (!ka_sock_is_managed(sk, req))
+	if (kind == KA_SOCK_FOREIGN)
 		return;
 	/* A child inherits its listener's flags; a reconnect starts over. */
 	__clear_bit(KA_SK_APPLIED_IN, &sk->sk_flags);
@@ -233,6 +251,11 @@ void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir)
 	kn = ka_net(sock_net(sk));
 	rcu_read_lock();
 	p = ka_match(kn, sk, dir);
+	if (kind == KA_SOCK_MPTCP) {
+		if (p)
+			ka_count(kn, p, KA_CNT_SKIPPED);
+		goto out;
+	}
 	/* Nothing to take back and nothing to decide: the common case. */
 	if (!p && !ka_sk_ours(sk))
 		goto out;
@@ -277,7 +300,7 @@ void ka_account(struct sock *sk, enum ka_counter idx)
 	struct ka_net *kn;
 	u8 dir;
 
-	if (!ka_sock_is_managed(sk, NULL))
+	if (ka_sock_kind(sk, NULL) != KA_SOCK_APP)
 		return;
 	kn = ka_net(sock_net(sk));
 	ka_counters_inc(kn->totals, idx);
