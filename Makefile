@@ -2,7 +2,8 @@
 #
 # ka_policy: build, test and install.
 #
-#   make            module/ka_policy.ko and userspace/kactl
+#   make            module/ka_policy.ko and userspace/kactl (and the test
+#                   modules of tests/kmod, which are never installed)
 #   make check      install what is missing, build, run every test suite
 #                   (builds the debug test kernel first when not cached)
 #   make check-debug only the suites on the debug test kernel
@@ -40,6 +41,7 @@ module:
 		echo "Error: no kernel build tree; install linux-headers-amd64 (make deps) or pass KDIR=..." >&2; \
 		exit 1; }
 	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kmod modules
 
 kactl:
 	$(MAKE) -C userspace
@@ -125,7 +127,8 @@ uninstall:
 
 clean:
 	@if [ -n "$(KDIR)" -a -d "$(KDIR)" ]; then \
-		$(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
+		$(MAKE) -C $(KDIR) M=$(CURDIR) clean; \
+		$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kmod clean; fi
 	$(MAKE) -C userspace clean
 	rm -rf tests/.build
 

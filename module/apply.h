@@ -2,11 +2,25 @@
 #ifndef _KA_APPLY_H
 #define _KA_APPLY_H
 
+#include <linux/bits.h>
 #include <linux/types.h>
 
 #include "policy.h"
 
+struct request_sock;
 struct sock;
+
+/* The keepalive settings of a socket, one bit each in a mask of them. */
+enum ka_field {
+	KA_F_KEEPOPEN,		/* SO_KEEPALIVE */
+	KA_F_IDLE,		/* TCP_KEEPIDLE */
+	KA_F_INTVL,		/* TCP_KEEPINTVL */
+	KA_F_CNT,		/* TCP_KEEPCNT */
+	KA_F_USER_TIMEOUT,	/* TCP_USER_TIMEOUT */
+	KA_F_MAX
+};
+
+#define KA_F_ALL	(BIT(KA_F_MAX) - 1)
 
 /*
  * ka_policy's own marks on a socket, kept in sk_flags bits that no kernel
@@ -15,10 +29,14 @@ struct sock;
  * accepted children (sock_copy), at no cost per socket:
  *  KA_SK_APP_KEEPALIVE_OFF  the application set SO_KEEPALIVE to 0
  *  KA_SK_APPLIED_IN/_OUT    a policy was applied on accept / on connect
+ *  KA_SK_OURS + enum ka_field
+ *                           ka_policy wrote that setting, and the
+ *                           application has not set it since
  */
 #define KA_SK_APP_KEEPALIVE_OFF	(BITS_PER_LONG - 1)
 #define KA_SK_APPLIED_IN	(BITS_PER_LONG - 2)
 #define KA_SK_APPLIED_OUT	(BITS_PER_LONG - 3)
+#define KA_SK_OURS		(KA_SK_APPLIED_OUT - KA_F_MAX)
 
 /* A socket's keepalive settings, as the decision sees them. */
 struct ka_sock_state {
@@ -28,6 +46,7 @@ struct ka_sock_state {
 	u32 intvl;		/* jiffies, 0: the netns sysctl */
 	u32 probes;		/* 0: the netns sysctl */
 	u32 user_timeout;	/* ms, 0: none */
+	u8 ours;		/* what ka_policy wrote: BIT(enum ka_field) */
 };
 
 enum ka_verdict {
@@ -35,11 +54,17 @@ enum ka_verdict {
 	KA_APPLY,		/* state was changed */
 };
 
+bool ka_undo(struct ka_sock_state *st);
 enum ka_verdict ka_decide(const struct ka_action *act,
 			  struct ka_sock_state *st);
 
-/* Probe handlers: atomic context, the caller owns sk (see hooks.c). */
-void ka_apply(struct sock *sk, u8 dir);
+/*
+ * Probe handlers: atomic context, the caller owns sk (see hooks.c). For
+ * ka_apply(), req is an accepted socket's request, NULL for a connect.
+ */
+void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir);
 void ka_account(struct sock *sk, enum ka_counter idx);
+/* Probe handler: atomic context, sk may not be locked yet. */
+void ka_app_sets(struct sock *sk, enum ka_field field);
 
 #endif /* _KA_APPLY_H */

@@ -7,12 +7,20 @@
  *   security_inet_csk_clone(newsk, req)
  *                                     last step of inet_csk_clone_lock(): an
  *                                     accepted connection, apply, dir in
+ *                                     (req says whether its listener is
+ *                                     an MPTCP one)
  *   tcp_set_keepalive(sk, val)        SO_KEEPALIVE from the application: an
- *                                     explicit 0 is remembered and honoured
+ *                                     explicit 0 is remembered and honoured,
+ *                                     and keepalive is the application's
  *   kernfs_activate(kn)               a cgroup made by cgroup_mkdir(), just
  *                                     before it becomes visible: bound to
  *                                     the policies naming its path
  *                                     (cgpath.c says why here)
+ *   tcp_setsockopt(sk, level, optname, ...)
+ *                                     TCP_KEEPIDLE, _KEEPINTVL, _KEEPCNT,
+ *                                     TCP_USER_TIMEOUT from the application:
+ *                                     the setting is the application's (a
+ *                                     reconnect keeps it, apply.c)
  * Accounting (the module loads without them, the counters say "-"):
  *   tcp_write_wakeup(sk, mib)         a keepalive probe when mib says so
  *                                     (the same function sends zero-window
@@ -26,6 +34,10 @@
  * The handlers read only the arguments named above, which every kernel
  * from 5.10 to 7.x passes in the same place (tcp_send_active_reset gained
  * a reason in 6.10, and 7.3 has dropped its priority: sk stays first).
+ * tcp_setsockopt() is where every setsockopt() of a TCP socket (IPv4 and
+ * IPv6) at level SOL_TCP goes on every one of them, exported, before its
+ * do_tcp_setsockopt() (static on 5.10, where the per-option helpers it
+ * calls also differ between kernels) takes the socket lock.
  * All of these have an ftrace site on every kernel of the test matrix
  * (lifecycle.sh checks), so a probe costs a call, not a trap. Handlers
  * run with preemption disabled, in process or softirq context: they never
@@ -57,13 +69,16 @@ static struct sock *arg_sk(struct pt_regs *regs, unsigned int n)
 
 static int ka_connect_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	ka_apply(arg_sk(regs, 0), KA_DIR_OUT);
+	ka_apply(arg_sk(regs, 0), NULL, KA_DIR_OUT);
 	return 0;
 }
 
 static int ka_clone_pre(struct kprobe *kp, struct pt_regs *regs)
 {
-	ka_apply(arg_sk(regs, 0), KA_DIR_IN);
+	const struct request_sock *req;
+
+	req = (const struct request_sock *)regs_get_kernel_argument(regs, 1);
+	ka_apply(arg_sk(regs, 0), req, KA_DIR_IN);
 	return 0;
 }
 
@@ -77,6 +92,34 @@ static int ka_set_keepalive_pre(struct kprobe *kp, struct pt_regs *regs)
 		clear_bit(KA_SK_APP_KEEPALIVE_OFF, &sk->sk_flags);
 	else
 		set_bit(KA_SK_APP_KEEPALIVE_OFF, &sk->sk_flags);
+	ka_app_sets(sk, KA_F_KEEPOPEN);
+	return 0;
+}
+
+/* Before the socket lock is taken: ka_app_sets() is atomic. */
+static int ka_setsockopt_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	enum ka_field field;
+
+	if ((int)regs_get_kernel_argument(regs, 1) != SOL_TCP)
+		return 0;
+	switch ((int)regs_get_kernel_argument(regs, 2)) {
+	case TCP_KEEPIDLE:
+		field = KA_F_IDLE;
+		break;
+	case TCP_KEEPINTVL:
+		field = KA_F_INTVL;
+		break;
+	case TCP_KEEPCNT:
+		field = KA_F_CNT;
+		break;
+	case TCP_USER_TIMEOUT:
+		field = KA_F_USER_TIMEOUT;
+		break;
+	default:
+		return 0;
+	}
+	ka_app_sets(arg_sk(regs, 0), field);
 	return 0;
 }
 
@@ -155,6 +198,10 @@ static struct ka_hook ka_hooks[] = {
 	{ .kp = { .symbol_name = "tcp_send_active_reset",
 		  .pre_handler = ka_active_reset_pre },
 	  .feeds = BIT(KA_CNT_TIMEOUTS) },
+	/* Last, so that fail_attach keeps the numbers of those above. */
+	{ .kp = { .symbol_name = "tcp_setsockopt",
+		  .pre_handler = ka_setsockopt_pre },
+	  .required = true },
 };
 
 static struct kretprobe ka_keepalive_timer_probe = {

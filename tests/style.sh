@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # style.sh: the kernel's own style checks on the module, as TAP lines:
-# checkpatch.pl --strict on the module and its KUnit suites, and sparse
-# (make C=2) on the module. checkpatch ships with the
+# checkpatch.pl --strict on the module, its KUnit suites and the test
+# modules of tests/kmod, and sparse (make C=2) on the module and the test
+# modules. checkpatch ships with the
 # kernel source, not the headers: it is taken from Debian's linux-source
 # tarball once and cached in $KA_CACHE (default ~/.cache/ka_policy).
 set -u
@@ -37,7 +38,8 @@ checkpatch() {
 	fi
 	perl "$dir/scripts/checkpatch.pl" --no-tree --strict --terse \
 		--ignore FILE_PATH_CHANGES -f \
-		$(ls module/*.[ch] module/tests/*.[ch] module/uapi/linux/*.h module/conftest/*.c |
+		$(ls module/*.[ch] module/tests/*.[ch] module/uapi/linux/*.h module/conftest/*.c \
+			tests/kmod/*.c tests/kmod/conftest/*.c |
 			grep -v -e '\.mod\.c$' -e '/ka_config\.h$') |
 		grep -v '^total: 0 errors, 0 warnings, 0 checks'
 	return 0
@@ -51,8 +53,10 @@ else
 fi
 
 # sparse checks every file (C=2) and prints nothing when all is well.
-out=$(make -s -C "${KDIR:-$(make -s --no-print-directory kdir)}" M="$PWD" C=2 \
-	modules 2>&1 | grep -v 'Skipping BTF generation')
+kdir=${KDIR:-$(make -s --no-print-directory kdir)}
+out=$( { make -s -C "$kdir" M="$PWD" C=2 modules &&
+	make -s -C "$kdir" M="$PWD/tests/kmod" C=2 modules; } 2>&1 |
+	grep -v 'Skipping BTF generation')
 if [ -z "$out" ]; then
 	result ok "sparse"
 else

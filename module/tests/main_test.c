@@ -3,7 +3,8 @@
  * ka_policy_test: KUnit suites for ka_policy's logic, one file each, and
  * each file registers its own suite (kunit_test_suite()):
  *
- *   ka_decide      the per-field default/force decision (apply.c)
+ *   ka_decide      the per-field default/force decision, and undoing it
+ *                  for a socket that connects again (apply.c)
  *   ka_ranges      compiled port ranges against a brute-force matcher
  *   ka_precedence  which policy a socket gets (policy.c), with fake cgroups
  *   ka_table       the policy set: add, set, del, flush, replace

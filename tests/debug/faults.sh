@@ -5,7 +5,7 @@
 # Nth attach fail. Attach order (hooks.c): 1 tcp_keepalive_timer
 # (kretprobe), 2 tcp_connect, 3 security_inet_csk_clone, 4
 # tcp_set_keepalive, 5 kernfs_activate, 6 tcp_write_wakeup, 7
-# tcp_send_active_reset. Runs on
+# tcp_send_active_reset, 8 tcp_setsockopt. Runs on
 # the debug kernel, where KASAN, lockdep and kmemleak (after the last
 # rmmod) watch every unwinding path.
 source "$KA_ROOT/tests/lib/ka.sh"
@@ -35,9 +35,9 @@ mark_log() {
 
 test_a_required_hook_that_cannot_attach_fails_the_load() {
 	local n name
-	for n in 2 3 4 5; do
+	for n in 2 3 4 5 8; do
 		name=$(echo x tcp_connect security_inet_csk_clone tcp_set_keepalive \
-			kernfs_activate | cut -d' ' -f$n)
+			kernfs_activate x x tcp_setsockopt | cut -d' ' -f$n)
 		mark_log
 		expect_fail 1 insmod_failing $n
 		assert_match "$(log_since_mark)" "ka_policy: cannot attach to $name \(error -2\): this kernel is not supported" "kernel log, attach $n"

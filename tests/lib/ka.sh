@@ -43,6 +43,18 @@ before_each() {
 
 KA_CONN=$KA_ROOT/tests/lib/ka_conn.py
 
+# ka_test_module NAME: the path of the test module NAME.ko (tests/kmod),
+# built for this kernel beside the module under test: <dir>/module/
+# ka_policy.ko has <dir>/tests/kmod/NAME.ko (make, build-module.sh).
+ka_test_module() {
+	local ko built
+	ko=$(realpath -m "$(dirname "$KA_MODULE")/../tests/kmod/$1.ko")
+	[ -f "$ko" ] || fail "$ko is not built: make builds it for Debian's default kernel, tests/lib/build-module.sh for the others"
+	built=$(modinfo -F vermagic "$ko" | cut -d' ' -f1)
+	[ "$built" = "$(uname -r)" ] || fail "$ko was built for $built, not for $(uname -r)"
+	echo "$ko"
+}
+
 # keepalive_found_dead ELAPSED WHAT: a dead peer found ELAPSED seconds
 # after it vanished was found by the policy's keepalive (of a few seconds
 # here), not by the kernel's default (7200 s idle, then 9 probes 75 s

@@ -3,11 +3,24 @@
 """Real TCP connections for ka_policy's tests, seen from the application.
 
   ka_conn.py pair PORT [--family 4|6|mapped] [--listener OPTS] [--client OPTS]
+                [--mptcp both|listener|client]
       Listens on PORT (loopback), connects to it, accepts, and prints JSON:
       {"client": SETTINGS, "server": SETTINGS, "ss": [lines of ss -tnoi]}
       where SETTINGS = {"keepalive", "idle", "intvl", "cnt", "user_timeout"}
-      read back with getsockopt(). OPTS, applied before listen()/connect():
-      "ka=0|1,idle=N,intvl=N,cnt=N,ut=MS" (any subset).
+      read back with getsockopt() (null where the socket refuses it: an
+      MPTCP one). OPTS, applied before listen()/connect():
+      "ka=0|1,idle=N,intvl=N,cnt=N,ut=MS" (any subset). --mptcp makes
+      those sockets MPTCP ones (IPPROTO_MPTCP).
+  ka_conn.py reconnect FIRST SECOND [--client OPTS] [--between OPTS]
+                [--refused]
+      One client socket connects to loopback port FIRST, takes OPTS
+      between (setsockopt after the connect), disconnects with
+      connect(AF_UNSPEC) and connects again, to SECOND, which it accepts.
+      With --refused nothing listens on FIRST: the first connect() fails
+      and the second follows the failure. Prints pair's JSON for the
+      second connection, plus "first": SETTINGS after the first.
+  ka_conn.py mptcp
+      Exits 0 when this kernel makes MPTCP sockets, else prints why.
   ka_conn.py serve ADDR PORT [--no-read]
       Accepts connections and holds them; prints "ready" once listening.
       With --no-read it never reads, so senders stall on a zero window.
@@ -33,6 +46,7 @@
       inode numbers seen (N: each run had a new cgroup)}.
 """
 import argparse
+import ctypes
 import errno
 import json
 import os
@@ -59,7 +73,11 @@ def apply_opts(sock, spec):
 
 
 def settings(sock):
-    get = lambda key: sock.getsockopt(*OPTS[key])
+    def get(key):
+        try:
+            return sock.getsockopt(*OPTS[key])
+        except OSError:
+            return None
     return {"keepalive": get("ka"), "idle": get("idle"), "intvl": get("intvl"),
             "cnt": get("cnt"), "user_timeout": get("ut")}
 
@@ -72,24 +90,78 @@ def family_addr(family):
     return socket.AF_INET6, "::", "::ffff:127.0.0.1"     # v4-mapped
 
 
-def cmd_pair(args):
-    fam, bind_addr, conn_addr = family_addr(args.family)
-    lsock = socket.socket(fam, socket.SOCK_STREAM)
+def listen(fam, addr, port, opts=None, proto=0, v6only=True):
+    lsock = socket.socket(fam, socket.SOCK_STREAM, proto)
     lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    if args.family == "mapped":
+    if not v6only:
         lsock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
-    apply_opts(lsock, args.listener)
-    lsock.bind((bind_addr, args.port))
+    apply_opts(lsock, opts)
+    lsock.bind((addr, port))
     lsock.listen(8)
-    csock = socket.socket(fam, socket.SOCK_STREAM)
-    apply_opts(csock, args.client)
-    csock.connect((conn_addr, args.port))
-    ssock, _ = lsock.accept()
+    return lsock
+
+
+def pair_json(csock, ssock, extra=None):
     ss = subprocess.run(["ss", "-tnoH", "state", "established"],
                         capture_output=True, text=True).stdout.splitlines()
     out = {"client": settings(csock), "server": settings(ssock),
            "client_port": csock.getsockname()[1], "ss": ss}
-    print(json.dumps(out))
+    out.update(extra or {})
+    return json.dumps(out)
+
+
+def cmd_pair(args):
+    fam, bind_addr, conn_addr = family_addr(args.family)
+    mptcp = lambda side: socket.IPPROTO_MPTCP if args.mptcp in (side, "both") else 0
+    lsock = listen(fam, bind_addr, args.port, args.listener, mptcp("listener"),
+                   args.family != "mapped")
+    csock = socket.socket(fam, socket.SOCK_STREAM, mptcp("client"))
+    apply_opts(csock, args.client)
+    csock.connect((conn_addr, args.port))
+    ssock, _ = lsock.accept()
+    print(pair_json(csock, ssock))
+
+
+def disconnect(sock):
+    """connect(AF_UNSPEC): TCP's disconnect, which Python's connect() cannot ask for."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    addr = struct.pack("H14x", socket.AF_UNSPEC)
+    if libc.connect(sock.fileno(), addr, len(addr)):
+        err = ctypes.get_errno()
+        raise OSError(err, "connect(AF_UNSPEC): " + os.strerror(err))
+
+
+def cmd_reconnect(args):
+    lsock = listen(socket.AF_INET, "127.0.0.1", args.second)
+    csock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    apply_opts(csock, args.client)
+    if args.refused:
+        try:
+            csock.connect(("127.0.0.1", args.first))
+            sys.exit(f"port {args.first} accepted a connection")
+        except ConnectionRefusedError:
+            pass
+        first = settings(csock)
+        apply_opts(csock, args.between)
+    else:
+        first_l = listen(socket.AF_INET, "127.0.0.1", args.first)
+        csock.connect(("127.0.0.1", args.first))
+        server = first_l.accept()  # its end stays open until the disconnect
+        first = settings(csock)
+        apply_opts(csock, args.between)
+        disconnect(csock)
+    csock.connect(("127.0.0.1", args.second))
+    ssock, _ = lsock.accept()
+    print(pair_json(csock, ssock, {"first": first}))
+
+
+def cmd_mptcp(args):
+    try:
+        socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_MPTCP).close()
+    except (OSError, AttributeError) as e:
+        print(f"no MPTCP sockets here ({e})")
+        return 1
+    return 0
 
 
 def connect(addr, port, opts=None):
@@ -216,6 +288,14 @@ def main():
     p.add_argument("--family", choices=["4", "6", "mapped"], default="4")
     p.add_argument("--listener")
     p.add_argument("--client")
+    p.add_argument("--mptcp", choices=["both", "listener", "client"])
+    p = sub.add_parser("reconnect")
+    p.add_argument("first", type=int)
+    p.add_argument("second", type=int)
+    p.add_argument("--client")
+    p.add_argument("--between")
+    p.add_argument("--refused", action="store_true")
+    sub.add_parser("mptcp")
     p = sub.add_parser("serve")
     p.add_argument("addr")
     p.add_argument("port", type=int)
@@ -238,7 +318,8 @@ def main():
     p.add_argument("port", type=int)
     p.add_argument("n", type=int)
     args = ap.parse_args()
-    return {"pair": cmd_pair, "serve": cmd_serve, "wait-dead": cmd_wait_dead,
+    return {"pair": cmd_pair, "reconnect": cmd_reconnect, "mptcp": cmd_mptcp,
+            "serve": cmd_serve, "wait-dead": cmd_wait_dead,
             "stall": cmd_stall, "vanish": cmd_vanish,
             "cgroup-race": cmd_cgroup_race}[args.cmd](args)
 

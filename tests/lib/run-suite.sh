@@ -8,6 +8,10 @@
 # define before_each, run before each of its tests. Exit status: 0 when all
 # passed.
 #
+# A test that cannot run on this kernel (it lacks the feature) calls skip
+# (tests/lib/testlib.sh) and is reported as TAP's SKIP: "ok N - ... #
+# SKIP why", counted apart by run-tests.sh, never as a pass.
+#
 # A known failure that is being worked on is declared in its FILE with
 # KA_TODO_<test>="why, and the issue", and reported as TAP's TODO: "not
 # ok N - ... # TODO why" while it fails (counted apart by run-tests.sh,
@@ -20,6 +24,7 @@ lib=$(dirname "$0")/testlib.sh
 n=0
 failed=0
 todos=0
+skips=0
 
 emit() {
 	echo "$1"
@@ -44,7 +49,11 @@ for file in "$@"; do
 		) 2>&1 )
 		rc=$?
 		todo=$(bash -c "source '$lib'; source '$file'; echo \"\${KA_TODO_${t#test_}:-}\"" 2>/dev/null)
-		if [ $rc = 0 ]; then
+		why=$(printf '%s\n' "$out" | sed -n 's/^SKIP: //p' | tail -n 1)
+		if [ $rc = 77 ] && [ -n "$why" ]; then
+			skips=$((skips + 1))
+			emit "ok $n - $name # SKIP $why"
+		elif [ $rc = 0 ]; then
 			emit "ok $n - $name ($((SECONDS - start))s)${todo:+ # TODO passes again: remove KA_TODO_${t#test_} ($todo)}"
 		elif [ -n "$todo" ]; then
 			todos=$((todos + 1))
@@ -59,5 +68,6 @@ for file in "$@"; do
 done
 known=
 [ $todos = 0 ] || known=", $todos known failure(s) (TODO)"
-echo "# $suite: $((n - failed - todos)) passed, $failed failed$known"
+[ $skips = 0 ] || known="$known, $skips skipped"
+echo "# $suite: $((n - failed - todos - skips)) passed, $failed failed$known"
 [ $failed = 0 ]
