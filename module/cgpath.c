@@ -35,11 +35,12 @@
  * not handed the new cgroup; the cgroup_mkdir tracepoint is not exported
  * to modules and hands a path truncated at 1 KiB in a shared buffer;
  * fsnotify needs a watch on every directory of every cgroup2 mount.
- * kernfs_activate() is also called for other kernfs users (sysfs does not
- * defer activation, resctrl does) and for existing cgroups when their
- * controllers or files change: the handler filters on the default
- * hierarchy's root, and binding a cgroup already bound changes nothing.
- * Its cost is one load when no path policy exists, else building the
+ * kernfs_activate() is also called for other kernfs users (for every node
+ * sysfs adds, and by resctrl) and for existing cgroups when their
+ * controllers or files change: the handler returns after one load when no
+ * path policy exists, else after two compares for anything but a cgroup
+ * directory of the default hierarchy; binding a cgroup already bound
+ * changes nothing. For a new cgroup the cost is building the
  * path (kernfs_path(), a spinlock) and one hash lookup, per mkdir.
  *
  * Ordering without a lock across the two sides: setting a policy first
@@ -64,6 +65,7 @@
 #include <linux/jhash.h>
 #include <linux/kernfs.h>
 #include <linux/percpu.h>
+#include <linux/random.h>
 #include <linux/rculist_nulls.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -74,7 +76,10 @@
 
 #define KA_CGPATH_HASH_BITS	10
 
-static DEFINE_SPINLOCK(ka_cgpaths_lock);
+/* Raw: taken in a probe handler, which must not sleep on PREEMPT_RT. */
+static DEFINE_RAW_SPINLOCK(ka_cgpaths_lock);
+/* Seeded at load, so that no one can choose paths that collide. */
+static u32 ka_cgpaths_seed __read_mostly;
 static struct hlist_head *ka_cgpaths_by_path;
 static struct hlist_nulls_head *ka_cgpaths_by_id;
 static unsigned int ka_cgpaths_count;	/* paths named; read locklessly */
@@ -94,6 +99,7 @@ int ka_cgpaths_init(void)
 	ka_cgpaths_by_path = kcalloc(n, sizeof(*ka_cgpaths_by_path), GFP_KERNEL);
 	ka_cgpaths_by_id = kcalloc(n, sizeof(*ka_cgpaths_by_id), GFP_KERNEL);
 	ka_cgpath_bufs = alloc_percpu(struct ka_cgpath_buf);
+	ka_cgpaths_seed = get_random_u32();
 	if (!ka_cgpaths_by_path || !ka_cgpaths_by_id || !ka_cgpath_bufs) {
 		ka_cgpaths_exit();
 		return -ENOMEM;
@@ -119,7 +125,7 @@ void ka_cgpaths_exit(void)
 
 static u32 path_hash(const char *path, size_t len)
 {
-	return jhash(path, len, 0);
+	return jhash(path, len, ka_cgpaths_seed);
 }
 
 static struct ka_cgpath *find_locked(const char *path, u32 hash)
@@ -149,9 +155,9 @@ void ka_cgpath_bind(struct ka_cgpath *cp, u64 cgroup_id)
 {
 	unsigned long flags;
 
-	spin_lock_irqsave(&ka_cgpaths_lock, flags);
+	raw_spin_lock_irqsave(&ka_cgpaths_lock, flags);
 	bind_locked(cp, cgroup_id);
-	spin_unlock_irqrestore(&ka_cgpaths_lock, flags);
+	raw_spin_unlock_irqrestore(&ka_cgpaths_lock, flags);
 }
 
 /*
@@ -310,7 +316,7 @@ struct ka_cgpath *ka_cgpath_get(const char *abs_path)
 	new = kzalloc(struct_size(new, path, len + 1), KA_GFP_POLICY);
 	if (!new)
 		return NULL;
-	spin_lock_irqsave(&ka_cgpaths_lock, flags);
+	raw_spin_lock_irqsave(&ka_cgpaths_lock, flags);
 	cp = find_locked(abs_path, hash);
 	if (!cp) {
 		cp = new;
@@ -323,7 +329,7 @@ struct ka_cgpath *ka_cgpath_get(const char *abs_path)
 		WRITE_ONCE(ka_cgpaths_count, ka_cgpaths_count + 1);
 	}
 	cp->users++;
-	spin_unlock_irqrestore(&ka_cgpaths_lock, flags);
+	raw_spin_unlock_irqrestore(&ka_cgpaths_lock, flags);
 	kfree(new);
 	return cp;
 }
@@ -345,7 +351,7 @@ void ka_cgpath_put(struct ka_cgpath *cp)
 	unsigned long flags;
 	bool last;
 
-	spin_lock_irqsave(&ka_cgpaths_lock, flags);
+	raw_spin_lock_irqsave(&ka_cgpaths_lock, flags);
 	last = !--cp->users;
 	if (last) {
 		hlist_del(&cp->path_node);
@@ -353,7 +359,7 @@ void ka_cgpath_put(struct ka_cgpath *cp)
 			hlist_nulls_del_rcu(&cp->id_node);
 		WRITE_ONCE(ka_cgpaths_count, ka_cgpaths_count - 1);
 	}
-	spin_unlock_irqrestore(&ka_cgpaths_lock, flags);
+	raw_spin_unlock_irqrestore(&ka_cgpaths_lock, flags);
 	if (last)
 		kfree_rcu(cp, rcu);
 }
@@ -365,11 +371,11 @@ u64 ka_cgpath_find_key(const char *abs_path)
 	unsigned long flags;
 	u64 key = 0;
 
-	spin_lock_irqsave(&ka_cgpaths_lock, flags);
+	raw_spin_lock_irqsave(&ka_cgpaths_lock, flags);
 	cp = find_locked(abs_path, path_hash(abs_path, strlen(abs_path)));
 	if (cp)
 		key = cp->key;
-	spin_unlock_irqrestore(&ka_cgpaths_lock, flags);
+	raw_spin_unlock_irqrestore(&ka_cgpaths_lock, flags);
 	return key;
 }
 
@@ -389,11 +395,11 @@ void ka_cgpath_created(struct kernfs_node *kn)
 	/* Longer than any policy's path (some kernels truncate silently). */
 	if (len < 0 || len > KA_CGROUP_PATH_MAX)
 		return;
-	spin_lock_irqsave(&ka_cgpaths_lock, flags);
+	raw_spin_lock_irqsave(&ka_cgpaths_lock, flags);
 	cp = find_locked(buf, path_hash(buf, len));
 	if (cp)
 		bind_locked(cp, kn->id);
-	spin_unlock_irqrestore(&ka_cgpaths_lock, flags);
+	raw_spin_unlock_irqrestore(&ka_cgpaths_lock, flags);
 }
 
 u64 ka_cgpath_key_of(u64 cgroup_id)

@@ -162,12 +162,12 @@ static int ka_nl_cgroup_by_id(const struct nlattr *attr,
 		NL_SET_ERR_MSG_ATTR(extack, attr, "no such cgroup v2");
 		return cgrp ? PTR_ERR(cgrp) : -ENOENT;
 	}
-	buf = kmalloc(KA_CGPATH_BUF_SIZE, KA_GFP_POLICY);
-	len = buf ? kernfs_path(cgrp->kn, buf, KA_CGPATH_BUF_SIZE) : -ENOMEM;
+	/* Never shown in a reply: any path the kernel has will do. */
+	buf = kmalloc(PATH_MAX, KA_GFP_POLICY);
+	len = buf ? kernfs_path(cgrp->kn, buf, PATH_MAX) : -ENOMEM;
 	cgroup_put(cgrp);
-	if (len > KA_CGROUP_PATH_MAX) {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "the cgroup's path is over 1023 bytes long");
+	if (len >= PATH_MAX - 1) {
+		NL_SET_ERR_MSG_ATTR(extack, attr, "the cgroup's path is too long");
 		len = -ENAMETOOLONG;
 	}
 	if (len >= 0) {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ka_ksock: kernel TCP sockets, for ka_policy's tests
- * (tests/integration/ksock.sh).
+ * (tests/integration/unmanaged.sh).
  *
  * Loaded with port=N, it makes in the network namespace of whoever loads
  * it what sunrpc (the NFS client and nfsd), SMC and RDS-TCP make: a
