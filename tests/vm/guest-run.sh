@@ -104,6 +104,8 @@ phase "checking the kernel before the test"
 # guest is alive. A guest that stops does not; a kernel that hangs under a
 # live userspace is the hang detectors' to report (they panic).
 ( while sleep 60; do echo "KA_VM_ALIVE" >/dev/ttyS1; done ) &
+heartbeat=$!
+trap 'kill "$heartbeat" 2>/dev/null' EXIT
 check_taint "before the test"
 kmemleak_reset
 if [ -n "${KA_MODULE:-}" ]; then
