@@ -53,6 +53,7 @@ test_memory_limited_container_gets_enomem() {
 	# whoever reads a file first, and reclaiming it from the container
 	# would only slow the container down before ENOMEM.
 	python3 "$KA_ROOT/tests/lib/ka_fill.py" 0 </dev/null >/dev/null
+	ulimit -l unlimited
 	coproc FILL { in_cgroup /ka_mem unshare --user --map-root-user --net \
 		python3 "$KA_ROOT/tests/lib/ka_fill.py" 8192; }
 	# Bash forgets FILL_PID once the coprocess ends.

@@ -10,6 +10,7 @@
       netlink socket, and prints JSON {"set": how many were set, "error":
       the errno name of the refusal or null, "message": its extack}.
 """
+import ctypes
 import errno
 import gc
 import json
@@ -54,6 +55,13 @@ def main():
     json.dumps({"set": 0, "error": None, "message": ""})
     gc.collect()
     gc.disable()
+    # And make every page it has resident and private now (a first write
+    # to a page of the binary's data is a copy, a new page): mlockall()
+    # with MCL_CURRENT does those copies here. The caller lifted
+    # RLIMIT_MEMLOCK, as a root without CAP_IPC_LOCK needs.
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.mlockall(1 | 2) != 0:      # MCL_CURRENT | MCL_FUTURE
+        sys.exit("mlockall: " + os.strerror(ctypes.get_errno()))
     print("ready", flush=True)
     sys.stdin.readline()
     done, err, text = fill(n, 2000)
