@@ -98,14 +98,6 @@ phase() {
 }
 
 phase "checking the kernel before the test"
-
-# For the stall watchdog too: a test that runs long and says nothing (a
-# module build on the debug kernel of a busy machine) still shows that the
-# guest is alive. A guest that stops does not; a kernel that hangs under a
-# live userspace is the hang detectors' to report (they panic).
-( while sleep 60; do echo "KA_VM_ALIVE" >/dev/ttyS1; done ) &
-heartbeat=$!
-trap 'kill "$heartbeat" 2>/dev/null' EXIT
 check_taint "before the test"
 kmemleak_reset
 if [ -n "${KA_MODULE:-}" ]; then
