@@ -66,12 +66,25 @@ run_vm() {
 	if [ $rc = 125 ] || ! [ -s "$results/$name.tap" ]; then
 		suite_failed "$results/$name.tap" \
 			"$name: $(cat "$results/$name.err") (exit $rc)"
-		tail -n 30 "$results/$name.console" |
-			sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g; s/\r//g; s/^/# console: /'
+		console_excerpt "$results/$name.console"
 	elif [ $rc != 0 ] && ! grep -q '^not ok' "$results/$name.tap"; then
 		suite_failed "$results/$name.tap" "$name: exit $rc with no failed test"
 	fi
 	echo "   $(grep -c '^ok ' "$results/$name.tap") passed in $(( (SECONDS - start) / 60 ))m$(( (SECONDS - start) % 60 ))s (console log: $results/$name.console)"
+}
+
+# The part of a console log that says why a guest died: from a little
+# before its first kernel report to the end of that report's backtrace
+# (what follows, panic_print's task list, says little), or else its tail.
+console_excerpt() {
+	local clean first
+	clean=$(sed 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g; s/\r//g' "$1")
+	first=$(grep -n -m1 -E 'Kernel panic|BUG:|WARNING:|INFO: |soft lockup|hard LOCKUP|detected stall|possible circular' <<<"$clean" | cut -d: -f1)
+	if [ -n "$first" ]; then
+		sed -n "$((first > 10 ? first - 10 : 1)),$((first + 80))p" <<<"$clean"
+	else
+		tail -n 30 <<<"$clean"
+	fi | sed 's/^/# console: /'
 }
 
 run_style() {

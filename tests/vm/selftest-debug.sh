@@ -19,7 +19,8 @@ test_a_leak_is_caught_by_kmemleak_after_unload() {
 	canary leak
 	assert_match "$EXPECT_STDERR" "kmemleak: [1-9][0-9]* new suspected memory leak" "stderr"
 	# What it saw is the canary's object, with its allocation's backtrace.
-	assert_match "$(tr -d '\r' <"$KA_BUILD/canary-leak.log")" "ka_canary leak" "console"
+	grep -q "ka_canary leak" "$KA_BUILD/canary-leak.log" ||
+		fail "the leak report does not name ka_canary's object; ka-vm: $EXPECT_STDERR"
 }
 
 test_sleeping_in_atomic_context_is_caught() {
@@ -30,7 +31,8 @@ test_sleeping_in_atomic_context_is_caught() {
 test_an_out_of_bounds_read_is_caught_by_kasan() {
 	canary kasan
 	assert_match "$EXPECT_STDERR" "KASAN|panicked" "stderr"
-	assert_match "$(tr -d '\r' <"$KA_BUILD/canary-kasan.log")" "BUG: KASAN: slab-out-of-bounds in canary_kasan" "console"
+	grep -q "BUG: KASAN: slab-out-of-bounds in canary_kasan" "$KA_BUILD/canary-kasan.log" ||
+		fail "no KASAN report of canary_kasan on the console; ka-vm: $EXPECT_STDERR"
 }
 
 test_a_lock_order_inversion_is_caught_by_lockdep() {
