@@ -26,8 +26,8 @@
  * RCU pointer: a rhashtable holds every policy by selector, so each step
  * above is a hash lookup, and per-kind counts let a lookup skip kinds the
  * namespace does not use: with no policies at all it costs two loads.
- * Port ranges are compiled into disjoint segments (ranges.c), rebuilt
- * whenever a range policy changes.
+ * Port ranges are indexed as disjoint segments in blocks of ports
+ * (ranges.c); a change rebuilds the blocks its range covers.
  *
  * A cgroup policy names its cgroup by id (that object only) or by path
  * (whatever cgroup is at the path: systemd and container runtimes remove
@@ -170,13 +170,6 @@ struct ka_table *ka_table_locked(struct ka_net *kn)
 	return rcu_dereference_protected(kn->table, lockdep_is_held(&kn->lock));
 }
 
-static void ranges_publish(struct ka_net *kn, struct ka_table *t,
-			   struct ka_ranges *r)
-{
-	ka_ranges_free_rcu(rcu_replace_pointer(t->ranges, r,
-					       lockdep_is_held(&kn->lock)));
-}
-
 /* Once, when a policy is set: the probe handlers then only copy jiffies. */
 void ka_action_prepare(struct ka_action *act)
 {
@@ -216,7 +209,8 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 		  const struct ka_action *act, struct ka_cgroup_name *cg)
 {
 	struct ka_table *t = ka_table_locked(kn);
-	struct ka_ranges *ranges = NULL;
+	bool range = ka_selector_is_range(sel);
+	struct ka_ranges_change rc;
 	struct ka_policy *old, *p;
 	int ret;
 
@@ -237,12 +231,10 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 			goto err_free;
 		}
 	}
-	if (ka_selector_is_range(sel)) {
-		ranges = ka_ranges_compile(&t->list, t->n_range, p, old);
-		if (IS_ERR(ranges)) {
-			ret = PTR_ERR(ranges);
+	if (range) {
+		ret = ka_ranges_prepare(&rc, &t->ranges, p, old);
+		if (ret)
 			goto err_free;
-		}
 	}
 
 	if (old) {
@@ -259,15 +251,16 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 		list_add_tail(&p->list, &t->list);
 		count_policy(t, sel, 1);
 	}
-	if (ka_selector_is_range(sel))
-		ranges_publish(kn, t, ranges);
+	if (range)
+		ka_ranges_commit(&rc, true);
 	if (old)
 		policy_release(old, true);
 	generation_bump(kn);
 	return 0;
 
 err_free_ranges:
-	ka_ranges_free(ranges);
+	if (range)
+		ka_ranges_abort(&rc);
 err_free:
 	p->stats_borrowed = !!old;
 	ka_policy_free(p);
@@ -284,20 +277,21 @@ static void policy_unlink(struct ka_table *t, struct ka_policy *p)
 int ka_policy_del(struct ka_net *kn, const struct ka_selector *sel)
 {
 	struct ka_table *t = ka_table_locked(kn);
-	struct ka_ranges *ranges = NULL;
+	struct ka_ranges_change rc;
 	struct ka_policy *p;
+	int ret;
 
 	p = rhashtable_lookup_fast(&t->policies, sel, ka_rht_params);
 	if (!p)
 		return -ENOENT;
 	if (ka_selector_is_range(sel)) {
-		ranges = ka_ranges_compile(&t->list, t->n_range, NULL, p);
-		if (IS_ERR(ranges))
-			return PTR_ERR(ranges);
+		ret = ka_ranges_prepare(&rc, &t->ranges, NULL, p);
+		if (ret)
+			return ret;
 	}
 	policy_unlink(t, p);
 	if (ka_selector_is_range(sel))
-		ranges_publish(kn, t, ranges);
+		ka_ranges_commit(&rc, true);
 	policy_release(p, false);
 	generation_bump(kn);
 	return 0;
@@ -308,7 +302,7 @@ void ka_policy_flush(struct ka_net *kn)
 	struct ka_table *t = ka_table_locked(kn);
 	struct ka_policy *p, *tmp;
 
-	ranges_publish(kn, t, NULL);
+	ka_ranges_clear(&t->ranges, true);
 	list_for_each_entry_safe(p, tmp, &t->list, list) {
 		policy_unlink(t, p);
 		policy_release(p, false);
@@ -348,7 +342,6 @@ struct ka_table *ka_table_new(void)
 	if (!t)
 		return NULL;
 	INIT_LIST_HEAD(&t->list);
-	RCU_INIT_POINTER(t->ranges, NULL);
 	if (rhashtable_init(&t->policies, &ka_rht_params)) {
 		kfree(t);
 		return NULL;
@@ -392,8 +385,29 @@ void ka_table_free(struct ka_table *t)
 	list_for_each_entry_safe(p, tmp, &t->list, list)
 		ka_policy_free(p);
 	rhashtable_destroy(&t->policies);
-	ka_ranges_free(rcu_dereference_protected(t->ranges, true));
+	ka_ranges_clear(&t->ranges, false);
 	kfree(t);
+}
+
+/* The ranges of an unpublished table, indexed one by one. */
+int ka_table_index_ranges(struct ka_table *t)
+{
+	struct ka_ranges_change rc;
+	struct ka_policy *p;
+	int ret;
+
+	ka_ranges_clear(&t->ranges, false);
+	list_for_each_entry(p, &t->list, list) {
+		if (!ka_selector_is_range(&p->sel))
+			continue;
+		ret = ka_ranges_prepare(&rc, &t->ranges, p, NULL);
+		if (ret) {
+			ka_ranges_clear(&t->ranges, false);
+			return ret;
+		}
+		ka_ranges_commit(&rc, false);
+	}
+	return 0;
 }
 
 /*
@@ -405,13 +419,12 @@ void ka_table_free(struct ka_table *t)
 int ka_table_commit(struct ka_net *kn, struct ka_table *t)
 {
 	struct ka_policy *p, *prev;
-	struct ka_ranges *ranges;
 	struct ka_table *old;
+	int ret;
 
-	ranges = ka_ranges_compile(&t->list, t->n_range, NULL, NULL);
-	if (IS_ERR(ranges))
-		return PTR_ERR(ranges);
-	RCU_INIT_POINTER(t->ranges, ranges);
+	ret = ka_table_index_ranges(t);
+	if (ret)
+		return ret;
 
 	mutex_lock(&kn->lock);
 	old = ka_table_locked(kn);
@@ -494,8 +507,7 @@ static const struct ka_policy *port_match(const struct ka_table *t,
 	if (!p)
 		p = exact(t, cgroup_id, port, KA_DIR_BOTH);
 	if (!p && READ_ONCE(t->n_range))
-		p = ka_ranges_lookup(rcu_dereference(t->ranges), cgroup_id,
-				     dir, port);
+		p = ka_ranges_lookup(&t->ranges, cgroup_id, dir, port);
 	return p;
 }
 

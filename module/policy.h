@@ -6,6 +6,7 @@
 #include <linux/types.h>
 #include <linux/ka_policy.h>
 
+#include "ranges.h"
 #include "stats.h"
 
 struct cgroup;
@@ -95,7 +96,7 @@ static inline bool ka_selector_is_range(const struct ka_selector *sel)
 struct ka_table {
 	struct rhashtable policies;	/* every policy, by selector */
 	struct list_head list;		/* every policy, oldest first */
-	struct ka_ranges __rcu *ranges;	/* port range policies, compiled */
+	struct ka_ranges ranges;	/* port range policies, indexed */
 	unsigned int count;
 	/* Policies of each kind, so that lookups skip unused kinds. */
 	unsigned int n_port_cgroup, n_port, n_cgroup, n_default, n_range;
@@ -127,6 +128,8 @@ struct ka_table *ka_table_new(void);
 int ka_table_add(struct ka_table *t, const struct ka_selector *sel,
 		 const struct ka_action *act, struct ka_cgroup_name *cg);
 int ka_table_commit(struct ka_net *kn, struct ka_table *t);
+/* Indexes an unpublished table's ranges (commit does it); 0 or -ENOMEM. */
+int ka_table_index_ranges(struct ka_table *t);
 void ka_table_free(struct ka_table *t);
 
 /*

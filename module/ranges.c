@@ -1,20 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Port range policies, compiled for lookup in O(log n).
+ * Port range policies: found in O(log n), changed in time that does not
+ * grow with how many there are.
  *
  * Ranges may overlap and nest; the most specific one covering a port wins:
  * the narrowest, then the one for this exact direction over one for both,
- * then the lower start. Compiling turns the ranges of each (cgroup,
- * direction) into disjoint segments, each naming the range that wins
- * there, sorted by (cgroup_id, dir, start), so that a lookup is one binary
- * search with no locks and no allocation. Compiling is O(n log n): the
- * range boundaries cut the ports into elementary intervals and each range,
- * most specific first, paints the intervals that nothing more specific
- * painted before it; a union-find "next unpainted" index makes every
- * interval painted once.
+ * then the lower start. That is a total order: two ranges of one cgroup
+ * and direction that tie are one selector, one policy.
  *
- * The compiled form is immutable: a change compiles a new one and
- * publishes it with RCU (policy.c).
+ * Layout. Ranges are grouped by cgroup (0: none), the groups kept in an
+ * array sorted by cgroup id. A group cuts the port space, for each
+ * direction, into KA_RANGE_BLOCKS blocks of 1024 ports; a block is an
+ * immutable array of disjoint segments sorted by start, each naming the
+ * range that wins there (no block: no range). A lookup is a binary
+ * search among the groups, one load, and a binary search among at most
+ * 1024 segments: no lock, no allocation.
+ *
+ * Changes rebuild only the blocks the changed range covers, each from the
+ * block it replaces. Adding range R repaints R's ports wherever R beats
+ * the range there or none is there; replacing R by a policy with the same
+ * selector swaps the pointer. Both cost O(segments of R's blocks), at
+ * most the 65,536 ports whatever the number of ranges, so setting n
+ * ranges one by one is O(n) (the sum of a quadratic rebuild of every
+ * range on each set is what this replaced). Deleting R rebuilds R's
+ * blocks from the group's other ranges that overlap them, found by a scan
+ * of the group: O(ranges of the cgroup). A group that appears or goes
+ * away copies the groups array: O(cgroups with ranges).
+ *
+ * Readers see a change as one step for each port: a lookup reads one
+ * block, each new block is published with one pointer store, and a new
+ * group with the store of a new groups array. What a change replaces is
+ * freed after a grace period.
  */
 
 #include <linux/err.h>
@@ -22,257 +38,508 @@
 #include <linux/overflow.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
-#include <linux/sort.h>
 
 #include "gfp.h"
 #include "policy.h"
 #include "ranges.h"
 
-/*
- * Disjoint segments sorted by (cgroup_id, dir,
- * start), dir being KA_DIR_IN or KA_DIR_OUT (a range for both directions
- * appears under each).
- */
+#define KA_RANGE_BLOCK_PORTS	BIT(KA_RANGE_BLOCK_SHIFT)
+
 struct ka_range_seg {
-	u64 cgroup_id;
 	const struct ka_policy *p;
 	u16 start, end;
-	u8 dir;
 };
 
-struct ka_ranges {
+struct ka_range_block {
 	struct rcu_head rcu;
 	unsigned int n;
 	struct ka_range_seg seg[];
 };
 
-static int ka_range_cmp(const void *a, const void *b)
-{
-	const struct ka_selector *x = &(*(const struct ka_policy **)a)->sel;
-	const struct ka_selector *y = &(*(const struct ka_policy **)b)->sel;
-	u32 wx = x->port_max - x->port_min, wy = y->port_max - y->port_min;
-	bool bx = x->dir == KA_DIR_BOTH, by = y->dir == KA_DIR_BOTH;
+struct ka_range_group {
+	u64 cgroup_id;
+	/* Writers only: the group's range policies, in no order. */
+	const struct ka_policy **pol;
+	unsigned int n_pol, cap_pol;
+	struct ka_range_block __rcu *block[2][KA_RANGE_BLOCKS];	/* [dir] */
+	struct rcu_head rcu;
+};
 
-	if (wx != wy)
-		return wx < wy ? -1 : 1;
-	if (bx != by)
-		return bx ? 1 : -1;
-	if (x->port_min != y->port_min)
-		return x->port_min < y->port_min ? -1 : 1;
+struct ka_range_groups {
+	struct rcu_head rcu;
+	unsigned int n;
+	struct ka_range_group *g[];	/* sorted by cgroup_id */
+};
+
+/* KA_DIR_IN 0, KA_DIR_OUT 1: the first index of a group's blocks. */
+static unsigned int dir_index(u8 dir)
+{
+	return dir == KA_DIR_OUT;
+}
+
+static bool covers_dir(const struct ka_selector *sel, unsigned int d)
+{
+	return sel->dir == KA_DIR_BOTH || dir_index(sel->dir) == d;
+}
+
+/* Whether a beats b at a port both cover: the rules above. */
+static bool beats(const struct ka_selector *a, const struct ka_selector *b)
+{
+	u32 wa = a->port_max - a->port_min, wb = b->port_max - b->port_min;
+	bool a_both = a->dir == KA_DIR_BOTH, b_both = b->dir == KA_DIR_BOTH;
+
+	if (wa != wb)
+		return wa < wb;
+	if (a_both != b_both)
+		return b_both;
+	return a->port_min < b->port_min;
+}
+
+/* Writers: the caller serializes them (policy.c holds ka_net.lock). */
+static struct ka_range_groups *groups_of(struct ka_ranges *r)
+{
+	return rcu_dereference_protected(r->groups, true);
+}
+
+static struct ka_range_block *block_of(struct ka_range_group *g,
+				       unsigned int d, unsigned int i)
+{
+	return rcu_dereference_protected(g->block[d][i], true);
+}
+
+/* The first group whose cgroup_id is >= id; *found when equal. */
+static unsigned int group_find(const struct ka_range_groups *gs, u64 id,
+			       bool *found)
+{
+	unsigned int lo = 0, hi = gs ? gs->n : 0;
+
+	while (lo < hi) {
+		unsigned int mid = (lo + hi) / 2;
+
+		if (gs->g[mid]->cgroup_id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*found = gs && lo < gs->n && gs->g[lo]->cgroup_id == id;
+	return lo;
+}
+
+/* ---- blocks ---- */
+
+/* Segments being built; room for a block's worth (one per port). */
+struct seg_buf {
+	struct ka_range_seg *seg;
+	unsigned int n;
+};
+
+/* Appends [start, end] won by p, merged with the last when they touch. */
+static void emit(struct seg_buf *b, u32 start, u32 end,
+		 const struct ka_policy *p)
+{
+	struct ka_range_seg *last = b->n ? &b->seg[b->n - 1] : NULL;
+
+	if (last && last->p == p && last->end + 1 == start) {
+		last->end = end;
+		return;
+	}
+	b->seg[b->n++] = (struct ka_range_seg){ .p = p, .start = start,
+						.end = end };
+}
+
+/*
+ * in's segments with p painted over [lo, hi] (inside in's block)
+ * wherever p beats the range there or none is there, into out.
+ */
+static void paint(const struct ka_range_seg *in, unsigned int n, u32 lo,
+		  u32 hi, const struct ka_policy *p, struct seg_buf *out)
+{
+	u32 pos = lo, a, b;	/* pos: the first port of [lo, hi] not done */
+	unsigned int i;
+
+	out->n = 0;
+	for (i = 0; i < n; i++) {
+		const struct ka_range_seg *s = &in[i];
+
+		if (s->end < lo) {
+			emit(out, s->start, s->end, s->p);
+			continue;
+		}
+		if (s->start > hi) {
+			if (pos <= hi)
+				emit(out, pos, hi, p);
+			pos = hi + 1;
+			emit(out, s->start, s->end, s->p);
+			continue;
+		}
+		if (s->start < lo)
+			emit(out, s->start, lo - 1, s->p);
+		a = max_t(u32, s->start, lo);
+		b = min_t(u32, s->end, hi);
+		if (pos < a)
+			emit(out, pos, a - 1, p);
+		emit(out, a, b, beats(&p->sel, &s->p->sel) ? p : s->p);
+		pos = b + 1;
+		if (s->end > hi)
+			emit(out, hi + 1, s->end, s->p);
+	}
+	if (pos <= hi)
+		emit(out, pos, hi, p);
+}
+
+/* A block holding b's segments; NULL for none, ERR_PTR on no memory. */
+static struct ka_range_block *block_new(const struct seg_buf *b)
+{
+	struct ka_range_block *blk;
+
+	if (!b->n)
+		return NULL;
+	blk = kvmalloc(struct_size(blk, seg, b->n), KA_GFP_POLICY);
+	if (!blk)
+		return ERR_PTR(-ENOMEM);
+	blk->n = b->n;
+	memcpy(blk->seg, b->seg, flex_array_size(blk, seg, b->n));
+	return blk;
+}
+
+static void block_free(struct ka_range_block *blk, bool published)
+{
+	if (blk && published)
+		kvfree_rcu(blk, rcu);
+	else
+		kvfree(blk);
+}
+
+/*
+ * Block i of direction d after the change: add painted over it, del
+ * swapped for add, or del gone and its ports given to the best of the
+ * group's other ranges. buf: two scratch buffers.
+ */
+static struct ka_range_block *block_change(const struct ka_ranges_change *c,
+					   unsigned int d, unsigned int i,
+					   struct seg_buf *buf)
+{
+	const struct ka_policy *p = c->add ?: c->del;
+	struct ka_range_block *old = NULL;
+	u32 blo = i << KA_RANGE_BLOCK_SHIFT, lo, hi;
+	unsigned int k, n = 0, cur = 0;
+
+	if (!c->group_new)
+		old = block_of(c->group, d, i);
+	lo = max_t(u32, p->sel.port_min, blo);
+	hi = min_t(u32, p->sel.port_max, blo + KA_RANGE_BLOCK_PORTS - 1);
+	if (old)
+		n = old->n;
+
+	if (c->add && !c->del) {
+		paint(old ? old->seg : NULL, n, lo, hi, c->add, &buf[0]);
+		return block_new(&buf[0]);
+	}
+
+	/* Replaced or deleted: first del's segments go (or become add). */
+	buf[0].n = 0;
+	for (k = 0; k < n; k++) {
+		if (old->seg[k].p != c->del)
+			buf[0].seg[buf[0].n++] = old->seg[k];
+		else if (c->add)
+			emit(&buf[0], old->seg[k].start, old->seg[k].end,
+			     c->add);
+	}
+	if (c->add)
+		return block_new(&buf[0]);
+
+	/*
+	 * The holes del leaves are filled by painting the other ranges
+	 * that overlap them: each port ends with the best range covering
+	 * it, whatever the order, and ports del did not win keep their
+	 * range, which beats every other range covering them.
+	 */
+	for (k = 0; k < c->group->n_pol; k++) {
+		const struct ka_policy *q = c->group->pol[k];
+
+		if (q == c->del || !covers_dir(&q->sel, d) ||
+		    q->sel.port_max < lo || q->sel.port_min > hi)
+			continue;
+		paint(buf[cur].seg, buf[cur].n, max_t(u32, q->sel.port_min, lo),
+		      min_t(u32, q->sel.port_max, hi), q, &buf[!cur]);
+		cur = !cur;
+	}
+	return block_new(&buf[cur]);
+}
+
+/* ---- groups ---- */
+
+static void group_free(struct ka_range_group *g)
+{
+	unsigned int d, i;
+
+	for (d = 0; d < 2; d++)
+		for (i = 0; i < KA_RANGE_BLOCKS; i++)
+			kvfree(rcu_dereference_protected(g->block[d][i], true));
+	kvfree(g->pol);
+	kfree(g);
+}
+
+static void group_free_rcu(struct rcu_head *head)
+{
+	group_free(container_of(head, struct ka_range_group, rcu));
+}
+
+static void group_release(struct ka_range_group *g, bool published)
+{
+	if (published)
+		call_rcu(&g->rcu, group_free_rcu);
+	else
+		group_free(g);
+}
+
+static void groups_release(struct ka_range_groups *gs, bool published)
+{
+	if (gs && published)
+		kvfree_rcu(gs, rcu);
+	else
+		kvfree(gs);
+}
+
+/* Room in g->pol for one more: a set must not fail once it publishes. */
+static int pol_reserve(struct ka_range_group *g)
+{
+	const struct ka_policy **pol;
+	unsigned int cap;
+
+	if (g->n_pol < g->cap_pol)
+		return 0;
+	cap = max(8U, 2 * g->cap_pol);
+	pol = kvmalloc_array(cap, sizeof(*pol), KA_GFP_POLICY);
+	if (!pol)
+		return -ENOMEM;
+	if (g->n_pol)
+		memcpy(pol, g->pol, g->n_pol * sizeof(*pol));
+	kvfree(g->pol);
+	g->pol = pol;
+	g->cap_pol = cap;
 	return 0;
 }
 
-/* A range policy as it applies to one direction, while compiling. */
-struct ka_range_entry {
-	const struct ka_policy *p;
-	u64 cgroup_id;
-	u8 dir;
-};
-
-/* Groups by (cgroup, direction), then most specific first. */
-static int ka_range_entry_cmp(const void *a, const void *b)
+/* gs (which may be NULL) with g inserted at i, or with entry i removed. */
+static struct ka_range_groups *groups_copy(const struct ka_range_groups *gs,
+					   unsigned int i,
+					   struct ka_range_group *g)
 {
-	const struct ka_range_entry *x = a, *y = b;
+	unsigned int n = (gs ? gs->n : 0) + (g ? 1 : -1);
+	struct ka_range_groups *new;
 
-	if (x->cgroup_id != y->cgroup_id)
-		return x->cgroup_id < y->cgroup_id ? -1 : 1;
-	if (x->dir != y->dir)
-		return x->dir < y->dir ? -1 : 1;
-	return ka_range_cmp(&x->p, &y->p);
-}
-
-static int ka_u32_cmp(const void *a, const void *b)
-{
-	u32 x = *(const u32 *)a, y = *(const u32 *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Union-find: the first unpainted interval at or after k. */
-static u32 next_unpainted(u32 *next, u32 k)
-{
-	u32 root = k, tmp;
-
-	while (next[root] != root)
-		root = next[root];
-	while (next[k] != root) {
-		tmp = next[k];
-		next[k] = root;
-		k = tmp;
-	}
-	return root;
-}
-
-/*
- * Segments of one group, e[0..n) sorted most specific first. The range
- * boundaries cut the ports into elementary intervals; each range, most
- * specific first, paints the intervals it covers that no more specific
- * range painted already. "next" skips painted intervals, so every
- * interval is painted once: O(n log n) for the group.
- */
-static void ranges_compile_group(struct ka_ranges *r,
-				 const struct ka_range_entry *e, u32 n,
-				 u32 *pts, u32 *next,
-				 const struct ka_policy **owner)
-{
-	u32 i, k, m = 0, u;
-
-	for (i = 0; i < n; i++) {
-		pts[m++] = e[i].p->sel.port_min;
-		pts[m++] = e[i].p->sel.port_max + 1;
-	}
-	sort(pts, m, sizeof(pts[0]), ka_u32_cmp, NULL);
-	for (u = 1, k = 1; k < m; k++)
-		if (pts[k] != pts[u - 1])
-			pts[u++] = pts[k];
-	m = u;
-	for (k = 0; k < m; k++) {
-		next[k] = k;
-		owner[k] = NULL;
-	}
-	for (i = 0; i < n; i++) {
-		const struct ka_selector *sel = &e[i].p->sel;
-		u32 lo = 0, hi = m;
-
-		while (lo < hi) {	/* first boundary >= port_min */
-			u32 mid = (lo + hi) / 2;
-
-			if (pts[mid] < sel->port_min)
-				lo = mid + 1;
-			else
-				hi = mid;
-		}
-		for (k = next_unpainted(next, lo);
-		     k < m - 1 && pts[k] <= sel->port_max;
-		     k = next_unpainted(next, k)) {
-			owner[k] = e[i].p;
-			next[k] = k + 1;
-		}
-	}
-	for (k = 0; k + 1 < m; k++) {
-		struct ka_range_seg *last = r->n ? &r->seg[r->n - 1] : NULL;
-
-		if (!owner[k])
-			continue;
-		if (last && last->p == owner[k] && last->dir == e[0].dir &&
-		    last->cgroup_id == e[0].cgroup_id &&
-		    last->end + 1 == pts[k]) {
-			last->end = pts[k + 1] - 1;
-			continue;
-		}
-		r->seg[r->n++] = (struct ka_range_seg) {
-			.cgroup_id = e[0].cgroup_id,
-			.dir = e[0].dir,
-			.start = pts[k],
-			.end = pts[k + 1] - 1,
-			.p = owner[k],
-		};
-	}
-}
-
-static u32 range_entries(struct ka_range_entry *e, const struct ka_policy *p)
-{
-	u32 n = 0;
-
-	if (p->sel.dir != KA_DIR_OUT)
-		e[n++] = (struct ka_range_entry){ p, p->sel.cgroup_id, KA_DIR_IN };
-	if (p->sel.dir != KA_DIR_IN)
-		e[n++] = (struct ka_range_entry){ p, p->sel.cgroup_id, KA_DIR_OUT };
-	return n;
-}
-
-/*
- * Built before anything changes, so that a failed allocation leaves the
- * namespace as it was.
- */
-struct ka_ranges *ka_ranges_compile(const struct list_head *list,
-				    unsigned int n_range,
-				    const struct ka_policy *add,
-				    const struct ka_policy *del)
-{
-	const struct ka_policy **owner = NULL;
-	struct ka_range_entry *e = NULL;
-	struct ka_ranges *r = NULL, *ret;
-	const struct ka_policy *p;
-	u32 n = 0, i, j, *pts = NULL, *next = NULL;
-
-	/* Each range at most twice (both directions), two boundaries each. */
-	e = kvmalloc_array(2 * (n_range + 1), sizeof(*e), KA_GFP_POLICY);
-	if (!e)
-		return ERR_PTR(-ENOMEM);
-	list_for_each_entry(p, list, list) {
-		if (p != del && ka_selector_is_range(&p->sel) &&
-		    !WARN_ON_ONCE(n + 2 > 2 * n_range))
-			n += range_entries(&e[n], p);
-	}
-	if (add)
-		n += range_entries(&e[n], add);
-	ret = NULL;
 	if (!n)
-		goto out;
-	sort(e, n, sizeof(e[0]), ka_range_entry_cmp, NULL);
-
-	ret = ERR_PTR(-ENOMEM);
-	r = kvmalloc(struct_size(r, seg, 2 * n), KA_GFP_POLICY);
-	pts = kvmalloc_array(2 * n, sizeof(*pts), KA_GFP_POLICY);
-	next = kvmalloc_array(2 * n, sizeof(*next), KA_GFP_POLICY);
-	owner = kvmalloc_array(2 * n, sizeof(*owner), KA_GFP_POLICY);
-	if (!r || !pts || !next || !owner)
-		goto out;
-	r->n = 0;
-	for (i = 0; i < n; i = j) {
-		for (j = i + 1; j < n && e[j].cgroup_id == e[i].cgroup_id &&
-		     e[j].dir == e[i].dir; j++)
-			;
-		ranges_compile_group(r, &e[i], j - i, pts, next, owner);
+		return NULL;
+	new = kvmalloc(struct_size(new, g, n), KA_GFP_POLICY);
+	if (!new)
+		return ERR_PTR(-ENOMEM);
+	new->n = n;
+	if (i)
+		memcpy(new->g, gs->g, i * sizeof(new->g[0]));
+	if (g) {
+		new->g[i] = g;
+		if (gs && gs->n > i)
+			memcpy(&new->g[i + 1], &gs->g[i],
+			       (gs->n - i) * sizeof(new->g[0]));
+	} else if (gs->n > i + 1) {
+		memcpy(&new->g[i], &gs->g[i + 1],
+		       (gs->n - i - 1) * sizeof(new->g[0]));
 	}
-	ret = r;
-	r = NULL;
-out:
-	kvfree(owner);
-	kvfree(next);
-	kvfree(pts);
-	kvfree(r);
-	kvfree(e);
+	return new;
+}
+
+/* ---- changes ---- */
+
+int ka_ranges_prepare(struct ka_ranges_change *c, struct ka_ranges *r,
+		      const struct ka_policy *add, const struct ka_policy *del)
+{
+	const struct ka_selector *sel = &(add ?: del)->sel;
+	struct ka_range_groups *gs = groups_of(r);
+	struct seg_buf buf[2] = {};
+	unsigned int d, i, gi;
+	bool found;
+	int ret = -ENOMEM;
+
+	memset(c, 0, sizeof(*c));
+	c->r = r;
+	c->add = add;
+	c->del = del;
+	c->b0 = sel->port_min >> KA_RANGE_BLOCK_SHIFT;
+	c->nb = (sel->port_max >> KA_RANGE_BLOCK_SHIFT) - c->b0 + 1;
+
+	gi = group_find(gs, sel->cgroup_id, &found);
+	if (found) {
+		c->group = gs->g[gi];
+	} else {
+		if (WARN_ON_ONCE(!add))
+			return -ENOENT;
+		c->group = kzalloc_obj(*c->group, KA_GFP_POLICY);
+		if (!c->group)
+			return -ENOMEM;
+		c->group->cgroup_id = sel->cgroup_id;
+		c->group_new = true;
+	}
+	if (!add && c->group->n_pol == 1) {
+		/* The group's last range: the group goes, nothing to build. */
+		c->group_gone = true;
+		c->new_groups = groups_copy(gs, gi, NULL);
+		if (IS_ERR(c->new_groups)) {
+			c->new_groups = NULL;
+			return -ENOMEM;
+		}
+		return 0;
+	}
+	if (c->group_new) {
+		c->new_groups = groups_copy(gs, gi, c->group);
+		if (IS_ERR(c->new_groups)) {
+			c->new_groups = NULL;
+			goto err;
+		}
+	}
+	if (add && !del && pol_reserve(c->group))
+		goto err;
+
+	c->block = kvcalloc(2 * c->nb, sizeof(*c->block), KA_GFP_POLICY);
+	buf[0].seg = kvmalloc_array(KA_RANGE_BLOCK_PORTS, sizeof(*buf[0].seg),
+				    KA_GFP_POLICY);
+	buf[1].seg = kvmalloc_array(KA_RANGE_BLOCK_PORTS, sizeof(*buf[1].seg),
+				    KA_GFP_POLICY);
+	if (!c->block || !buf[0].seg || !buf[1].seg)
+		goto err;
+	for (d = 0; d < 2; d++) {
+		if (!covers_dir(sel, d))
+			continue;
+		for (i = 0; i < c->nb; i++) {
+			struct ka_range_block *blk;
+
+			blk = block_change(c, d, c->b0 + i, buf);
+			if (IS_ERR(blk))
+				goto err;
+			c->block[d * c->nb + i] = blk;
+		}
+	}
+	ret = 0;
+err:
+	kvfree(buf[1].seg);
+	kvfree(buf[0].seg);
+	if (ret)
+		ka_ranges_abort(c);
 	return ret;
 }
 
-void ka_ranges_free(struct ka_ranges *r)
+void ka_ranges_abort(struct ka_ranges_change *c)
 {
-	kvfree(r);
+	unsigned int i;
+
+	if (c->block) {
+		for (i = 0; i < 2 * c->nb; i++)
+			kvfree(c->block[i]);
+		kvfree(c->block);
+		c->block = NULL;
+	}
+	kvfree(c->new_groups);
+	c->new_groups = NULL;
+	if (c->group_new) {
+		group_free(c->group);
+		c->group = NULL;
+	}
 }
 
-void ka_ranges_free_rcu(struct ka_ranges *r)
+/* g's list of range policies after the change (room was reserved). */
+static void pol_update(struct ka_range_group *g, const struct ka_policy *add,
+		       const struct ka_policy *del)
 {
-	if (r)
-		kvfree_rcu(r, rcu);
+	unsigned int k;
+
+	if (!del) {
+		g->pol[g->n_pol++] = add;
+		return;
+	}
+	for (k = 0; k < g->n_pol && g->pol[k] != del; k++)
+		;
+	if (WARN_ON_ONCE(k == g->n_pol))
+		return;
+	g->pol[k] = add ?: g->pol[--g->n_pol];
 }
 
-/* The segment holding (cgroup_id, dir, port): binary search. */
+void ka_ranges_commit(struct ka_ranges_change *c, bool published)
+{
+	const struct ka_selector *sel = &(c->add ?: c->del)->sel;
+	struct ka_range_group *g = c->group;
+	struct ka_range_groups *old_groups;
+	unsigned int d, i;
+
+	if (!c->group_gone) {
+		for (d = 0; d < 2; d++) {
+			if (!covers_dir(sel, d))
+				continue;
+			for (i = 0; i < c->nb; i++)
+				block_free(rcu_replace_pointer(g->block[d][c->b0 + i],
+							       c->block[d * c->nb + i],
+							       true),
+					   published);
+		}
+		pol_update(g, c->add, c->del);
+	}
+	kvfree(c->block);
+	c->block = NULL;
+	if (c->group_new || c->group_gone) {
+		old_groups = rcu_replace_pointer(c->r->groups, c->new_groups,
+						 true);
+		groups_release(old_groups, published);
+		c->new_groups = NULL;
+	}
+	if (c->group_gone)
+		group_release(g, published);
+}
+
+void ka_ranges_clear(struct ka_ranges *r, bool published)
+{
+	struct ka_range_groups *gs = rcu_replace_pointer(r->groups, NULL, true);
+	unsigned int i;
+
+	if (!gs)
+		return;
+	for (i = 0; i < gs->n; i++)
+		group_release(gs->g[i], published);
+	groups_release(gs, published);
+}
+
+bool ka_ranges_empty(const struct ka_ranges *r)
+{
+	return !rcu_access_pointer(r->groups);
+}
+
+/* ---- lookup: RCU, any context ---- */
+
 const struct ka_policy *ka_ranges_lookup(const struct ka_ranges *r,
 					 u64 cgroup_id, u8 dir, u16 port)
 {
+	const struct ka_range_groups *gs = rcu_dereference(r->groups);
+	const struct ka_range_block *blk;
 	const struct ka_range_seg *s;
-	unsigned int lo = 0, hi;
+	unsigned int lo, hi;
+	bool found;
 
-	if (!r)
+	lo = group_find(gs, cgroup_id, &found);
+	if (!found)
 		return NULL;
-	/* lo ends at the first segment that starts after the key. */
-	for (hi = r->n; lo < hi;) {
+	blk = rcu_dereference(gs->g[lo]->block[dir_index(dir)]
+					      [port >> KA_RANGE_BLOCK_SHIFT]);
+	if (!blk)
+		return NULL;
+	/* lo ends at the first segment that starts after port. */
+	for (lo = 0, hi = blk->n; lo < hi;) {
 		unsigned int mid = (lo + hi) / 2;
 
-		s = &r->seg[mid];
-		if (s->cgroup_id < cgroup_id ||
-		    (s->cgroup_id == cgroup_id &&
-		     (s->dir < dir || (s->dir == dir && s->start <= port))))
+		if (blk->seg[mid].start <= port)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (!lo)
 		return NULL;
-	s = &r->seg[lo - 1];
-	if (s->cgroup_id == cgroup_id && s->dir == dir && port <= s->end)
-		return s->p;
-	return NULL;
+	s = &blk->seg[lo - 1];
+	return port <= s->end ? s->p : NULL;
 }

@@ -2,27 +2,62 @@
 #ifndef _KA_RANGES_H
 #define _KA_RANGES_H
 
-#include <linux/list.h>
 #include <linux/types.h>
 
 struct ka_policy;
-struct ka_ranges;
+struct ka_range_groups;
+struct ka_range_group;
+struct ka_range_block;
+
+/* Ports per block: the unit a change rebuilds (ranges.c says why). */
+#define KA_RANGE_BLOCK_SHIFT	10
+#define KA_RANGE_BLOCKS		(65536 >> KA_RANGE_BLOCK_SHIFT)
 
 /*
- * The port range policies on list (linked by ka_policy.list), plus add and
- * minus del (either may be NULL), compiled for lookup. n_range bounds how
- * many range policies the list holds. NULL when no range is left, an
- * ERR_PTR on allocation failure. Sleeps; free the result with
- * ka_ranges_free() or kvfree_rcu(r, rcu).
+ * A namespace table's port range policies, indexed for lookup. Embedded
+ * in struct ka_table; zeroed is empty.
  */
-struct ka_ranges *ka_ranges_compile(const struct list_head *list,
-				    unsigned int n_range,
-				    const struct ka_policy *add,
-				    const struct ka_policy *del);
-void ka_ranges_free(struct ka_ranges *r);
-void ka_ranges_free_rcu(struct ka_ranges *r);
+struct ka_ranges {
+	struct ka_range_groups __rcu *groups;
+};
 
-/* The range policy for (cgroup_id, dir, port), dir IN or OUT; any context. */
+/*
+ * One change to the ranges: prepared (everything that can fail: the new
+ * blocks are built aside), then committed (published, cannot fail) or
+ * aborted (nothing changed). Writers are serialized by the caller.
+ */
+struct ka_ranges_change {
+	struct ka_ranges *r;
+	const struct ka_policy *add, *del;
+	struct ka_range_group *group;
+	struct ka_range_groups *new_groups;	/* group added or removed */
+	bool group_new, group_gone;
+	unsigned int b0, nb;	/* the blocks touched: b0 .. b0 + nb - 1 */
+	struct ka_range_block **block;	/* [dir * nb + i], new; NULL: empty */
+};
+
+/*
+ * Prepares adding the range policy add, replacing del by add (the same
+ * selector), or deleting del (add NULL). May sleep; 0 or -ENOMEM.
+ */
+int ka_ranges_prepare(struct ka_ranges_change *c, struct ka_ranges *r,
+		      const struct ka_policy *add, const struct ka_policy *del);
+
+/*
+ * Publishes a prepared change. published: readers may hold r now (what
+ * the change replaces is freed after a grace period); false for a table
+ * nobody can see yet (freed at once).
+ */
+void ka_ranges_commit(struct ka_ranges_change *c, bool published);
+void ka_ranges_abort(struct ka_ranges_change *c);
+
+/* Every range gone: published (freed after a grace period) or not. */
+void ka_ranges_clear(struct ka_ranges *r, bool published);
+
+/* Whether r holds no range. */
+bool ka_ranges_empty(const struct ka_ranges *r);
+
+/* The range policy for (cgroup_id, dir, port), dir IN or OUT; under RCU. */
 const struct ka_policy *ka_ranges_lookup(const struct ka_ranges *r,
 					 u64 cgroup_id, u8 dir, u16 port);
 

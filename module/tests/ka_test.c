@@ -75,22 +75,5 @@ struct ka_table *ka_test_table_new(struct kunit *test)
 
 int ka_test_table_compile(struct ka_table *t)
 {
-	struct ka_ranges *r;
-
-	r = ka_ranges_compile(&t->list, t->n_range, NULL, NULL);
-	if (IS_ERR(r))
-		return PTR_ERR(r);
-	ka_ranges_free(rcu_replace_pointer(t->ranges, r, true));
-	return 0;
-}
-
-static void ranges_free(void *r)
-{
-	ka_ranges_free(r);
-}
-
-void ka_test_defer_ranges(struct kunit *test, struct ka_ranges *r)
-{
-	if (r && !IS_ERR(r))
-		ka_test_defer(test, ranges_free, r);
+	return ka_table_index_ranges(t);
 }

@@ -5,7 +5,6 @@
 
 #include <kunit/test.h>
 
-struct ka_ranges;
 struct ka_table;
 
 /*
@@ -35,10 +34,7 @@ void ka_test_cgpaths_exit(struct kunit_suite *suite);
 /* A new table, freed when the test case ends. */
 struct ka_table *ka_test_table_new(struct kunit *test);
 
-/* Compiles t's ranges into it, as ka_table_commit() does; 0 or -errno. */
+/* Indexes t's ranges, as ka_table_commit() does; 0 or -errno. */
 int ka_test_table_compile(struct ka_table *t);
-
-/* Compiled ranges, freed when the test case ends; may be NULL. */
-void ka_test_defer_ranges(struct kunit *test, struct ka_ranges *r);
 
 #endif /* _KA_TEST_H */

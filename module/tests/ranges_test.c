@@ -1,15 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Port ranges (ranges.c): ka_ranges_compile() turns overlapping range
- * policies into disjoint segments, ka_ranges_lookup() finds the one that
- * holds a port. The most specific range wins: the narrowest, then an
- * exact direction over both, then the lower start; ranges of different
- * cgroups and directions never mix; single ports are not ranges (policy.c
- * looks them up by hash). The compile step takes the list plus one policy
- * to add and minus one to delete, as set and del use it.
+ * Port ranges (ranges.c): ka_ranges_prepare() and ka_ranges_commit() add,
+ * replace and delete range policies one at a time, and ka_ranges_lookup()
+ * finds the one that holds a port. The most specific range wins: the
+ * narrowest, then an exact direction over both, then the lower start;
+ * ranges of different cgroups and directions never mix; single ports are
+ * not ranges (policy.c looks them up by hash).
  *
- * The fixed cases name the rules; the randomized case compares thousands
- * of lookups over random overlapping sets against a brute-force matcher.
+ * The fixed cases name the rules; the randomized cases compare thousands
+ * of lookups against a brute-force matcher: over random overlapping sets
+ * plus one change, and along long random sequences of sets, replaces and
+ * deletes, where each change builds on the blocks the last ones left.
  */
 
 #include <kunit/test.h>
@@ -142,15 +143,57 @@ static void range_policy_init(struct ka_policy *p, u64 cgroup_id, u16 min,
 	p->sel.dir = dir;
 }
 
+/*
+ * r: the ranges of list, added one by one as a table indexes them, then
+ * add and del as one change, as set and del make it (both: a replace).
+ */
+static int ranges_build(struct ka_ranges *r, struct list_head *list,
+			const struct ka_policy *add,
+			const struct ka_policy *del)
+{
+	struct ka_ranges_change c;
+	struct ka_policy *p;
+	int ret;
+
+	list_for_each_entry(p, list, list) {
+		if (!ka_selector_is_range(&p->sel))
+			continue;
+		ret = ka_ranges_prepare(&c, r, p, NULL);
+		if (ret)
+			return ret;
+		ka_ranges_commit(&c, false);
+	}
+	if (!add && !del)
+		return 0;
+	ret = ka_ranges_prepare(&c, r, add, del);
+	if (!ret)
+		ka_ranges_commit(&c, true);
+	return ret;
+}
+
+static void ranges_clear(void *r)
+{
+	ka_ranges_clear(r, false);
+}
+
+/* Empty ranges, cleared when the test case ends. */
+static struct ka_ranges *ranges_new(struct kunit *test)
+{
+	struct ka_ranges *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, r);
+	ka_test_defer(test, ranges_clear, r);
+	return r;
+}
+
 static void range_case_test(struct kunit *test)
 {
 	const struct range_case *c = test->param_value;
 	const struct ka_policy *add = NULL, *del = NULL, *got, *want;
+	struct ka_ranges *r = ranges_new(test);
 	struct ka_policy *p;
-	unsigned int n_range = 0;
-	struct ka_ranges *r;
 	LIST_HEAD(list);
-	int i, n, d;
+	int i, n, d, ret;
 	u8 dirs[2];
 
 	p = kunit_kcalloc(test, MAX_SPECS, sizeof(*p), GFP_KERNEL);
@@ -164,14 +207,13 @@ static void range_case_test(struct kunit *test)
 			continue;
 		}
 		list_add_tail(&p[n].list, &list);
-		n_range += ka_selector_is_range(&p[n].sel);
 		if (s->del)
 			del = &p[n];
 	}
-	r = ka_ranges_compile(&list, n_range, add, del);
-	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(r), "error %ld", PTR_ERR(r));
-	ka_test_defer_ranges(test, r);
+	ret = ranges_build(r, &list, add, del);
+	KUNIT_ASSERT_EQ_MSG(test, ret, 0, "error %d", ret);
 
+	rcu_read_lock();
 	for (i = 0; i < MAX_CHECKS && c->c[i].port; i++) {
 		const struct range_check *k = &c->c[i];
 
@@ -186,9 +228,10 @@ static void range_case_test(struct kunit *test)
 						got ? (long)(got - p) : -1L, k->want);
 		}
 	}
+	rcu_read_unlock();
 }
 
-/* ---- randomized: compiled lookups against a brute-force matcher ---- */
+/* ---- randomized: indexed lookups against a brute-force matcher ---- */
 
 #define RANDOM_ROUNDS	200
 #define RANDOM_MAX	64
@@ -269,8 +312,19 @@ static bool same_selector(const struct ka_policy *p, int n,
 	return false;
 }
 
+static bool same_live(const struct ka_policy **live, int n,
+		      const struct ka_policy *q)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (!memcmp(&live[i]->sel, &q->sel, sizeof(q->sel)))
+			return true;
+	return false;
+}
+
 /*
- * Looks port up in every cgroup and direction, compiled and brute force;
+ * Looks port up in every cgroup and direction, indexed and brute force;
  * counts mismatches in *bad and reports the first few.
  */
 static void check_port(struct kunit *test, const struct ka_ranges *r,
@@ -285,7 +339,9 @@ static void check_port(struct kunit *test, const struct ka_ranges *r,
 		return;
 	for (c = 0; c < ARRAY_SIZE(random_cgroups); c++) {
 		for (d = KA_DIR_IN; d <= KA_DIR_OUT; d++) {
+			rcu_read_lock();
 			got = ka_ranges_lookup(r, random_cgroups[c], d, port);
+			rcu_read_unlock();
 			want = brute_force(p, n, del, random_cgroups[c], d, port);
 			if (got == want)
 				continue;
@@ -304,9 +360,9 @@ static void ranges_random_test(struct kunit *test)
 	int round, i, k, n, bad = 0, lookups = 0;
 	const struct ka_policy *del;
 	u32 ports[4], port;
+	struct ka_ranges *r = ranges_new(test);
 	struct rnd_state rs;
 	struct ka_policy *p;
-	struct ka_ranges *r;
 
 	p = kunit_kcalloc(test, RANDOM_MAX + 1, sizeof(*p), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
@@ -314,8 +370,7 @@ static void ranges_random_test(struct kunit *test)
 
 	for (round = 0; round < RANDOM_ROUNDS && !bad; round++) {
 		LIST_HEAD(list);
-		unsigned int n_range;
-		int want_n = 1 + prandom_u32_state(&rs) % RANDOM_MAX;
+		int ret, want_n = 1 + prandom_u32_state(&rs) % RANDOM_MAX;
 		u32 mode = prandom_u32_state(&rs) % 3;
 
 		/*
@@ -328,18 +383,19 @@ static void ranges_random_test(struct kunit *test)
 			    (n < want_n || ka_selector_is_range(&p[n].sel)))
 				n++;
 		}
-		n_range = 0;
-		for (i = 0; i < want_n; i++) {
+		for (i = 0; i < want_n; i++)
 			list_add_tail(&p[i].list, &list);
-			n_range += ka_selector_is_range(&p[i].sel);
+		/* The list alone, plus p[want_n], or minus one of its ranges. */
+		del = NULL;
+		if (mode == 2) {
+			del = &p[prandom_u32_state(&rs) % want_n];
+			if (!ka_selector_is_range(&del->sel))
+				del = NULL;
 		}
-		/* Compile the list alone, plus p[want_n], or minus one. */
-		del = mode == 2 ? &p[prandom_u32_state(&rs) % want_n] : NULL;
 		n = mode == 1 ? want_n + 1 : want_n;
-		r = ka_ranges_compile(&list, n_range,
-				      mode == 1 ? &p[want_n] : NULL, del);
-		if (IS_ERR(r)) {
-			KUNIT_FAIL(test, "round %d: error %ld", round, PTR_ERR(r));
+		ret = ranges_build(r, &list, mode == 1 ? &p[want_n] : NULL, del);
+		if (ret) {
+			KUNIT_FAIL(test, "round %d: error %d", round, ret);
 			break;
 		}
 		/* Every boundary, each side of it, and random ports. */
@@ -358,26 +414,167 @@ static void ranges_random_test(struct kunit *test)
 			check_port(test, r, p, n, del, port, round, &bad);
 			lookups += 6;
 		}
-		ka_ranges_free(r);
+		ka_ranges_clear(r, false);
 	}
 	KUNIT_EXPECT_EQ(test, bad, 0);
 	KUNIT_EXPECT_GE(test, lookups, 10000);
 	kunit_info(test, "%d rounds, about %d lookups", round, lookups);
 }
 
-/* No ranges compiled is NULL, and a lookup in NULL finds nothing. */
+/* Empty ranges find nothing, and deleting every range empties them. */
 static void ranges_empty_test(struct kunit *test)
 {
-	LIST_HEAD(list);
+	struct ka_ranges *r = ranges_new(test);
+	struct ka_ranges_change c;
+	struct ka_policy *p;
 
-	KUNIT_EXPECT_NULL(test, ka_ranges_compile(&list, 0, NULL, NULL));
-	KUNIT_EXPECT_NULL(test, ka_ranges_lookup(NULL, 0, KA_DIR_IN, 80));
+	p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, ka_ranges_lookup(r, 0, KA_DIR_IN, 80));
+	rcu_read_unlock();
+	KUNIT_EXPECT_TRUE(test, ka_ranges_empty(r));
+
+	range_policy_init(p, 7, 80, 90, KA_DIR_IN);
+	KUNIT_ASSERT_EQ(test, ka_ranges_prepare(&c, r, p, NULL), 0);
+	ka_ranges_commit(&c, true);
+	KUNIT_EXPECT_FALSE(test, ka_ranges_empty(r));
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, ka_ranges_lookup(r, 7, KA_DIR_IN, 80), p);
+	KUNIT_EXPECT_NULL(test, ka_ranges_lookup(r, 7, KA_DIR_OUT, 80));
+	KUNIT_EXPECT_NULL(test, ka_ranges_lookup(r, 0, KA_DIR_IN, 80));
+	rcu_read_unlock();
+
+	KUNIT_ASSERT_EQ(test, ka_ranges_prepare(&c, r, NULL, p), 0);
+	ka_ranges_commit(&c, true);
+	KUNIT_EXPECT_TRUE(test, ka_ranges_empty(r));
+	rcu_read_lock();
+	KUNIT_EXPECT_NULL(test, ka_ranges_lookup(r, 7, KA_DIR_IN, 80));
+	rcu_read_unlock();
+	/* The policy outlives the ranges' grace period (freed by kunit). */
+	rcu_barrier();
+}
+
+/* ---- randomized sequences: each change builds on the last ---- */
+
+#define SEQ_STEPS	3000
+#define SEQ_LIVE	48
+#define SEQ_POOL	(SEQ_STEPS + SEQ_LIVE)
+
+/* Checks port in every cgroup and direction against the live set. */
+static void seq_check(struct kunit *test, const struct ka_ranges *r,
+		      const struct ka_policy **live, int n_live, u32 port,
+		      int step, int *bad)
+{
+	const struct ka_policy *got, *want;
+	int c, d, i;
+
+	if (port < 1 || port > 65535)
+		return;
+	for (c = 0; c < ARRAY_SIZE(random_cgroups); c++) {
+		for (d = KA_DIR_IN; d <= KA_DIR_OUT; d++) {
+			want = NULL;
+			for (i = 0; i < n_live; i++) {
+				const struct ka_selector *s = &live[i]->sel;
+
+				if (s->cgroup_id != random_cgroups[c] ||
+				    (s->dir != d && s->dir != KA_DIR_BOTH) ||
+				    port < s->port_min || port > s->port_max)
+					continue;
+				if (!want || more_specific(s, &want->sel))
+					want = live[i];
+			}
+			rcu_read_lock();
+			got = ka_ranges_lookup(r, random_cgroups[c], d, port);
+			rcu_read_unlock();
+			if (got != want && ++*bad <= 10)
+				KUNIT_FAIL(test, "step %d: cgroup %llu dir %d port %u: wrong",
+					   step, random_cgroups[c], d, port);
+		}
+	}
+}
+
+/*
+ * Adds, replaces and deletes ranges at random, SEQ_LIVE at most at once,
+ * checking the changed range's edges and random ports after each step,
+ * then deletes what is left: the ranges must end empty.
+ */
+static void ranges_sequence_test(struct kunit *test)
+{
+	const struct ka_policy **live, *del, *add;
+	struct ka_ranges *r = ranges_new(test);
+	int step, i, k, n_live = 0, used = 0, bad = 0;
+	struct ka_ranges_change c;
+	struct rnd_state rs;
+	struct ka_policy *p;
+	u32 op, ports[4];
+
+	p = kunit_kcalloc(test, SEQ_POOL, sizeof(*p), GFP_KERNEL);
+	live = kunit_kcalloc(test, SEQ_LIVE, sizeof(*live), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_ASSERT_NOT_NULL(test, live);
+	prandom_seed_state(&rs, 0x72616e676573ULL);
+
+	for (step = 0; step < SEQ_STEPS && !bad && used < SEQ_POOL; step++) {
+		op = prandom_u32_state(&rs) % 3;
+		if (!n_live || (op == 0 && n_live < SEQ_LIVE)) {
+			do {	/* a new selector: add */
+				random_range(&rs, &p[used]);
+			} while (!ka_selector_is_range(&p[used].sel) ||
+				 same_live(live, n_live, &p[used]));
+			add = &p[used++];
+			del = NULL;
+		} else if (op == 1) {	/* the same selector, a new policy */
+			k = prandom_u32_state(&rs) % n_live;
+			p[used] = *live[k];
+			add = &p[used++];
+			del = live[k];
+		} else {		/* delete */
+			k = prandom_u32_state(&rs) % n_live;
+			add = NULL;
+			del = live[k];
+		}
+		if (ka_ranges_prepare(&c, r, add, del)) {
+			KUNIT_FAIL(test, "step %d: out of memory", step);
+			break;
+		}
+		ka_ranges_commit(&c, true);
+		if (!del)
+			live[n_live++] = add;
+		else if (add)
+			live[k] = add;
+		else
+			live[k] = live[--n_live];
+
+		ports[0] = (add ?: del)->sel.port_min - 1;
+		ports[1] = (add ?: del)->sel.port_min;
+		ports[2] = (add ?: del)->sel.port_max;
+		ports[3] = (add ?: del)->sel.port_max + 1;
+		for (i = 0; i < 4; i++)
+			seq_check(test, r, live, n_live, ports[i], step, &bad);
+		for (i = 0; i < 4; i++)
+			seq_check(test, r, live, n_live,
+				  1 + prandom_u32_state(&rs) % (i & 1 ? 65535 : 400),
+				  step, &bad);
+	}
+	while (n_live && !bad) {
+		KUNIT_ASSERT_EQ(test, ka_ranges_prepare(&c, r, NULL, live[0]), 0);
+		ka_ranges_commit(&c, true);
+		live[0] = live[--n_live];
+		seq_check(test, r, live, n_live, 1 + prandom_u32_state(&rs) % 400,
+			  step++, &bad);
+	}
+	KUNIT_EXPECT_EQ(test, bad, 0);
+	KUNIT_EXPECT_TRUE(test, ka_ranges_empty(r));
+	kunit_info(test, "%d steps", step);
+	rcu_barrier();
 }
 
 static struct kunit_case ranges_test_cases[] = {
 	KUNIT_CASE_PARAM(range_case_test, range_gen_params),
 	KUNIT_CASE(ranges_empty_test),
 	KUNIT_CASE(ranges_random_test),
+	KUNIT_CASE(ranges_sequence_test),
 	{}
 };
 

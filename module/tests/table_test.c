@@ -275,7 +275,7 @@ static void kn_del_test(struct kunit *test)
 	mutex_unlock(&kn->lock);
 }
 
-/* Set and del recompile the ranges. */
+/* Set and del change the ranges. */
 static void kn_ranges_test(struct kunit *test)
 {
 	struct ka_net *kn = kn_new(test);
@@ -296,7 +296,7 @@ static void kn_ranges_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, kn_lookup_idle(kn, KA_DIR_IN, 125), 1);
 	KUNIT_EXPECT_EQ(test, ka_policy_del(kn, &outer), 0);
 	KUNIT_EXPECT_NULL(test, kn_lookup(kn, KA_DIR_IN, 125));
-	KUNIT_EXPECT_NULL(test, rcu_access_pointer(ka_table_locked(kn)->ranges));
+	KUNIT_EXPECT_TRUE(test, ka_ranges_empty(&ka_table_locked(kn)->ranges));
 	KUNIT_EXPECT_EQ(test, ka_table_locked(kn)->n_range, 0);
 	mutex_unlock(&kn->lock);
 }
@@ -325,7 +325,7 @@ static void kn_flush_test(struct kunit *test)
 	KUNIT_EXPECT_TRUE(test, list_empty(&t->list));
 	KUNIT_EXPECT_EQ(test, t->n_default + t->n_port + t->n_cgroup +
 			t->n_port_cgroup + t->n_range, 0);
-	KUNIT_EXPECT_NULL(test, rcu_access_pointer(t->ranges));
+	KUNIT_EXPECT_TRUE(test, ka_ranges_empty(&t->ranges));
 	KUNIT_EXPECT_NULL(test, kn_lookup(kn, KA_DIR_IN, 150));
 	/* And the table still works. */
 	KUNIT_EXPECT_EQ(test, ka_policy_set(kn, &sel, &act, NULL), 0);

@@ -38,6 +38,7 @@ APPLIED = {"keepalive": 1, "idle": 60, "intvl": 10, "cnt": 5}
 BPF_PIN = "/sys/fs/bpf/ka_bench_sockops"
 DETECT = {"idle": 1, "intvl": 1, "cnt": 3, "port": 7500}
 SCALE_POLICIES = 65536          # for the memory measurement
+RANGE_SERIES = [1024, 4096, 16384, 65536]   # range policies set one by one
 WARMUP_S = 1                    # connections before each measurement
 
 # key: (label, module loaded, policy file, BPF attached, expected keepalive)
@@ -74,6 +75,22 @@ def others(n):
                 if len(out) == n:
                     return out
     raise ValueError(f"cannot make {n} selectors")
+
+
+def range_lines(n):
+    """n distinct port range policies, overlapping and nesting, spread
+    over the port space and the three directions."""
+    out, seen, i = [], set(), 0
+    while len(out) < n:
+        lo = 1 + (i * 40503) % 65000
+        hi = min(65535, lo + 1 + (i * 7919) % 300)
+        d = ("", " --dir in", " --dir out")[i % 3]
+        i += 1
+        if (lo, hi, d) in seen:
+            continue
+        seen.add((lo, hi, d))
+        out.append(f"--port {lo}-{hi}{d} --idle 7")
+    return out
 
 
 def policy_lines(name):
@@ -351,6 +368,28 @@ class Guest:
             "memfree": -d["MemFree"] / n}
         self.emit(rec)
 
+    # -- range updates ----------------------------------------------------
+
+    def range_updates(self):
+        """kactl load without --replace: one set request per line, each
+        changing the index of port ranges the policy joins (ranges.c)."""
+        series = RANGE_SERIES[:2] if self.args.quick else RANGE_SERIES
+        self.set_module(True)
+        for n in series:
+            self.progress(f"{n:,} range policies set one by one")
+            self.run(self.kactl, "flush")
+            path = f"/tmp/ka_bench_ranges_{n}.conf"
+            with open(path, "w") as f:
+                f.writelines(line + "\n" for line in range_lines(n))
+            t = time.monotonic()
+            self.run(self.kactl, "load", path)
+            t = time.monotonic() - t
+            have = self.run(self.kactl, "-j", "list").stdout
+            self.run(self.kactl, "flush")
+            self.emit({"type": "ranges", "n": n, "s": round(t, 3),
+                       "us_per_set": round(t / n * 1e6, 1),
+                       "listed": len(json.loads(have))})
+
     # -- detection latency ------------------------------------------------
 
     def detection(self):
@@ -448,7 +487,8 @@ class Guest:
         try:
             # Memory first: the percpu allocator and the page allocator keep
             # what earlier steps freed, which would hide new allocations.
-            for step in (self.memory, self.rounds, self.detection):
+            for step in (self.memory, self.rounds, self.range_updates,
+                         self.detection):
                 try:
                     step()
                 except Exception as e:      # record it, go on with the rest
@@ -654,6 +694,7 @@ def cmd_report(args):
     meta, configs, by = summarize(recs)
     mem = next((r for r in recs if r["type"] == "memory"), None)
     detects = [r for r in recs if r["type"] == "detect"]
+    ranges = [r for r in recs if r["type"] == "ranges"]
     skips = [r for r in recs if r["type"] == "skip"]
     errors = [r for r in recs if r["type"] == "error"]
     end = next((r for r in recs if r["type"] == "end"), {})
@@ -703,6 +744,16 @@ def cmd_report(args):
             p(f"  slab {s['cache']}: {s['objects']:+,} objects of {s['objsize']} B")
         for v in mem["vmalloc_callers"][:3]:
             p(f"  vmalloc {v['caller']}: {v['bytes']:+,} B")
+    if ranges:
+        p("")
+        p("range policies set one by one (kactl load, a request each): " +
+          "; ".join(f"{r['n']:,} in {r['s']:.2f} s ({r['us_per_set']:.0f} us/set)"
+                    for r in ranges) +
+          f"; per-set cost at {ranges[-1]['n']:,} / at {ranges[0]['n']:,}: "
+          f"{ranges[-1]['us_per_set'] / ranges[0]['us_per_set']:.2f}")
+        for r in ranges:
+            if r["listed"] != r["n"]:
+                p(f"  error: {r['n']:,} set, {r['listed']:,} listed")
     if detects:
         p("")
         p("dead peer (idle 1, intvl 1, cnt 3; theory 4 s), from vanishing to "
@@ -721,7 +772,7 @@ def cmd_report(args):
     print(text)
 
     out = {"meta": meta, "host": host, "configs": configs, "memory": mem,
-           "detection": detects, "skipped": skips, "errors": errors,
+           "ranges": ranges, "detection": detects, "skipped": skips, "errors": errors,
            "targets": [{"target": n, "status": s, "detail": d} for n, s, d in tg],
            "guest_elapsed_s": end.get("elapsed_s")}
     os.makedirs(os.path.dirname(os.path.abspath(args.json)), exist_ok=True)
@@ -732,7 +783,8 @@ def cmd_report(args):
         with open(args.text, "w") as f:
             f.write(text + "\n")
     bad = errors or not configs or not end or \
-        any(not c["applied_ok"] for c in configs)
+        any(not c["applied_ok"] for c in configs) or \
+        any(r["listed"] != r["n"] for r in ranges)
     return 1 if bad else 0
 
 
