@@ -23,7 +23,8 @@
  *
  * Readers (the connect and accept paths) run under RCU in atomic context.
  * A namespace's policies form one struct ka_table, reached through one
- * RCU pointer: a rhashtable holds every policy by selector, so each step
+ * RCU pointer: a hash table holds every policy by selector (selhash.c:
+ * charged to the setter, unlike the kernel's rhashtable), so each step
  * above is a hash lookup, and per-kind counts let a lookup skip kinds the
  * namespace does not use: with no policies at all it costs two loads.
  * Port ranges are indexed as disjoint segments in blocks of ports
@@ -39,8 +40,8 @@
  * lookup. Why that hook, and the exact guarantee, are in cgpath.c.
  *
  * Writers hold ka_net.lock. set, del and flush change the table in place:
- * each is one atomic step for readers (the rhashtable and the compiled
- * ranges are RCU-safe), and a removed policy is freed after a grace
+ * each is one atomic step for readers (the hash table and the range
+ * index are RCU-safe), and a removed policy is freed after a grace
  * period. A replace (kactl load --replace) must not let any socket see a
  * mix of two sets, so it builds a complete new table aside, swaps the
  * pointer and frees the old table once no reader can hold it.
@@ -50,7 +51,6 @@
 #include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
-#include <linux/rhashtable.h>
 #include <linux/slab.h>
 
 #include "cgpath.h"
@@ -81,13 +81,6 @@ unsigned int ka_policies_max(const struct ka_net *kn)
 		max = min(max, READ_ONCE(ka_max_policies_userns));
 	return max;
 }
-
-static const struct rhashtable_params ka_rht_params = {
-	.key_len	= sizeof(struct ka_selector),
-	.key_offset	= offsetof(struct ka_policy, sel),
-	.head_offset	= offsetof(struct ka_policy, node),
-	.automatic_shrinking = true,
-};
 
 void ka_selector_init(struct ka_selector *sel)
 {
@@ -184,6 +177,8 @@ static struct ka_policy *policy_alloc(const struct ka_selector *sel,
 {
 	struct ka_policy *p;
 
+	/* One kmalloc-128 object each: 65,536 of them are 8 MiB. */
+	BUILD_BUG_ON(sizeof(*p) > 128);
 	p = kzalloc_obj(*p, KA_GFP_POLICY);
 	if (!p) {
 		ka_cgroup_name_release(cg);
@@ -201,8 +196,7 @@ static struct ka_policy *policy_alloc(const struct ka_selector *sel,
 
 bool ka_policy_exists(struct ka_net *kn, const struct ka_selector *sel)
 {
-	return rhashtable_lookup_fast(&ka_table_locked(kn)->policies, sel,
-				      ka_rht_params);
+	return ka_selhash_lookup(&ka_table_locked(kn)->policies, sel);
 }
 
 int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
@@ -214,10 +208,14 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 	struct ka_policy *old, *p;
 	int ret;
 
-	old = rhashtable_lookup_fast(&t->policies, sel, ka_rht_params);
+	old = ka_selhash_lookup(&t->policies, sel);
 	if (!old && t->count >= ka_policies_max(kn)) {
 		ka_cgroup_name_release(cg);
 		return -ENOSPC;
+	}
+	if (!old && ka_selhash_reserve(&t->policies)) {
+		ka_cgroup_name_release(cg);
+		return -ENOMEM;
 	}
 	p = policy_alloc(sel, act, cg);
 	if (!p)
@@ -237,17 +235,12 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 			goto err_free;
 	}
 
+	/* Nothing fails from here on. */
 	if (old) {
-		ret = rhashtable_replace_fast(&t->policies, &old->node,
-					      &p->node, ka_rht_params);
-		if (ret)
-			goto err_free_ranges;
+		ka_selhash_replace(&t->policies, old, p);
 		list_replace(&old->list, &p->list);
 	} else {
-		ret = rhashtable_insert_fast(&t->policies, &p->node,
-					     ka_rht_params);
-		if (ret)
-			goto err_free_ranges;
+		ka_selhash_insert(&t->policies, p);
 		list_add_tail(&p->list, &t->list);
 		count_policy(t, sel, 1);
 	}
@@ -258,9 +251,6 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 	generation_bump(kn);
 	return 0;
 
-err_free_ranges:
-	if (range)
-		ka_ranges_abort(&rc);
 err_free:
 	p->stats_borrowed = !!old;
 	ka_policy_free(p);
@@ -269,7 +259,7 @@ err_free:
 
 static void policy_unlink(struct ka_table *t, struct ka_policy *p)
 {
-	rhashtable_remove_fast(&t->policies, &p->node, ka_rht_params);
+	ka_selhash_remove(&t->policies, p);
 	list_del(&p->list);
 	count_policy(t, &p->sel, -1);
 }
@@ -281,7 +271,7 @@ int ka_policy_del(struct ka_net *kn, const struct ka_selector *sel)
 	struct ka_policy *p;
 	int ret;
 
-	p = rhashtable_lookup_fast(&t->policies, sel, ka_rht_params);
+	p = ka_selhash_lookup(&t->policies, sel);
 	if (!p)
 		return -ENOENT;
 	if (ka_selector_is_range(sel)) {
@@ -293,6 +283,7 @@ int ka_policy_del(struct ka_net *kn, const struct ka_selector *sel)
 	if (ka_selector_is_range(sel))
 		ka_ranges_commit(&rc, true);
 	policy_release(p, false);
+	ka_selhash_shrink(&t->policies);
 	generation_bump(kn);
 	return 0;
 }
@@ -307,6 +298,7 @@ void ka_policy_flush(struct ka_net *kn)
 		policy_unlink(t, p);
 		policy_release(p, false);
 	}
+	ka_selhash_shrink(&t->policies);
 	generation_bump(kn);
 }
 
@@ -342,7 +334,7 @@ struct ka_table *ka_table_new(void)
 	if (!t)
 		return NULL;
 	INIT_LIST_HEAD(&t->list);
-	if (rhashtable_init(&t->policies, &ka_rht_params)) {
+	if (ka_selhash_init(&t->policies)) {
 		kfree(t);
 		return NULL;
 	}
@@ -354,22 +346,23 @@ int ka_table_add(struct ka_table *t, const struct ka_selector *sel,
 		 const struct ka_action *act, struct ka_cgroup_name *cg)
 {
 	struct ka_policy *p;
-	int ret;
 
 	if (t->count >= READ_ONCE(ka_max_policies)) {
 		ka_cgroup_name_release(cg);
 		return -ENOSPC;
 	}
+	if (ka_selhash_lookup(&t->policies, sel)) {
+		ka_cgroup_name_release(cg);
+		return -EEXIST;		/* a selector given twice */
+	}
+	if (ka_selhash_reserve(&t->policies)) {
+		ka_cgroup_name_release(cg);
+		return -ENOMEM;
+	}
 	p = policy_alloc(sel, act, cg);
 	if (!p)
 		return -ENOMEM;
-	/* -EEXIST for a selector given twice. */
-	ret = rhashtable_lookup_insert_fast(&t->policies, &p->node,
-					    ka_rht_params);
-	if (ret) {
-		ka_policy_free(p);
-		return ret;
-	}
+	ka_selhash_insert(&t->policies, p);
 	list_add_tail(&p->list, &t->list);
 	count_policy(t, sel, 1);
 	return 0;
@@ -384,7 +377,7 @@ void ka_table_free(struct ka_table *t)
 		return;
 	list_for_each_entry_safe(p, tmp, &t->list, list)
 		ka_policy_free(p);
-	rhashtable_destroy(&t->policies);
+	ka_selhash_destroy(&t->policies);
 	ka_ranges_clear(&t->ranges, false);
 	kfree(t);
 }
@@ -429,8 +422,7 @@ int ka_table_commit(struct ka_net *kn, struct ka_table *t)
 	mutex_lock(&kn->lock);
 	old = ka_table_locked(kn);
 	list_for_each_entry(p, &t->list, list) {
-		prev = rhashtable_lookup_fast(&old->policies, &p->sel,
-					      ka_rht_params);
+		prev = ka_selhash_lookup(&old->policies, &p->sel);
 		if (prev) {
 			p->stats = prev->stats;
 			p->stats_borrowed = true;
@@ -445,11 +437,11 @@ int ka_table_commit(struct ka_net *kn, struct ka_table *t)
 	list_for_each_entry(p, &t->list, list) {
 		if (!p->stats_borrowed)
 			continue;
-		prev = rhashtable_lookup_fast(&old->policies, &p->sel,
-					      ka_rht_params);
+		prev = ka_selhash_lookup(&old->policies, &p->sel);
 		prev->stats_moved = true;
 		p->stats_borrowed = false;
 	}
+	ka_selhash_publish(&t->policies);
 	rcu_assign_pointer(kn->table, t);
 	generation_bump(kn);
 	mutex_unlock(&kn->lock);
@@ -468,6 +460,7 @@ int ka_policies_init(struct ka_net *kn)
 		return -ENOMEM;
 	mutex_init(&kn->lock);
 	kn->generation = 1;
+	ka_selhash_publish(&t->policies);
 	RCU_INIT_POINTER(kn->table, t);
 	return 0;
 }
@@ -494,8 +487,7 @@ static const struct ka_policy *exact(const struct ka_table *t, u64 cgroup_id,
 		.dir = dir,
 	};
 
-	return rhashtable_lookup((struct rhashtable *)&t->policies, &key,
-				 ka_rht_params);
+	return ka_selhash_lookup(&t->policies, &key);
 }
 
 static const struct ka_policy *port_match(const struct ka_table *t,

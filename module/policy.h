@@ -2,11 +2,11 @@
 #ifndef _KA_POLICY_H
 #define _KA_POLICY_H
 
-#include <linux/rhashtable-types.h>
 #include <linux/types.h>
 #include <linux/ka_policy.h>
 
 #include "ranges.h"
+#include "selhash.h"
 #include "stats.h"
 
 struct cgroup;
@@ -56,7 +56,7 @@ struct ka_cgroup_name {
 void ka_cgroup_name_release(struct ka_cgroup_name *cg);
 
 struct ka_policy {
-	struct rhash_head node;		/* ka_table.policies, by selector */
+	struct ka_selhash_node hnode;	/* ka_table.policies, by selector */
 	struct list_head list;		/* ka_table.list, under ka_net.lock */
 	struct ka_selector sel;
 	struct ka_action act;
@@ -94,7 +94,7 @@ static inline bool ka_selector_is_range(const struct ka_selector *sel)
  * readers); a replace builds a whole new table and swaps the pointer.
  */
 struct ka_table {
-	struct rhashtable policies;	/* every policy, by selector */
+	struct ka_selhash policies;	/* every policy, by selector */
 	struct list_head list;		/* every policy, oldest first */
 	struct ka_ranges ranges;	/* port range policies, indexed */
 	unsigned int count;

@@ -5,7 +5,8 @@
  *
  *   ka_decide      the per-field default/force decision, and undoing it
  *                  for a socket that connects again (apply.c)
- *   ka_ranges      compiled port ranges against a brute-force matcher
+ *   ka_ranges      the port range index against a brute-force matcher
+ *   ka_selhash     policies by selector, as the table grows and shrinks
  *   ka_precedence  which policy a socket gets (policy.c), with fake cgroups
  *   ka_table       the policy set: add, set, del, flush, replace
  *   ka_selector    netlink selector and action validation (netlink.c)

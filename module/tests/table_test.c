@@ -301,6 +301,26 @@ static void kn_ranges_test(struct kunit *test)
 	mutex_unlock(&kn->lock);
 }
 
+/*
+ * A dump's cb->seq of 0 turns NLM_F_DUMP_INTR off: the generation starts
+ * at 1 and, when it wraps, goes from UINT_MAX to 1, never to 0.
+ */
+static void kn_generation_never_zero_test(struct kunit *test)
+{
+	struct ka_net *kn = kn_new(test);
+	struct ka_action act = idle(1);
+	struct ka_selector sel = port_sel(80, 80, KA_DIR_BOTH, 0);
+
+	KUNIT_EXPECT_EQ(test, kn->generation, 1U);
+	mutex_lock(&kn->lock);
+	kn->generation = UINT_MAX;
+	KUNIT_EXPECT_EQ(test, ka_policy_set(kn, &sel, &act, NULL), 0);
+	KUNIT_EXPECT_EQ(test, kn->generation, 1U);
+	KUNIT_EXPECT_EQ(test, ka_policy_del(kn, &sel), 0);
+	KUNIT_EXPECT_EQ(test, kn->generation, 2U);
+	mutex_unlock(&kn->lock);
+}
+
 static void kn_flush_test(struct kunit *test)
 {
 	struct ka_net *kn = kn_new(test);
@@ -427,6 +447,7 @@ static struct kunit_case table_test_cases[] = {
 	KUNIT_CASE(kn_set_max_policies_test),
 	KUNIT_CASE(kn_del_test),
 	KUNIT_CASE(kn_ranges_test),
+	KUNIT_CASE(kn_generation_never_zero_test),
 	KUNIT_CASE(kn_flush_test),
 	KUNIT_CASE(kn_replace_test),
 	KUNIT_CASE(kn_replace_empty_test),

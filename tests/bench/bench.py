@@ -233,7 +233,7 @@ class Guest:
         setup_s = time.monotonic() - t0
         try:
             # Unrecorded: a module load, unload or a policy set swapped in
-            # leaves work behind (RCU frees, the hash table's resize worker)
+            # leaves work behind (RCU frees)
             # and, under TCG, flushed translations of patched kernel text.
             if record:
                 self.run_connbench(WARMUP_S)
@@ -312,7 +312,7 @@ class Guest:
         return out
 
     def settle(self):
-        time.sleep(2)           # RCU callbacks, the rhashtable resize worker
+        time.sleep(2)           # RCU callbacks
         with open("/proc/sys/vm/drop_caches", "w") as f:
             f.write("3\n")
         time.sleep(0.5)

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * A table's policies by selector: a hash table whose memory is charged
+ * to whoever sets the policies.
+ *
+ * Why not the kernel's rhashtable: it allocates its bucket arrays with
+ * GFP_KERNEL, grows them in a worker (and with GFP_ATOMIC when an insert
+ * finds the table too full), so they cannot be charged to the memory
+ * cgroup of the container that sets the policies. Here the writer
+ * allocates every bucket array itself, in its own context, with
+ * KA_GFP_POLICY, and a full container gets ENOMEM like for the rest.
+ *
+ * Readers (the connect and accept paths) walk one chain under RCU, with
+ * no lock and no allocation. The writer resizes synchronously: twice the
+ * buckets when the entries outnumber them, a smaller array when they fall
+ * under a quarter. Each entry has two links. A resize chains every entry
+ * into the new array with the link the current array does not use,
+ * publishes the new array and frees the old one after a grace period:
+ * readers still on the old array walk intact chains. A resize reuses the
+ * link of the array before the current one, so it first waits for the
+ * grace period that began when that array was replaced (long over,
+ * normally; a table nobody can see yet never waits).
+ */
+
+#include <linux/jhash.h>
+#include <linux/log2.h>
+#include <linux/mm.h>
+#include <linux/random.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
+
+#include "gfp.h"
+#include "policy.h"
+#include "selhash.h"
+
+#define KA_SELHASH_MIN_BITS	3
+
+struct ka_selhash_buckets {
+	struct rcu_head rcu;
+	u32 seed;
+	u8 bits;
+	u8 link;	/* which link of each entry chains this array */
+	struct ka_selhash_node __rcu *head[];
+};
+
+static struct ka_selhash_buckets *buckets_of(const struct ka_selhash *h)
+{
+	return rcu_dereference_protected(h->buckets, true);
+}
+
+static struct ka_selhash_node __rcu **bucket(const struct ka_selhash_buckets *b,
+					     const struct ka_selector *sel)
+{
+	u32 hash = jhash2((const u32 *)sel, sizeof(*sel) / sizeof(u32), b->seed);
+
+	return (struct ka_selhash_node __rcu **)&b->head[hash & ((1U << b->bits) - 1)];
+}
+
+/* Writers: the link that points at p in its chain of b. */
+static struct ka_selhash_node __rcu **link_to(struct ka_selhash_buckets *b,
+					      struct ka_policy *p)
+{
+	struct ka_selhash_node __rcu **pp = bucket(b, &p->sel);
+	struct ka_selhash_node *n;
+
+	while ((n = rcu_dereference_protected(*pp, true)) != &p->hnode) {
+		if (WARN_ON_ONCE(!n))
+			return NULL;
+		pp = &n->next[b->link];
+	}
+	return pp;
+}
+
+static struct ka_selhash_buckets *buckets_alloc(unsigned int bits,
+						unsigned int link, u32 seed)
+{
+	struct ka_selhash_buckets *b;
+
+	/* Zeroed heads are empty chains. */
+	b = kvzalloc(struct_size(b, head, 1UL << bits), KA_GFP_POLICY);
+	if (!b)
+		return NULL;
+	b->bits = bits;
+	b->link = link;
+	b->seed = seed;
+	return b;
+}
+
+int ka_selhash_init(struct ka_selhash *h)
+{
+	struct ka_selhash_buckets *b;
+
+	BUILD_BUG_ON(sizeof(struct ka_selector) % sizeof(u32));
+	b = buckets_alloc(KA_SELHASH_MIN_BITS, 0, get_random_u32());
+	if (!b)
+		return -ENOMEM;
+	RCU_INIT_POINTER(h->buckets, b);
+	h->count = 0;
+	h->published = false;
+	return 0;
+}
+
+void ka_selhash_destroy(struct ka_selhash *h)
+{
+	kvfree(buckets_of(h));
+	RCU_INIT_POINTER(h->buckets, NULL);
+}
+
+static int resize(struct ka_selhash *h, unsigned int bits)
+{
+	struct ka_selhash_buckets *old = buckets_of(h), *new;
+	struct ka_selhash_node __rcu **head;
+	unsigned int i, link = !old->link;
+	struct ka_selhash_node *n;
+
+	new = buckets_alloc(bits, link, old->seed);
+	if (!new)
+		return -ENOMEM;
+	/* No reader may still walk the array that used this link last. */
+	if (h->published)
+		cond_synchronize_rcu(h->resize_gp);
+	for (i = 0; i < (1U << old->bits); i++) {
+		for (n = rcu_dereference_protected(old->head[i], true); n;
+		     n = rcu_dereference_protected(n->next[old->link], true)) {
+			head = bucket(new, &container_of(n, struct ka_policy,
+							 hnode)->sel);
+			/* Unpublished until the array is: no barrier needed. */
+			RCU_INIT_POINTER(n->next[link],
+					 rcu_dereference_protected(*head, true));
+			RCU_INIT_POINTER(*head, n);
+		}
+	}
+	rcu_assign_pointer(h->buckets, new);
+	if (h->published) {
+		h->resize_gp = get_state_synchronize_rcu();
+		kvfree_rcu(old, rcu);
+	} else {
+		kvfree(old);
+	}
+	return 0;
+}
+
+int ka_selhash_reserve(struct ka_selhash *h)
+{
+	struct ka_selhash_buckets *b = buckets_of(h);
+
+	if (h->count < (1U << b->bits))
+		return 0;
+	return resize(h, b->bits + 1);
+}
+
+void ka_selhash_insert(struct ka_selhash *h, struct ka_policy *p)
+{
+	struct ka_selhash_buckets *b = buckets_of(h);
+	struct ka_selhash_node __rcu **head = bucket(b, &p->sel);
+
+	RCU_INIT_POINTER(p->hnode.next[b->link],
+			 rcu_dereference_protected(*head, true));
+	rcu_assign_pointer(*head, &p->hnode);
+	h->count++;
+}
+
+/* p's own link stays: a reader standing on p goes on down the chain. */
+void ka_selhash_remove(struct ka_selhash *h, struct ka_policy *p)
+{
+	struct ka_selhash_buckets *b = buckets_of(h);
+	struct ka_selhash_node __rcu **pp = link_to(b, p);
+
+	if (!pp)
+		return;
+	RCU_INIT_POINTER(*pp, rcu_dereference_protected(p->hnode.next[b->link],
+							true));
+	h->count--;
+}
+
+void ka_selhash_replace(struct ka_selhash *h, struct ka_policy *old,
+			struct ka_policy *new)
+{
+	struct ka_selhash_buckets *b = buckets_of(h);
+	struct ka_selhash_node __rcu **pp = link_to(b, old);
+
+	if (!pp)
+		return;
+	RCU_INIT_POINTER(new->hnode.next[b->link],
+			 rcu_dereference_protected(old->hnode.next[b->link],
+						   true));
+	rcu_assign_pointer(*pp, &new->hnode);
+}
+
+void ka_selhash_shrink(struct ka_selhash *h)
+{
+	struct ka_selhash_buckets *b = buckets_of(h);
+	unsigned int bits;
+
+	if (b->bits == KA_SELHASH_MIN_BITS || h->count >= (1U << b->bits) / 4)
+		return;
+	/* Half full after: room to grow before the next resize. */
+	bits = max_t(unsigned int, KA_SELHASH_MIN_BITS,
+		     order_base_2(h->count + 1) + 1);
+	if (bits < b->bits)
+		resize(h, bits);	/* no memory: keep the larger one */
+}
+
+unsigned int ka_selhash_buckets(const struct ka_selhash *h)
+{
+	return 1U << buckets_of(h)->bits;
+}
+
+struct ka_policy *ka_selhash_lookup(const struct ka_selhash *h,
+				    const struct ka_selector *sel)
+{
+	const struct ka_selhash_buckets *b;
+	struct ka_policy *p, *found = NULL;
+	struct ka_selhash_node *n;
+
+	rcu_read_lock();
+	b = rcu_dereference(h->buckets);
+	for (n = rcu_dereference(*bucket(b, sel)); n;
+	     n = rcu_dereference(n->next[b->link])) {
+		p = container_of(n, struct ka_policy, hnode);
+		if (!memcmp(&p->sel, sel, sizeof(*sel))) {
+			found = p;
+			break;
+		}
+	}
+	rcu_read_unlock();
+	return found;
+}

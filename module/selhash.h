@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef _KA_SELHASH_H
+#define _KA_SELHASH_H
+
+#include <linux/types.h>
+
+struct ka_selector;
+struct ka_selhash_buckets;
+
+/*
+ * In each entry: a link for each of the two bucket arrays (selhash.c);
+ * singly linked, so that struct ka_policy stays within 128 bytes.
+ */
+struct ka_selhash_node {
+	struct ka_selhash_node __rcu *next[2];
+};
+
+/* A table's policies by selector. Zeroed, then ka_selhash_init(). */
+struct ka_selhash {
+	struct ka_selhash_buckets __rcu *buckets;
+	unsigned int count;
+	bool published;			/* readers may hold it */
+	unsigned long resize_gp;	/* RCU state when last resized */
+};
+
+/*
+ * Writers (insert, remove, replace, reserve, destroy) are serialized by
+ * the caller; lookups run under RCU in any context. Entries are struct
+ * ka_policy, found by their selector.
+ */
+int ka_selhash_init(struct ka_selhash *h);
+void ka_selhash_destroy(struct ka_selhash *h);
+
+/* Readers may reach h from now on (a new table, swapped in). */
+static inline void ka_selhash_publish(struct ka_selhash *h)
+{
+	h->published = true;
+}
+
+/* Room for one more entry: may sleep; 0 or -ENOMEM. */
+int ka_selhash_reserve(struct ka_selhash *h);
+/* Inserts after ka_selhash_reserve(): cannot fail. */
+void ka_selhash_insert(struct ka_selhash *h, struct ka_policy *p);
+void ka_selhash_remove(struct ka_selhash *h, struct ka_policy *p);
+/* new takes old's place (the same selector) in one step for readers. */
+void ka_selhash_replace(struct ka_selhash *h, struct ka_policy *old,
+			struct ka_policy *new);
+/* May shrink the buckets after removals; may sleep, failure is harmless. */
+void ka_selhash_shrink(struct ka_selhash *h);
+
+/* How many buckets: the tests watch it grow and shrink. */
+unsigned int ka_selhash_buckets(const struct ka_selhash *h);
+
+struct ka_policy *ka_selhash_lookup(const struct ka_selhash *h,
+				    const struct ka_selector *sel);
+
+#endif /* _KA_SELHASH_H */
