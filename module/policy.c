@@ -39,12 +39,13 @@
  * key; a lookup turns each ancestor's id into that key with one more hash
  * lookup. Why that hook, and the exact guarantee, are in cgpath.c.
  *
- * Writers hold ka_net.lock. set, del and flush change the table in place:
- * each is one atomic step for readers (the hash table and the range
- * index are RCU-safe), and a removed policy is freed after a grace
- * period. A replace (kactl load --replace) must not let any socket see a
- * mix of two sets, so it builds a complete new table aside, swaps the
- * pointer and frees the old table once no reader can hold it.
+ * Writers hold ka_net.lock. set and del change the table in place: each
+ * is one atomic step for readers (the hash table and the range index are
+ * RCU-safe), and a removed policy is freed after a grace period. A
+ * replace (kactl load --replace) must not let any socket see a mix of two
+ * sets, so it builds a complete new table aside, swaps the pointer and
+ * frees the old table once no reader can hold it; a flush swaps in an
+ * empty table the same way.
  */
 
 #include <linux/cgroup.h>
@@ -288,16 +289,41 @@ int ka_policy_del(struct ka_net *kn, const struct ka_selector *sel)
 	return 0;
 }
 
+/*
+ * One step for readers, like a replace: an empty table swapped in. Done
+ * in place, policy by policy, the set would pass through states that are
+ * neither before nor after (an exemption gone while the default it
+ * carves out of is still there).
+ */
 void ka_policy_flush(struct ka_net *kn)
 {
-	struct ka_table *t = ka_table_locked(kn);
+	struct ka_table *t = ka_table_locked(kn), *empty;
 	struct ka_policy *p, *tmp;
 
+	empty = ka_table_new();
+	if (empty) {
+		ka_selhash_publish(&empty->policies);
+		rcu_assign_pointer(kn->table, empty);
+		generation_bump(kn);
+		synchronize_rcu();
+		ka_table_free(t);	/* its counters go with it */
+		return;
+	}
+	/* No memory for a table: in place, readers first told it is empty. */
+	WRITE_ONCE(t->n_port_cgroup, 0);
+	WRITE_ONCE(t->n_port, 0);
+	WRITE_ONCE(t->n_cgroup, 0);
+	WRITE_ONCE(t->n_default, 0);
+	WRITE_ONCE(t->n_range, 0);
 	ka_ranges_clear(&t->ranges, true);
 	list_for_each_entry_safe(p, tmp, &t->list, list) {
-		policy_unlink(t, p);
+		ka_selhash_remove(&t->policies, p);
+		list_del(&p->list);
 		policy_release(p, false);
 	}
+	t->count = 0;
+	t->n_cgroup_id = 0;
+	t->n_cgroup_path = 0;
 	ka_selhash_shrink(&t->policies);
 	generation_bump(kn);
 }

@@ -90,8 +90,9 @@ static inline bool ka_selector_is_range(const struct ka_selector *sel)
 /*
  * A namespace's policy set. Readers take it with one rcu_dereference()
  * and see either the set before a replace or the one after, never a mix.
- * set/del/flush change it in place (each a single atomic step for
- * readers); a replace builds a whole new table and swaps the pointer.
+ * set and del change it in place (each a single atomic step for
+ * readers); a replace builds a whole new table and swaps the pointer,
+ * and a flush swaps in an empty one.
  */
 struct ka_table {
 	struct ka_selhash policies;	/* every policy, by selector */

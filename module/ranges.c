@@ -25,7 +25,10 @@
  * range on each set is what this replaced). Deleting R rebuilds R's
  * blocks from the group's other ranges that overlap them, found by a scan
  * of the group: O(ranges of the cgroup). A group that appears or goes
- * away copies the groups array: O(cgroups with ranges).
+ * away copies the groups array: O(cgroups with ranges), and a group
+ * holds 2 x 64 block pointers (kmalloc-2k). Both are what to improve if
+ * many cgroups get ranges of their own (an RCU hash of groups, block
+ * pointers per direction on demand).
  *
  * Readers see a change as one step for each port: a lookup reads one
  * block, each new block is published with one pointer store, and a new

@@ -97,6 +97,7 @@ int ka_selhash_init(struct ka_selhash *h)
 	RCU_INIT_POINTER(h->buckets, b);
 	h->count = 0;
 	h->published = false;
+	h->resized_published = false;
 	return 0;
 }
 
@@ -116,8 +117,11 @@ static int resize(struct ka_selhash *h, unsigned int bits)
 	new = buckets_alloc(bits, link, old->seed);
 	if (!new)
 		return -ENOMEM;
-	/* No reader may still walk the array that used this link last. */
-	if (h->published)
+	/*
+	 * No reader may still walk the array that used this link last (none
+	 * did when no array of this table was replaced while visible).
+	 */
+	if (h->resized_published)
 		cond_synchronize_rcu(h->resize_gp);
 	for (i = 0; i < (1U << old->bits); i++) {
 		for (n = rcu_dereference_protected(old->head[i], true); n;
@@ -133,6 +137,7 @@ static int resize(struct ka_selhash *h, unsigned int bits)
 	rcu_assign_pointer(h->buckets, new);
 	if (h->published) {
 		h->resize_gp = get_state_synchronize_rcu();
+		h->resized_published = true;
 		kvfree_rcu(old, rcu);
 	} else {
 		kvfree(old);
@@ -206,6 +211,10 @@ unsigned int ka_selhash_buckets(const struct ka_selhash *h)
 	return 1U << buckets_of(h)->bits;
 }
 
+/*
+ * Takes rcu_read_lock() itself, for writers too; what it returns stays
+ * valid while the caller holds kn->lock or its own RCU read lock.
+ */
 struct ka_policy *ka_selhash_lookup(const struct ka_selhash *h,
 				    const struct ka_selector *sel)
 {

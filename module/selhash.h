@@ -4,6 +4,7 @@
 
 #include <linux/types.h>
 
+struct ka_policy;
 struct ka_selector;
 struct ka_selhash_buckets;
 
@@ -20,6 +21,7 @@ struct ka_selhash {
 	struct ka_selhash_buckets __rcu *buckets;
 	unsigned int count;
 	bool published;			/* readers may hold it */
+	bool resized_published;		/* resize_gp is set */
 	unsigned long resize_gp;	/* RCU state when last resized */
 };
 
