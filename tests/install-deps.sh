@@ -34,7 +34,7 @@ packages=(
 	# the test VM: Debian's own kernel under qemu, a busybox initramfs
 	linux-image-amd64 qemu-system-x86 busybox-static kmod cpio
 	# what the tests run inside the VM
-	iproute2 util-linux procps python3 redis-server redis-tools socat
+	iproute2 util-linux procps python3 jq redis-server redis-tools socat
 )
 # --bench (make bench only): the BPF sock_ops comparator, built with clang
 # against libbpf-dev's headers and loaded with bpftool in the VM

@@ -63,7 +63,7 @@ unavailable_counter() {
 		[ "$other" = "$counter" ] ||
 			assert_match "$(stat_of total "$other")" "^[0-9]+$" "ka_stats $other"
 	done
-	"$KACTL" -j stats | python3 -c '
+	"$KACTL" -j stats | python3 -S -c '
 import json, sys
 total = json.load(sys.stdin)[0]
 assert sys.argv[1] not in total and "applied" in total, total' "$counter"

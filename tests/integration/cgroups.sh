@@ -16,7 +16,7 @@ before_each() {
 
 # cgroup_json PATH KEY: KEY of the policy whose cgroup is PATH, from -j list.
 cgroup_json() {
-	"$KACTL" -j list | python3 -c '
+	"$KACTL" -j list | python3 -S -c '
 import json, sys
 for p in json.load(sys.stdin):
     if p.get("cgroup") == sys.argv[1]:
@@ -29,9 +29,9 @@ for p in json.load(sys.stdin):
 test_policy_by_path_follows_a_recreated_cgroup() {
 	local out
 	kactl_set --cgroup /ka_re --idle 61
-	out=$(python3 "$KA_CONN" cgroup-race /ka_re 7300 100)
+	out=$(python3 -S "$KA_CONN" cgroup-race /ka_re 7300 100)
 	assert_eq "$(json_get "$out" inodes)" 100 "distinct cgroups made"
-	assert_eq "$(python3 -c '
+	assert_eq "$(python3 -S -c '
 import json, sys
 runs = json.loads(sys.argv[1])["runs"]
 print(sum(1 for r in runs if r and r["keepalive"] == 1 and r["idle"] == 61))' "$out")" \
@@ -46,10 +46,10 @@ test_policy_for_a_cgroup_made_later() {
 	"$KACTL" list | grep -q '^cgroup /ka_later/app.service (waiting) ' ||
 		fail "list does not say waiting: $("$KACTL" list)"
 	cgroup_add /ka_later
-	expect_ka "$(in_cgroup /ka_later python3 "$KA_CONN" pair 7301)" client 0
+	expect_ka "$(in_cgroup /ka_later python3 -S "$KA_CONN" pair 7301)" client 0
 	cgroup_add /ka_later/app.service
 	assert_eq "$(cgroup_json /ka_later/app.service cgroup_state)" active "state after"
-	expect_ka "$(in_cgroup /ka_later/app.service python3 "$KA_CONN" pair 7301)" client 1 62
+	expect_ka "$(in_cgroup /ka_later/app.service python3 -S "$KA_CONN" pair 7301)" client 1 62
 	assert_eq "$(stat_of cgroup=/ka_later/app.service,state=active applied)" 2 "applied"
 }
 
@@ -79,7 +79,7 @@ test_load_replace_with_cgroups_that_do_not_exist_yet() {
 	assert_eq "$(cgroup_json /ka_boot/web.service cgroup_state)" waiting "web"
 	cgroup_add /ka_boot
 	cgroup_add /ka_boot/web.service
-	expect_ka "$(in_cgroup /ka_boot/web.service python3 "$KA_CONN" pair 7302)" client 1 66
+	expect_ka "$(in_cgroup /ka_boot/web.service python3 -S "$KA_CONN" pair 7302)" client 1 66
 }
 
 # By id (netlink only): that cgroup object, not its path.
@@ -88,14 +88,14 @@ test_policy_by_id_names_one_cgroup_object() {
 	mkdir /sys/fs/cgroup/ka_obj
 	defer rmdir /sys/fs/cgroup/ka_obj
 	id=$(stat -c %i /sys/fs/cgroup/ka_obj)
-	assert_eq "$(python3 "$KA_GENL" policy_set cgroup_id=u64:"$id" idle=u32:67)" ok "set by id"
+	assert_eq "$(python3 -S "$KA_GENL" policy_set cgroup_id=u64:"$id" idle=u32:67)" ok "set by id"
 	defer "$KACTL" flush
-	expect_ka "$(in_cgroup /ka_obj python3 "$KA_CONN" pair 7303)" client 1 67
+	expect_ka "$(in_cgroup /ka_obj python3 -S "$KA_CONN" pair 7303)" client 1 67
 	"$KACTL" list | grep -q "^cgroup id:$id (active) " ||
 		fail "list: $("$KACTL" list)"
 	rmdir /sys/fs/cgroup/ka_obj
 	mkdir /sys/fs/cgroup/ka_obj
-	expect_ka "$(in_cgroup /ka_obj python3 "$KA_CONN" pair 7303)" client 0
+	expect_ka "$(in_cgroup /ka_obj python3 -S "$KA_CONN" pair 7303)" client 0
 	assert_eq "$(stat_of cgroup_id="$id",state=gone idle)" 67 "ka_stats: gone"
 }
 
@@ -108,7 +108,7 @@ test_paths_as_the_reader_cgroup_namespace_shows_them() {
 	kactl_set --cgroup /ka_ns/inner --idle 68
 	"$KACTL" set --cgroup /ka_elsewhere --idle 69
 	inside=$(in_cgroup /ka_ns unshare -C "$KACTL" -j list)
-	assert_eq "$(python3 -c '
+	assert_eq "$(python3 -S -c '
 import json, sys
 print(" ".join(sorted(p.get("cgroup", "hidden" if p.get("cgroup_hidden") else "?")
                       for p in json.loads(sys.argv[1]))))' "$inside")" \
@@ -123,7 +123,7 @@ print(" ".join(sorted(p.get("cgroup", "hidden" if p.get("cgroup_hidden") else "?
 	in_cgroup /ka_ns unshare -C "$KACTL" set --cgroup /inner2 --idle 70
 	assert_eq "$(stat_of cgroup=/ka_ns/inner2,state=waiting idle)" 70 "set inside, seen outside"
 	cgroup_add /ka_ns/inner2
-	expect_ka "$(in_cgroup /ka_ns/inner2 python3 "$KA_CONN" pair 7304)" client 1 70
+	expect_ka "$(in_cgroup /ka_ns/inner2 python3 -S "$KA_CONN" pair 7304)" client 1 70
 }
 
 # The longest path a policy may name (1023 bytes), in every dump, many
@@ -140,11 +140,11 @@ test_longest_cgroup_path_in_every_dump() {
 		"$KACTL" set --cgroup "$path" --idle "$i"
 	done
 	defer "$KACTL" flush
-	assert_eq "$("$KACTL" -j list | python3 -c '
+	assert_eq "$("$KACTL" -j list | python3 -S -c '
 import json, sys; print(sum(1 for p in json.load(sys.stdin) if len(p["cgroup"]) == 1023))')" \
 		20 "kactl -j list"
 	assert_eq "$("$KACTL" list | grep -c '(waiting)')" 20 "kactl list"
-	assert_eq "$("$KACTL" -j stats | python3 -c '
+	assert_eq "$("$KACTL" -j stats | python3 -S -c '
 import json, sys
 print(sum(1 for p in json.load(sys.stdin) if len(p["scope"]) == len("cgroup  (waiting)") + 1023))')" \
 		20 "kactl -j stats"
@@ -152,7 +152,7 @@ print(sum(1 for p in json.load(sys.stdin) if len(p["scope"]) == len("cgroup  (wa
 	# One byte more is refused, by kactl and by the kernel.
 	expect_fail 2 "$KACTL" set --cgroup "${path}y" --idle 5
 	assert_match "$EXPECT_STDERR" "longer than 1023 bytes" "kactl"
-	assert_eq "$(python3 "$KA_GENL" policy_set cgroup_path=str:"${path}y" idle=u32:5)" \
+	assert_eq "$(python3 -S "$KA_GENL" policy_set cgroup_path=str:"${path}y" idle=u32:5)" \
 		"error ENAMETOOLONG: a cgroup path is at most 1023 bytes long, counted from the root of the cgroup hierarchy" \
 		"kernel"
 }

@@ -43,9 +43,9 @@ test_dead_peer_gets_etimedout_in_time_and_is_counted() {
 	local idle=1 intvl=1 cnt=2 result elapsed
 	ip netns exec ka_cli "$KACTL" set --port $PORT --dir out \
 		--idle $idle --intvl $intvl --cnt $cnt
-	background server ip netns exec ka_srv python3 "$KA_CONN" serve 192.0.2.2 $PORT
+	background server ip netns exec ka_srv python3 -S "$KA_CONN" serve 192.0.2.2 $PORT
 	wait_for 300 grep -q ready "$KA_OUT/server"
-	background client ip netns exec ka_cli python3 "$KA_CONN" wait-dead 192.0.2.2 $PORT
+	background client ip netns exec ka_cli python3 -S "$KA_CONN" wait-dead 192.0.2.2 $PORT
 	wait_for 300 grep -q connected "$KA_OUT/client"
 
 	ip -n ka_srv link set ka_s down
@@ -66,9 +66,9 @@ test_dead_peer_gets_etimedout_in_time_and_is_counted() {
 
 test_unmanaged_keepalive_socket_counts_in_totals_only() {
 	local result
-	background server ip netns exec ka_srv python3 "$KA_CONN" serve 192.0.2.2 $PORT
+	background server ip netns exec ka_srv python3 -S "$KA_CONN" serve 192.0.2.2 $PORT
 	wait_for 300 grep -q ready "$KA_OUT/server"
-	background client ip netns exec ka_cli python3 "$KA_CONN" wait-dead \
+	background client ip netns exec ka_cli python3 -S "$KA_CONN" wait-dead \
 		192.0.2.2 $PORT --client ka=1,idle=1,intvl=1,cnt=1
 	wait_for 300 grep -q connected "$KA_OUT/client"
 	ip -n ka_srv link set ka_s down
@@ -81,9 +81,9 @@ test_unmanaged_keepalive_socket_counts_in_totals_only() {
 
 test_zero_window_stall_is_not_a_keepalive_event() {
 	ip netns exec ka_cli "$KACTL" set --port $PORT --idle 1 --intvl 1 --cnt 2
-	background server ip netns exec ka_srv python3 "$KA_CONN" serve 192.0.2.2 $PORT --no-read
+	background server ip netns exec ka_srv python3 -S "$KA_CONN" serve 192.0.2.2 $PORT --no-read
 	wait_for 300 grep -q ready "$KA_OUT/server"
-	background client ip netns exec ka_cli python3 "$KA_CONN" stall 192.0.2.2 $PORT 60
+	background client ip netns exec ka_cli python3 -S "$KA_CONN" stall 192.0.2.2 $PORT 60
 	# Zero-window probes go out through the same kernel function as
 	# keepalive probes; wait until the kernel sent a few.
 	wait_for 300 winprobes_at_least ka_cli 3
@@ -94,7 +94,7 @@ test_zero_window_stall_is_not_a_keepalive_event() {
 
 test_rmmod_during_connect_loop() {
 	"$KACTL" set --port 7600 --idle 5
-	background loop python3 -c '
+	background loop python3 -S -c '
 import socket, time
 l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 l.bind(("127.0.0.1", 7600)); l.listen(128)

@@ -19,7 +19,7 @@ test_version_reports_module_and_api() {
 }
 
 test_version_json() {
-	"$KACTL" -j version | python3 -c '
+	"$KACTL" -j version | python3 -S -c '
 import json, sys
 d = json.load(sys.stdin)
 v = open(sys.argv[1]).read().strip()
@@ -38,7 +38,7 @@ test_stats_table_matches_proc() {
 }
 
 test_stats_json() {
-	"$KACTL" -j -p stats | python3 -c '
+	"$KACTL" -j -p stats | python3 -S -c '
 import json, sys
 rows = json.load(sys.stdin)
 assert rows == [{"scope": "total", "applied": 0, "skipped": 0,
@@ -65,10 +65,10 @@ test_netns_option_by_name_and_by_path() {
 	netns_add ka_n
 	"$KACTL" -n ka_n set --port 7950 --idle 10
 	assert_eq "$("$KACTL" -j list)" "[]" "initial namespace"
-	assert_eq "$(ip netns exec ka_n "$KACTL" -j list | python3 -c '
+	assert_eq "$(ip netns exec ka_n "$KACTL" -j list | python3 -S -c '
 import json, sys; print([p["port_min"] for p in json.load(sys.stdin)])')" "[7950]" "ka_n"
 	"$KACTL" --netns /run/netns/ka_n list | grep -q '^port 7950 '
-	expect_ka "$(ip netns exec ka_n python3 "$KA_CONN" pair 7950)" client 1 10
+	expect_ka "$(ip netns exec ka_n python3 -S "$KA_CONN" pair 7950)" client 1 10
 	expect_ka "$(pair 7950)" client 0
 	"$KACTL" -n ka_n del --port 7950
 	assert_eq "$("$KACTL" -n ka_n -j list)" "[]" "ka_n after del"
@@ -92,9 +92,9 @@ test_save_then_load_restores_the_same_policies() {
 	"$KACTL" flush
 	echo "$saved" | "$KACTL" load -
 	assert_eq "$("$KACTL" save)" "$saved" "save after load"
-	assert_eq "$("$KACTL" -j list | python3 -c '
+	assert_eq "$("$KACTL" -j list | python3 -S -c '
 import json, sys; print(json.dumps([{k: v for k, v in p.items() if k != "cgroup_id"} for p in json.load(sys.stdin)]))')" \
-		"$(echo "$listed" | python3 -c '
+		"$(echo "$listed" | python3 -S -c '
 import json, sys; print(json.dumps([{k: v for k, v in p.items() if k != "cgroup_id"} for p in json.load(sys.stdin)]))')" "list after load"
 	expect_ka "$(pair 6379)" client 1 60 10 6 30000
 }
@@ -145,7 +145,7 @@ test_add_creates_a_policy_for_a_new_selector() {
 	# Another direction, or a range, is another selector.
 	assert_eq "$("$KACTL" -j add --port 7971 --dir in --idle 12)" "" "output of -j add"
 	"$KACTL" add --port 7971-7972 --idle 13
-	assert_eq "$("$KACTL" -j list | python3 -c '
+	assert_eq "$("$KACTL" -j list | python3 -S -c '
 import json, sys
 print(" ".join("%s=%s" % (p["selector"], p["idle"]) for p in json.load(sys.stdin)))')" \
 		"port 7971=11 port 7971 dir in=12 port 7971-7972=13" "policies"

@@ -52,10 +52,10 @@ test_memory_limited_container_gets_enomem() {
 	# Read the program's files here first: the page cache is charged to
 	# whoever reads a file first, and reclaiming it from the container
 	# would only slow the container down before ENOMEM.
-	python3 "$KA_ROOT/tests/lib/ka_fill.py" 0 </dev/null >/dev/null
+	python3 -S "$KA_ROOT/tests/lib/ka_fill.py" 0 </dev/null >/dev/null
 	ulimit -l unlimited
 	coproc FILL { in_cgroup /ka_mem unshare --user --map-root-user --net \
-		python3 "$KA_ROOT/tests/lib/ka_fill.py" 8192; }
+		python3 -S "$KA_ROOT/tests/lib/ka_fill.py" 8192; }
 	# Bash forgets FILL_PID once the coprocess ends.
 	fill_pid=$FILL_PID
 	defer "kill $fill_pid 2>/dev/null"
@@ -67,7 +67,7 @@ test_memory_limited_container_gets_enomem() {
 	echo go >&"${FILL[1]}"
 	read -r -t 1200 out <&"${FILL[0]}" || fail "ka_fill.py gave no result"
 	assert_eq "$(json_get "$out" error)" ENOMEM "the refusal"
-	python3 -c 'import sys; n = int(sys.argv[1]); sys.exit(not 100 < n < 8192)' \
+	python3 -S -c 'import sys; n = int(sys.argv[1]); sys.exit(not 100 < n < 8192)' \
 		"$(json_get "$out" set)" || fail "policies set within 2 MiB: $out"
 	assert_eq "$(grep -c '^oom_kill ' /sys/fs/cgroup/ka_mem/memory.events)" 1 "memory.events"
 	assert_eq "$(awk '$1 == "oom_kill" { print $2 }' /sys/fs/cgroup/ka_mem/memory.events)" 0 "OOM kills"

@@ -130,7 +130,7 @@ test_force_mode_overrides_application() {
 }
 
 test_application_setsockopt_after_connect_wins() {
-	python3 - "$KACTL" <<'PY'
+	python3 -S - "$KACTL" <<'PY'
 import socket, subprocess, sys
 subprocess.run([sys.argv[1], "set", "--port", "7025", "--idle", "60"], check=True)
 try:
@@ -160,8 +160,8 @@ test_precedence_port_over_cgroup_over_default() {
 	kactl_set --cgroup /ka_prec --idle 200
 	kactl_set --port 7040 --idle 300
 	expect_ka "$(pair 7041)" client 1 100
-	expect_ka "$(in_cgroup /ka_prec python3 "$KA_CONN" pair 7041)" client 1 200
-	expect_ka "$(in_cgroup /ka_prec python3 "$KA_CONN" pair 7040)" client 1 300
+	expect_ka "$(in_cgroup /ka_prec python3 -S "$KA_CONN" pair 7041)" client 1 200
+	expect_ka "$(in_cgroup /ka_prec python3 -S "$KA_CONN" pair 7040)" client 1 300
 }
 
 test_port_and_cgroup_beats_port() {
@@ -169,7 +169,7 @@ test_port_and_cgroup_beats_port() {
 	kactl_set --port 7042 --idle 300
 	kactl_set --port 7042 --cgroup /ka_pc --idle 400
 	expect_ka "$(pair 7042)" client 1 300
-	expect_ka "$(in_cgroup /ka_pc python3 "$KA_CONN" pair 7042)" client 1 400
+	expect_ka "$(in_cgroup /ka_pc python3 -S "$KA_CONN" pair 7042)" client 1 400
 }
 
 test_cgroup_matches_descendants_nearest_wins() {
@@ -185,8 +185,8 @@ test_cgroup_matches_descendants_nearest_wins() {
 	# A policy is named by its path, not by how the path was spelled.
 	"$KACTL" set --cgroup /ka_cg/child --idle 201
 	assert_eq "$(grep -c '^cgroup=/ka_cg/child,' /proc/net/ka_stats)" 1 "rows"
-	expect_ka "$(in_cgroup /ka_cg/child/grandchild python3 "$KA_CONN" pair 7050)" client 1 201
-	expect_ka "$(in_cgroup /ka_cg/other python3 "$KA_CONN" pair 7050)" client 1 200
+	expect_ka "$(in_cgroup /ka_cg/child/grandchild python3 -S "$KA_CONN" pair 7050)" client 1 201
+	expect_ka "$(in_cgroup /ka_cg/other python3 -S "$KA_CONN" pair 7050)" client 1 200
 	expect_ka "$(pair 7050)" client 0
 }
 
@@ -194,7 +194,7 @@ test_accepted_socket_follows_listener_cgroup() {
 	cgroup_add /ka_srv
 	kactl_set --cgroup /ka_srv --idle 222
 	# The listener is in /ka_srv (pair runs there): its children are too.
-	expect_ka "$(in_cgroup /ka_srv python3 "$KA_CONN" pair 7051)" server 1 222
+	expect_ka "$(in_cgroup /ka_srv python3 -S "$KA_CONN" pair 7051)" server 1 222
 }
 
 test_ipv6() {
@@ -240,7 +240,7 @@ test_namespace_isolation() {
 	ip netns exec ka_iso "$KACTL" set --port 7090 --idle 10
 	expect_ka "$(pair 7090)" client 0
 	assert_eq "$("$KACTL" -j list)" "[]" "policies seen from the initial netns"
-	expect_ka "$(ip netns exec ka_iso python3 "$KA_CONN" pair 7090)" client 1 10
+	expect_ka "$(ip netns exec ka_iso python3 -S "$KA_CONN" pair 7090)" client 1 10
 	assert_eq "$(ip netns exec ka_iso awk '$1 == "port=7090" { print $7 }' /proc/net/ka_stats)" 2 "applied in ka_iso"
 }
 
@@ -301,7 +301,7 @@ test_ranges_by_direction_cgroup_and_boundaries() {
 	expect_ka "$out" server 1 21
 	expect_ka "$out" client 1 20
 	expect_ka "$(pair 7861)" server 1 20
-	expect_ka "$(in_cgroup /ka_rg python3 "$KA_CONN" pair 7855)" client 1 22
+	expect_ka "$(in_cgroup /ka_rg python3 -S "$KA_CONN" pair 7855)" client 1 22
 	expect_ka "$(pair 7909)" client 1 23
 	expect_ka "$(pair 7910)" client 1 24
 	expect_ka "$(pair 7920)" client 0

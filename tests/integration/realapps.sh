@@ -73,14 +73,14 @@ now() {
 since() {
 	local end
 	end=$(now)
-	python3 -c 'import sys; print("%.2f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$1" "$end"
+	python3 -S -c 'import sys; print("%.2f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$1" "$end"
 }
 
 test_redis_gets_keepalive_and_drops_a_vanished_client() {
 	local elapsed line probes
 	start_redis
 	srv "$KACTL" set --port 6379 --dir in --idle $IDLE --intvl $INTVL --cnt $CNT
-	background client cli python3 "$KA_CONN" wait-dead 192.0.2.2 6379
+	background client cli python3 -S "$KA_CONN" wait-dead 192.0.2.2 6379
 	wait_for 300 grep -q connected "$KA_OUT/client"
 
 	# redis never asked for keepalive; its socket has the timer now.
@@ -91,7 +91,7 @@ test_redis_gets_keepalive_and_drops_a_vanished_client() {
 	wait_for 300 redis_sees 2
 
 	# The client's host vanishes: redis must find out by itself.
-	elapsed=$(srv python3 "$KA_CONN" vanish 6379 192.0.2.1 --timeout 120 -- \
+	elapsed=$(srv python3 -S "$KA_CONN" vanish 6379 192.0.2.1 --timeout 120 -- \
 		ip -n ka_cli link set ka_c down) ||
 		fail "redis's kernel still held the dead client after 120 s"
 	keepalive_found_dead "$elapsed" "redis's connection was cut off"
@@ -151,7 +151,7 @@ test_redis_benchmark_while_policies_change() {
 
 test_socat_connecting_out_gets_keepalive_and_times_out() {
 	local start line
-	background server srv python3 "$KA_CONN" serve 192.0.2.2 7700
+	background server srv python3 -S "$KA_CONN" serve 192.0.2.2 7700
 	wait_for 300 grep -q ready "$KA_OUT/server"
 	cli "$KACTL" set --port 7700 --dir out --idle $IDLE --intvl $INTVL --cnt $CNT
 	# socat with no socket options: it never asks for keepalive.

@@ -15,7 +15,7 @@ before_each() {
 }
 
 reconnect() {
-	python3 "$KA_CONN" reconnect "$@"
+	python3 -S "$KA_CONN" reconnect "$@"
 }
 
 test_second_connect_gets_the_second_policy_not_the_first() {

@@ -115,7 +115,7 @@ test_kernel_refuses_a_replace_with_a_selector_twice() {
 	"$KACTL" set --port 7161 --idle 11
 	# kactl catches this itself; the kernel must too (another client, or
 	# two cgroup paths that name one cgroup).
-	out=$(python3 "$KA_GENL" policy_replace port_min=u16:7162 idle=u32:5 \
+	out=$(python3 -S "$KA_GENL" policy_replace port_min=u16:7162 idle=u32:5 \
 		--next port_min=u16:7162 port_max=u16:7162 idle=u32:6) || true
 	assert_eq "$out" "error EEXIST: this selector is given twice" "reply"
 	assert_eq "$(policies)" "--port 7161 --idle 11" "policies"
@@ -125,10 +125,10 @@ test_kernel_checks_every_policy_of_a_replace() {
 	local out
 	defer "$KACTL" flush
 	"$KACTL" set --port 7171 --idle 11
-	out=$(python3 "$KA_GENL" policy_replace port_min=u16:7172 idle=u32:5 \
+	out=$(python3 -S "$KA_GENL" policy_replace port_min=u16:7172 idle=u32:5 \
 		--next port_min=u16:7173 idle=u32:0) || true
 	assert_match "$out" "^error ERANGE: " "second policy's idle"
-	out=$(python3 "$KA_GENL" policy_replace port_min=u16:7172 idle=u32:5 \
+	out=$(python3 -S "$KA_GENL" policy_replace port_min=u16:7172 idle=u32:5 \
 		--next idle=u32:6) || true
 	assert_eq "$out" "error EINVAL: ka_policy: a selector is needed: a port, a cgroup, or the default" "second policy's selector"
 	assert_eq "$(policies)" "--port 7171 --idle 11" "policies"
@@ -181,7 +181,7 @@ test_large_replace_in_one_request() {
 		"$(seq -s ' ' 20001 40000) " "policies dumped"
 	assert_eq "$(awk 'NR > 2 { sub("port=", "", $1); print $1 }' /proc/net/ka_stats | tr '\n' ' ')" \
 		"$(seq -s ' ' 20001 40000) " "rows of ka_stats"
-	"$KACTL" -j stats | python3 -c '
+	"$KACTL" -j stats | python3 -S -c '
 import json, sys
 rows = json.load(sys.stdin)
 assert len(rows) == 20001 and rows[0]["scope"] == "total", len(rows)'
@@ -209,7 +209,7 @@ test_connections_during_replaces_see_one_set_or_the_other() {
 			"$KACTL" load --replace "$a" || exit 1
 		done
 	) &
-	out=$(python3 - "$stop" <<'PY'
+	out=$(python3 -S - "$stop" <<'PY'
 import socket, sys, time
 IDLE = (socket.IPPROTO_TCP, socket.TCP_KEEPIDLE)
 srv = socket.socket()

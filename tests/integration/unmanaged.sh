@@ -42,7 +42,7 @@ test_kernel_sockets_keep_their_settings_under_a_force_policy() {
 
 mptcp_or_skip() {
 	local why
-	why=$(python3 "$KA_CONN" mptcp) || skip "$why"
+	why=$(python3 -S "$KA_CONN" mptcp) || skip "$why"
 }
 
 test_mptcp_connections_are_counted_as_skipped() {
@@ -89,7 +89,7 @@ test_mptcp_without_a_policy_counts_nothing() {
 test_keepalive_off_before_the_module_loaded_is_not_known() {
 	ka_unload
 	defer "$KACTL" flush
-	python3 - "$KACTL" "$KA_MODULE" <<'PY'
+	python3 -S - "$KACTL" "$KA_MODULE" <<'PY'
 import socket, subprocess, sys
 kactl, module = sys.argv[1:]
 

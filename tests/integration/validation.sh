@@ -11,7 +11,7 @@ rejected() {
 	local want_errno=$1 want_msg=$2 before out
 	shift 2
 	before=$("$KACTL" -j list)
-	out=$(python3 "$KA_GENL" "$@") && fail "accepted: $*"
+	out=$(python3 -S "$KA_GENL" "$@") && fail "accepted: $*"
 	assert_match "$out" "^error $want_errno: " "errno for: $*"
 	assert_match "$out" "$want_msg" "extack for: $*"
 	assert_eq "$("$KACTL" -j list)" "$before" "policies after: $*"
@@ -26,7 +26,7 @@ before_each() {
 }
 
 test_crafted_valid_request_is_accepted() {
-	assert_eq "$(python3 "$KA_GENL" policy_set port_min=u16:7701 idle=u32:5)" ok "valid set"
+	assert_eq "$(python3 -S "$KA_GENL" policy_set port_min=u16:7701 idle=u32:5)" ok "valid set"
 	expect_ka "$(pair 7701)" client 1 5
 }
 
@@ -78,17 +78,17 @@ test_cgroup_by_id() {
 	cgroup_add /ka_other
 	id=$(stat -c %i /sys/fs/cgroup/ka_byid/inner)
 	other=$(stat -c %i /sys/fs/cgroup/ka_other)
-	assert_eq "$(python3 "$KA_GENL" policy_set cgroup_id=u64:"$id" idle=u32:5)" ok "set by id"
+	assert_eq "$(python3 -S "$KA_GENL" policy_set cgroup_id=u64:"$id" idle=u32:5)" ok "set by id"
 	assert_eq "$(stat_of cgroup_id="$id",state=active idle)" 5 "ka_stats row, named by its id"
 	# Deleting by id needs no lookup.
-	assert_eq "$(python3 "$KA_GENL" policy_del cgroup_id=u64:"$id")" ok "del by id"
+	assert_eq "$(python3 -S "$KA_GENL" policy_del cgroup_id=u64:"$id")" ok "del by id"
 	assert_eq "$(stat_of cgroup_id="$id",state=active idle)" "" "ka_stats row after del by id"
 	# Inside a cgroup namespace rooted at /ka_byid, /ka_byid/inner can be
 	# named, and /ka_other does not exist.
-	assert_eq "$(in_cgroup /ka_byid unshare -C python3 "$KA_GENL" policy_set \
+	assert_eq "$(in_cgroup /ka_byid unshare -C python3 -S "$KA_GENL" policy_set \
 		cgroup_id=u64:"$id" idle=u32:6)" ok "set by id in a cgroup namespace"
 	assert_eq "$(stat_of cgroup_id="$id",state=active idle)" 6 "ka_stats row"
-	assert_match "$(in_cgroup /ka_byid unshare -C python3 "$KA_GENL" policy_set \
+	assert_match "$(in_cgroup /ka_byid unshare -C python3 -S "$KA_GENL" policy_set \
 		cgroup_id=u64:"$other" idle=u32:6)" "^error ENOENT: no such cgroup" \
 		"a cgroup outside the namespace"
 	"$KACTL" flush
@@ -121,10 +121,10 @@ test_add_creates_only() {
 	rejected ERANGE "out of range" policy_add port_min=u16:7701 idle=u32:0
 	rejected EINVAL "a selector is needed" policy_add idle=u32:5
 	rejected EINVAL "the request carries no policy" policy_add
-	assert_eq "$(python3 "$KA_GENL" policy_add port_min=u16:7701 idle=u32:21)" ok "add of a new selector"
-	assert_eq "$(python3 "$KA_GENL" policy_add default=flag: idle=u32:22)" ok "add of the default"
+	assert_eq "$(python3 -S "$KA_GENL" policy_add port_min=u16:7701 idle=u32:21)" ok "add of a new selector"
+	assert_eq "$(python3 -S "$KA_GENL" policy_add default=flag: idle=u32:22)" ok "add of the default"
 	rejected EEXIST "a policy for this selector exists" policy_add default=flag: idle=u32:23
-	assert_eq "$(python3 "$KA_GENL" policy_set port_min=u16:7701 idle=u32:24)" ok "set of an existing selector"
+	assert_eq "$(python3 -S "$KA_GENL" policy_set port_min=u16:7701 idle=u32:24)" ok "set of an existing selector"
 	assert_eq "$(awk 'NR > 2 { print $1, $2 }' /proc/net/ka_stats | xargs)" \
 		"port=7700 10 port=7701 24 default 22" "policies"
 	expect_ka "$(pair 7701)" client 1 24

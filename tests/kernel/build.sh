@@ -19,7 +19,9 @@
 #   --print-dir   print where the tree is (or will be) and exit
 #
 # KA_CACHE=off (or KA_NO_CACHE=1) builds into tests/.build/kernel-debug
-# instead, from scratch every time. KA_LINUX_SOURCE overrides the source
+# instead, kept there with its key beside it, so the build steps of one
+# make check (the stage and module-debug both ask) share it; a different
+# key rebuilds it from scratch. KA_LINUX_SOURCE overrides the source
 # tarball (default /usr/src/linux-source-7.3.tar.xz).
 set -u
 
@@ -78,17 +80,17 @@ if [ $print_dir = 1 ]; then
 	exit 0
 fi
 
-if [ "$cache" != off ]; then
-	mkdir -p "$cache" || die "cannot create $cache"
-	# One build at a time; a second caller waits and then finds it cached.
-	exec 9>"$cache/kernel.lock"
-	flock 9
-	if [ -f "$dir/build/arch/x86/boot/bzImage" ]; then
-		touch "$dir"
-		msg "using the cached build $dir (key $key)"
-		echo "$dir/build"
-		exit 0
-	fi
+# One build at a time; a second caller waits and then finds it built.
+lockdir=$cache
+[ "$cache" != off ] || lockdir=$(dirname "$dir")
+mkdir -p "$lockdir" || die "cannot create $lockdir"
+exec 9>"$lockdir/kernel.lock"
+flock 9
+if [ -f "$dir/build/arch/x86/boot/bzImage" ] && [ "$(cat "$dir/key" 2>/dev/null)" = "$key" ]; then
+	touch "$dir"
+	msg "using the build $dir (key $key)"
+	echo "$dir/build"
+	exit 0
 fi
 
 for tool in make gcc ld bc flex bison perl xz tar; do
@@ -174,6 +176,7 @@ echo 'obj-m := ka_check.o' >"$tmp/check/Kbuild"
 make -C "$b" M="$tmp/check" modules >>"$log" 2>&1 && [ -f "$tmp/check/ka_check.ko" ] ||
 	{ tail -n 20 "$log" >&2; die "the trimmed tree cannot build a module (log: $log)"; }
 rm -rf "$tmp/check"
+echo "$key" >"$tmp/key"
 
 rm -rf "$dir"
 mv -T "$tmp" "$dir" || die "cannot move the build to $dir"

@@ -14,9 +14,7 @@ ka_loaded() {
 ka_has() {
 	local json rc=0
 	json=$("$KACTL" -j version) || fail "kactl version failed"
-	python3 -c '
-import json, sys
-sys.exit(sys.argv[1] in json.loads(sys.argv[2])["missing"])' "$1" "$json" || rc=$?
+	jq -e --arg f "$1" '.missing | index([$f]) == null' <<<"$json" >/dev/null || rc=$?
 	[ $rc -le 1 ] || fail "kactl -j version: unreadable output: $json"
 	return $rc
 }
@@ -63,23 +61,30 @@ ka_test_module() {
 # fails when the debug kernel under emulation is merely slow. What the
 # socket was set to is checked exactly elsewhere (getsockopt, ss -o).
 keepalive_found_dead() {
-	python3 -c 'import sys; sys.exit(not float(sys.argv[1]) < 120)' "$1" ||
+	[[ $1 =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v s="$1" 'BEGIN { exit !(s < 120) }' ||
 		fail "$2 after $1 s: not the policy's keepalive"
 }
 
-# json_get JSON PATH: a value out of JSON, PATH like "client.idle".
+# The helpers below read JSON with jq, one process per check: every
+# process started in the guest costs (under emulation, on the debug
+# kernel, jq about 0.9 s and python3 about 2 s), and the suites make
+# thousands of checks. For the same reason the Python helpers run as
+# "python3 -S": they need only the standard library, and site's start-up
+# (the .pth files of dist-packages) is a third of the interpreter's.
+
+# json_get JSON PATH: a value out of JSON, PATH like "client.idle" (a
+# number picks a list element); objects and lists come out as one line
+# of JSON. A PATH that is not there fails.
 json_get() {
-	python3 -c '
-import json, sys
-v = json.loads(sys.argv[1])
-for k in sys.argv[2].split("."):
-    v = v[int(k)] if isinstance(v, list) else v[k]
-print(json.dumps(v) if isinstance(v, (dict, list)) else v)' "$1" "$2"
+	jq -rc --arg p "$2" '($p | split(".") | map(tonumber? // .)) as $path |
+		getpath($path) as $v |
+		if $v == null then error("no \($p)") else $v end' <<<"$1" ||
+		fail "json_get $2: not found in: $1"
 }
 
 # pair PORT [ka_conn.py pair options]: connect over loopback, print JSON.
 pair() {
-	python3 "$KA_CONN" pair "$@"
+	python3 -S "$KA_CONN" pair "$@"
 }
 
 # kactl_set ARGS: set a policy; every policy is flushed when the test ends.
@@ -91,31 +96,32 @@ kactl_set() {
 # expect_ka JSON SIDE KEEPALIVE [IDLE [INTVL [CNT [USER_TIMEOUT]]]]
 # checks what getsockopt() returned on SIDE (client or server).
 expect_ka() {
-	local json=$1 side=$2 i=0 key want
+	local json=$1 side=$2 got key i=0
+	local -a have
 	shift 2
+	got=$(jq -r --arg s "$side" '.[$s] | [.keepalive, .idle, .intvl, .cnt,
+		.user_timeout] | map(tostring) | join(" ")' <<<"$json") ||
+		fail "no $side settings in: $json"
+	read -ra have <<<"$got"
 	for key in keepalive idle intvl cnt user_timeout; do
 		[ $# -gt 0 ] || break
-		want=$1
+		assert_eq "${have[i]}" "$1" "$side $key"
+		i=$((i + 1))
 		shift
-		assert_eq "$(json_get "$json" "$side.$key")" "$want" "$side $key"
 	done
 }
 
 # expect_timer JSON SIDE yes|no: whether ss -o shows a keepalive timer on
 # SIDE's socket (the kernel's state, not the application's view).
 expect_timer() {
-	local json=$1 side=$2 want=$3 port line
-	port=$(json_get "$json" client_port)
-	if [ "$side" = client ]; then
-		line=$(json_get "$json" ss | python3 -c '
-import json, sys
-print("\n".join(l for l in json.load(sys.stdin) if l.split()[2].endswith(":'"$port"'")))')
-	else
-		line=$(json_get "$json" ss | python3 -c '
-import json, sys
-print("\n".join(l for l in json.load(sys.stdin) if l.split()[3].endswith(":'"$port"'")))')
-	fi
-	[ -n "$line" ] || fail "no ss line for the $side socket"
+	local json=$1 side=$2 want=$3 line col=3
+	# ss -tnoH state established: Recv-Q Send-Q Local Peer ...; the
+	# client's local port or the server's peer port is the client's port.
+	[ "$side" = client ] && col=2
+	line=$(jq -r --argjson c $col '(":" + (.client_port | tostring)) as $p |
+		.ss[] | select([splits(" +")] | map(select(. != ""))[$c] |
+		endswith($p))' <<<"$json")
+	[ -n "$line" ] || fail "no ss line for the $side socket in: $json"
 	if [ "$want" = yes ]; then
 		[[ $line == *"timer:(keepalive,"* ]] || fail "$side: no keepalive timer in ss: $line"
 	else

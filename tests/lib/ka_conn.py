@@ -46,15 +46,17 @@
       inode numbers seen (N: each run had a new cgroup)}.
 """
 import argparse
-import ctypes
 import errno
 import json
 import os
 import socket
 import struct
-import subprocess
 import sys
 import time
+
+# ctypes and subprocess are imported only by the commands that use them:
+# in the test VM on the debug kernel each import costs a few tenths of a
+# second, and these helpers run thousands of times per make check.
 
 OPTS = {
     "ka": (socket.SOL_SOCKET, socket.SO_KEEPALIVE),
@@ -102,6 +104,7 @@ def listen(fam, addr, port, opts=None, proto=0, v6only=True):
 
 
 def pair_json(csock, ssock, extra=None):
+    import subprocess
     ss = subprocess.run(["ss", "-tnoH", "state", "established"],
                         capture_output=True, text=True).stdout.splitlines()
     out = {"client": settings(csock), "server": settings(ssock),
@@ -124,6 +127,7 @@ def cmd_pair(args):
 
 def disconnect(sock):
     """connect(AF_UNSPEC): TCP's disconnect, which Python's connect() cannot ask for."""
+    import ctypes
     libc = ctypes.CDLL(None, use_errno=True)
     addr = struct.pack("H14x", socket.AF_UNSPEC)
     if libc.connect(sock.fileno(), addr, len(addr)):
@@ -232,6 +236,7 @@ def established_from(port, peer):
 def cmd_vanish(args):
     if not established_from(args.port, args.peer):
         sys.exit(f"no established connection from {args.peer} to port {args.port}")
+    import subprocess
     subprocess.run(args.command, check=True)
     start = time.monotonic()
     while established_from(args.port, args.peer):
