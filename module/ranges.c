@@ -22,13 +22,16 @@
  * selector swaps the pointer. Both cost O(segments of R's blocks), at
  * most the 65,536 ports whatever the number of ranges, so setting n
  * ranges one by one is O(n) (the sum of a quadratic rebuild of every
- * range on each set is what this replaced). Deleting R rebuilds R's
- * blocks from the group's other ranges that overlap them, found by a scan
- * of the group: O(ranges of the cgroup). A group that appears or goes
- * away copies the groups array: O(cgroups with ranges), and a group
- * holds 2 x 64 block pointers (kmalloc-2k). Both are what to improve if
- * many cgroups get ranges of their own (an RCU hash of groups, block
- * pointers per direction on demand).
+ * range on each set is what this replaced). Deleting R refills, in each
+ * of R's blocks where R won ports, those holes from the group's other
+ * ranges that overlap them, found in an interval tree of the group's
+ * ranges: O(log n + ranges overlapping the holes), so deleting disjoint
+ * ranges one by one is O(n log n) too. A block a change leaves as it was
+ * is kept, not copied. A group that appears or goes away copies the
+ * groups array: O(cgroups with ranges), and a group holds 2 x 64 block
+ * pointers (kmalloc-2k); that is what to improve if many cgroups get
+ * ranges of their own (an RCU hash of groups, block pointers per
+ * direction on demand).
  *
  * Readers see a change as one step for each port: a lookup reads one
  * block, each new block is published with one pointer store, and a new
@@ -37,6 +40,7 @@
  */
 
 #include <linux/err.h>
+#include <linux/interval_tree_generic.h>
 #include <linux/mm.h>
 #include <linux/overflow.h>
 #include <linux/rcupdate.h>
@@ -59,11 +63,22 @@ struct ka_range_block {
 	struct ka_range_seg seg[];
 };
 
+/* Writers only: one of a group's range policies, in its interval tree. */
+struct ka_range_node {
+	struct rb_node rb;
+	u32 start, last, subtree_last;	/* the range's ports */
+	const struct ka_policy *p;
+};
+
+#define NODE_START(n)	((n)->start)
+#define NODE_LAST(n)	((n)->last)
+INTERVAL_TREE_DEFINE(struct ka_range_node, rb, u32, subtree_last,
+		     NODE_START, NODE_LAST, static, range_tree);
+
 struct ka_range_group {
 	u64 cgroup_id;
-	/* Writers only: the group's range policies, in no order. */
-	const struct ka_policy **pol;
-	unsigned int n_pol, cap_pol;
+	struct rb_root_cached tree;	/* writers only: the ranges */
+	unsigned int n_pol;
 	struct ka_range_block __rcu *block[2][KA_RANGE_BLOCKS];	/* [dir] */
 	struct rcu_head rcu;
 };
@@ -190,13 +205,21 @@ static void paint(const struct ka_range_seg *in, unsigned int n, u32 lo,
 		emit(out, pos, hi, p);
 }
 
-/* A block holding b's segments; NULL for none, ERR_PTR on no memory. */
-static struct ka_range_block *block_new(const struct seg_buf *b)
+/*
+ * A block holding b's segments: old itself when they are old's (nothing
+ * to copy, nothing for readers to change), NULL for none, ERR_PTR on no
+ * memory.
+ */
+static struct ka_range_block *block_new(const struct seg_buf *b,
+					struct ka_range_block *old)
 {
 	struct ka_range_block *blk;
 
 	if (!b->n)
 		return NULL;
+	if (old && old->n == b->n &&
+	    !memcmp(old->seg, b->seg, flex_array_size(old, seg, b->n)))
+		return old;
 	blk = kvmalloc(struct_size(blk, seg, b->n), KA_GFP_POLICY);
 	if (!blk)
 		return ERR_PTR(-ENOMEM);
@@ -216,7 +239,8 @@ static void block_free(struct ka_range_block *blk, bool published)
 /*
  * Block i of direction d after the change: add painted over it, del
  * swapped for add, or del gone and its ports given to the best of the
- * group's other ranges. buf: two scratch buffers.
+ * group's other ranges. buf: two scratch buffers. The block itself when
+ * the change leaves it as it was.
  */
 static struct ka_range_block *block_change(const struct ka_ranges_change *c,
 					   unsigned int d, unsigned int i,
@@ -224,7 +248,8 @@ static struct ka_range_block *block_change(const struct ka_ranges_change *c,
 {
 	const struct ka_policy *p = c->add ?: c->del;
 	struct ka_range_block *old = NULL;
-	u32 blo = i << KA_RANGE_BLOCK_SHIFT, lo, hi;
+	struct ka_range_node *node;
+	u32 blo = i << KA_RANGE_BLOCK_SHIFT, lo, hi, hlo = U32_MAX, hhi = 0;
 	unsigned int k, n = 0, cur = 0;
 
 	if (!c->group_new)
@@ -236,50 +261,62 @@ static struct ka_range_block *block_change(const struct ka_ranges_change *c,
 
 	if (c->add && !c->del) {
 		paint(old ? old->seg : NULL, n, lo, hi, c->add, &buf[0]);
-		return block_new(&buf[0]);
+		return block_new(&buf[0], old);
 	}
-
-	/* Replaced or deleted: first del's segments go (or become add). */
-	buf[0].n = 0;
-	for (k = 0; k < n; k++) {
-		if (old->seg[k].p != c->del)
-			buf[0].seg[buf[0].n++] = old->seg[k];
-		else if (c->add)
-			emit(&buf[0], old->seg[k].start, old->seg[k].end,
-			     c->add);
-	}
-	if (c->add)
-		return block_new(&buf[0]);
 
 	/*
-	 * The holes del leaves are filled by painting the other ranges
-	 * that overlap them: each port ends with the best range covering
-	 * it, whatever the order, and ports del did not win keep their
-	 * range, which beats every other range covering them.
+	 * Replaced or deleted: first del's segments go (or become add);
+	 * [hlo, hhi] spans the holes a delete leaves.
 	 */
-	for (k = 0; k < c->group->n_pol; k++) {
-		const struct ka_policy *q = c->group->pol[k];
+	buf[0].n = 0;
+	for (k = 0; k < n; k++) {
+		const struct ka_range_seg *s = &old->seg[k];
 
-		if (q == c->del || !covers_dir(&q->sel, d) ||
-		    q->sel.port_max < lo || q->sel.port_min > hi)
+		if (s->p != c->del) {
+			buf[0].seg[buf[0].n++] = *s;
 			continue;
-		paint(buf[cur].seg, buf[cur].n, max_t(u32, q->sel.port_min, lo),
-		      min_t(u32, q->sel.port_max, hi), q, &buf[!cur]);
+		}
+		if (c->add) {
+			emit(&buf[0], s->start, s->end, c->add);
+			continue;
+		}
+		hlo = min_t(u32, hlo, s->start);
+		hhi = max_t(u32, hhi, s->end);
+	}
+	if (c->add || hlo > hhi)
+		return block_new(&buf[0], old);
+
+	/*
+	 * The holes are filled by painting the other ranges that overlap
+	 * them: each port ends with the best range covering it, whatever
+	 * the order, and ports del did not win keep their range, which
+	 * beats every other range covering them.
+	 */
+	for (node = range_tree_iter_first(&c->group->tree, hlo, hhi); node;
+	     node = range_tree_iter_next(node, hlo, hhi)) {
+		const struct ka_policy *q = node->p;
+
+		if (q == c->del || !covers_dir(&q->sel, d))
+			continue;
+		paint(buf[cur].seg, buf[cur].n, max_t(u32, q->sel.port_min, hlo),
+		      min_t(u32, q->sel.port_max, hhi), q, &buf[!cur]);
 		cur = !cur;
 	}
-	return block_new(&buf[cur]);
+	return block_new(&buf[cur], old);
 }
 
 /* ---- groups ---- */
 
 static void group_free(struct ka_range_group *g)
 {
+	struct ka_range_node *node, *next;
 	unsigned int d, i;
 
 	for (d = 0; d < 2; d++)
 		for (i = 0; i < KA_RANGE_BLOCKS; i++)
 			kvfree(rcu_dereference_protected(g->block[d][i], true));
-	kvfree(g->pol);
+	rbtree_postorder_for_each_entry_safe(node, next, &g->tree.rb_root, rb)
+		kfree(node);
 	kfree(g);
 }
 
@@ -304,24 +341,19 @@ static void groups_release(struct ka_range_groups *gs, bool published)
 		kvfree(gs);
 }
 
-/* Room in g->pol for one more: a set must not fail once it publishes. */
-static int pol_reserve(struct ka_range_group *g)
+/* p's node in g's tree. */
+static struct ka_range_node *node_find(struct ka_range_group *g,
+				       const struct ka_policy *p)
 {
-	const struct ka_policy **pol;
-	unsigned int cap;
+	struct ka_range_node *node;
 
-	if (g->n_pol < g->cap_pol)
-		return 0;
-	cap = max(8U, 2 * g->cap_pol);
-	pol = kvmalloc_array(cap, sizeof(*pol), KA_GFP_POLICY);
-	if (!pol)
-		return -ENOMEM;
-	if (g->n_pol)
-		memcpy(pol, g->pol, g->n_pol * sizeof(*pol));
-	kvfree(g->pol);
-	g->pol = pol;
-	g->cap_pol = cap;
-	return 0;
+	for (node = range_tree_iter_first(&g->tree, p->sel.port_min,
+					  p->sel.port_max);
+	     node && node->p != p;
+	     node = range_tree_iter_next(node, p->sel.port_min,
+					 p->sel.port_max))
+		;
+	return node;
 }
 
 /* gs (which may be NULL) with g inserted at i, or with entry i removed. */
@@ -400,8 +432,22 @@ int ka_ranges_prepare(struct ka_ranges_change *c, struct ka_ranges *r,
 			goto err;
 		}
 	}
-	if (add && !del && pol_reserve(c->group))
-		goto err;
+	if (del) {
+		c->node = node_find(c->group, del);
+		if (WARN_ON_ONCE(!c->node)) {
+			c->node = NULL;
+			ret = -ENOENT;
+			goto err;
+		}
+	} else {
+		/* Allocated now: a set must not fail once it publishes. */
+		c->node = kmalloc_obj(*c->node, KA_GFP_POLICY);
+		if (!c->node)
+			goto err;
+		c->node->start = sel->port_min;
+		c->node->last = sel->port_max;
+		c->node->p = add;
+	}
 
 	c->block = kvcalloc(2 * c->nb, sizeof(*c->block), KA_GFP_POLICY);
 	buf[0].seg = kvmalloc_array(KA_RANGE_BLOCK_PORTS, sizeof(*buf[0].seg),
@@ -431,16 +477,28 @@ err:
 	return ret;
 }
 
+/* Block i of direction d before the change. */
+static struct ka_range_block *block_before(const struct ka_ranges_change *c,
+					   unsigned int d, unsigned int i)
+{
+	return c->group_new ? NULL : block_of(c->group, d, c->b0 + i);
+}
+
 void ka_ranges_abort(struct ka_ranges_change *c)
 {
-	unsigned int i;
+	unsigned int d, i;
 
 	if (c->block) {
-		for (i = 0; i < 2 * c->nb; i++)
-			kvfree(c->block[i]);
+		for (d = 0; d < 2; d++)
+			for (i = 0; i < c->nb; i++)
+				if (c->block[d * c->nb + i] != block_before(c, d, i))
+					kvfree(c->block[d * c->nb + i]);
 		kvfree(c->block);
 		c->block = NULL;
 	}
+	if (!c->del)
+		kfree(c->node);
+	c->node = NULL;
 	kvfree(c->new_groups);
 	c->new_groups = NULL;
 	if (c->group_new) {
@@ -449,21 +507,20 @@ void ka_ranges_abort(struct ka_ranges_change *c)
 	}
 }
 
-/* g's list of range policies after the change (room was reserved). */
-static void pol_update(struct ka_range_group *g, const struct ka_policy *add,
-		       const struct ka_policy *del)
+/* g's tree of ranges after the change (its node is prepared). */
+static void tree_update(struct ka_range_group *g, struct ka_ranges_change *c)
 {
-	unsigned int k;
-
-	if (!del) {
-		g->pol[g->n_pol++] = add;
-		return;
+	if (!c->del) {
+		range_tree_insert(c->node, &g->tree);
+		g->n_pol++;
+	} else if (c->add) {
+		c->node->p = c->add;	/* the same selector: the same range */
+	} else {
+		range_tree_remove(c->node, &g->tree);
+		kfree(c->node);
+		g->n_pol--;
 	}
-	for (k = 0; k < g->n_pol && g->pol[k] != del; k++)
-		;
-	if (WARN_ON_ONCE(k == g->n_pol))
-		return;
-	g->pol[k] = add ?: g->pol[--g->n_pol];
+	c->node = NULL;
 }
 
 void ka_ranges_commit(struct ka_ranges_change *c, bool published)
@@ -477,13 +534,17 @@ void ka_ranges_commit(struct ka_ranges_change *c, bool published)
 		for (d = 0; d < 2; d++) {
 			if (!covers_dir(sel, d))
 				continue;
-			for (i = 0; i < c->nb; i++)
+			for (i = 0; i < c->nb; i++) {
+				struct ka_range_block *new = c->block[d * c->nb + i];
+
+				if (new == block_before(c, d, i))
+					continue;
 				block_free(rcu_replace_pointer(g->block[d][c->b0 + i],
-							       c->block[d * c->nb + i],
-							       true),
+							       new, true),
 					   published);
+			}
 		}
-		pol_update(g, c->add, c->del);
+		tree_update(g, c);
 	}
 	kvfree(c->block);
 	c->block = NULL;

@@ -8,6 +8,7 @@ struct ka_policy;
 struct ka_range_groups;
 struct ka_range_group;
 struct ka_range_block;
+struct ka_range_node;
 
 /* Ports per block: the unit a change rebuilds (ranges.c says why). */
 #define KA_RANGE_BLOCK_SHIFT	10
@@ -32,6 +33,7 @@ struct ka_ranges_change {
 	struct ka_range_group *group;
 	struct ka_range_groups *new_groups;	/* group added or removed */
 	bool group_new, group_gone;
+	struct ka_range_node *node;	/* add's, new; or del's, in the tree */
 	unsigned int b0, nb;	/* the blocks touched: b0 .. b0 + nb - 1 */
 	struct ka_range_block **block;	/* [dir * nb + i], new; NULL: empty */
 };
