@@ -12,9 +12,12 @@
 # them): when one is needed, the suite is added to apt's sources with pin
 # priority 1 (/etc/apt/sources.list.d/ka_policy-test-kernels.sources and
 # /etc/apt/preferences.d/ka_policy-test-kernels), so that only what is
-# asked for by name comes from it and nothing else upgrades.
+# asked for by name comes from it and nothing else upgrades. A listed
+# kernel that has left the archive stands for its series: the newest of
+# the series is installed instead, and said (tests/lib/kernels.sh).
 set -eu
 cd "$(dirname "$0")/.."
+source tests/lib/kernels.sh
 
 packages=(
 	# build: the module against Debian's kernel headers, kactl on libmnl
@@ -47,12 +50,16 @@ for arg in "$@"; do
 	esac
 done
 
-# The test kernels: image and headers of each Debian one that runs here.
+# The test kernels: image and headers of each Debian one that runs here,
+# unless one of its series is installed; which release is resolved once
+# apt knows the suites.
 suites=(trixie-backports)	# linux-source-7.3
+kernels=()
 while read -r release suite runs _; do
 	case $release in '#'*|''|debug) continue ;; esac
 	[ "$runs" = check ] || [ $matrix = 1 ] || continue
-	packages+=("linux-image-$release" "linux-headers-$release")
+	[ -z "$(kernel_installed "$release")" ] || continue
+	kernels+=("$release")
 	suites+=("$suite")
 done <tests/kernels.list
 
@@ -63,6 +70,7 @@ for p in "${packages[@]}"; do
 	*) missing+=("$p") ;;
 	esac
 done
+missing+=("${kernels[@]/#/linux-image-}")
 [ ${#missing[@]} -gt 0 ] || exit 0
 
 if ! command -v apt-get >/dev/null; then
@@ -98,5 +106,16 @@ if [ ${#extra[@]} -gt 0 ]; then
 	done >/etc/apt/preferences.d/ka_policy-test-kernels
 fi
 apt-get update -q >/dev/null
+missing=("${missing[@]:0:${#missing[@]}-${#kernels[@]}}")
+for release in "${kernels[@]}"; do
+	have=$(kernel_available "$release")
+	if [ -z "$have" ]; then
+		echo "Error: apt has no linux-image-$release, nor a newer kernel of its series ($(kernel_series "$release"))." >&2
+		exit 1
+	fi
+	[ "$have" = "$release" ] ||
+		echo "linux-image-$release has left the archive: installing $have, the newest of its series, for it"
+	missing+=("linux-image-$have" "linux-headers-$have")
+done
 apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
 echo "Installed."

@@ -18,6 +18,7 @@
 set -u
 cd "$(dirname "$0")/.."
 root=$PWD
+source tests/lib/kernels.sh
 out=$root/tests/.build/matrix
 mkdir -p "$out"
 bad=0
@@ -41,9 +42,13 @@ while read -r release _ _ what; do
 		vm=(--kernel "$kdir/arch/x86/boot/bzImage" --modules none)
 		build_args=(KA_FAULT_INJECT=y)
 	else
-		kdir=/usr/src/linux-headers-$release
-		name=$release
-		vm=(--kernel "$release")
+		# A release that left Debian's archive stands for its series.
+		name=$(kernel_installed "$release")
+		[ -n "$name" ] || name=$release
+		[ "$name" = "$release" ] ||
+			echo "== $release is not installed: testing $name, the newest of its series"
+		kdir=/usr/src/linux-headers-$name
+		vm=(--kernel "$name")
 		build_args=()
 	fi
 	echo "== $name: $what"

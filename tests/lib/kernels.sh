@@ -1,0 +1,56 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Sourced by tests/install-deps.sh, tests/run-tests.sh and tests/matrix.sh:
+# the Debian kernels of tests/kernels.list, resolved to what this machine
+# has or can get.
+#
+# The list pins a release (the one its results were measured with), but
+# Debian removes a kernel's packages from the archive once a newer ABI of
+# the same series replaces it (a security update, a point release): from
+# then on a fresh machine could install nothing and make check would fail
+# before testing anything. So a listed release stands for its series: the
+# release itself when it is there, else the newest of its series, and the
+# scripts say so when they substitute one.
+
+# kernel_series RELEASE: RELEASE as an extended regex with its ABI number
+# (or, for a backport, its upload) left open: 5.10.0-32-amd64 ->
+# 5\.10\.0-[0-9]+-amd64, 6.12.95+deb12-amd64 -> 6\.12\.[0-9]+\+deb12-amd64.
+kernel_series() {
+	case $1 in
+	*+deb*) sed -E 's/^([0-9]+)\.([0-9]+)\.[0-9]+\+(deb[0-9]+-.*)$/\1\\.\2\\.[0-9]+\\+\3/' <<<"$1" ;;
+	*) sed -E 's/^([0-9]+)\.([0-9]+)\.([0-9]+)-[0-9]+(-.*)$/\1\\.\2\\.\3-[0-9]+\4/' <<<"$1" ;;
+	esac
+}
+
+# kernel_installed RELEASE: the release to test for RELEASE here (image
+# and headers installed): RELEASE itself, else the newest installed of its
+# series; nothing when there is none.
+kernel_installed() {
+	local series
+	if [ -d "/usr/src/linux-headers-$1" ] && [ -f "/boot/vmlinuz-$1" ]; then
+		echo "$1"
+		return
+	fi
+	series=$(kernel_series "$1")
+	for h in /usr/src/linux-headers-*; do
+		h=${h#/usr/src/linux-headers-}
+		[[ $h =~ ^$series$ ]] && [ -f "/boot/vmlinuz-$h" ] && echo "$h"
+	done | sort -V | tail -n 1
+}
+
+# kernel_available RELEASE: the release apt can install for RELEASE (after
+# apt-get update): RELEASE itself, else the newest of its series apt knows;
+# nothing when there is none.
+kernel_available() {
+	local series
+	if apt-cache policy "linux-image-$1" 2>/dev/null | grep -q 'Candidate: [^(]'; then
+		echo "$1"
+		return
+	fi
+	series=$(kernel_series "$1")
+	apt-cache pkgnames linux-headers- 2>/dev/null | sed 's/^linux-headers-//' |
+		grep -xE "$series" | sort -V | while read -r r; do
+			apt-cache policy "linux-image-$r" "linux-headers-$r" 2>/dev/null |
+				grep -c 'Candidate: [^(]' | grep -qx 2 && echo "$r"
+		done | tail -n 1
+}
