@@ -40,7 +40,8 @@ struct ka_ranges_change {
 
 /*
  * Prepares adding the range policy add, replacing del by add (the same
- * selector), or deleting del (add NULL). May sleep; 0 or -ENOMEM.
+ * selector), or deleting del (add NULL). May sleep; 0 or -ENOMEM
+ * (-ENOENT, with a warning, for a del that is not indexed: a bug).
  */
 int ka_ranges_prepare(struct ka_ranges_change *c, struct ka_ranges *r,
 		      const struct ka_policy *add, const struct ka_policy *del);

@@ -19,9 +19,9 @@
 #   --print-dir   print where the tree is (or will be) and exit
 #
 # KA_CACHE=off (or KA_NO_CACHE=1) builds into tests/.build/kernel-debug
-# instead, kept there with its key beside it, so the build steps of one
-# make check (the stage and module-debug both ask) share it; a different
-# key rebuilds it from scratch. KA_LINUX_SOURCE overrides the source
+# instead (in the checkout, so make clean removes it), with its key beside
+# it: later runs with the same key reuse it (the debug stage of make check
+# and make module-debug both ask for it), a different key rebuilds it. KA_LINUX_SOURCE overrides the source
 # tarball (default /usr/src/linux-source-7.3.tar.xz).
 set -u
 

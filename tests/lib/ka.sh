@@ -14,6 +14,7 @@ ka_loaded() {
 ka_has() {
 	local json rc=0
 	json=$("$KACTL" -j version) || fail "kactl version failed"
+	[ -n "$json" ] || fail "kactl -j version printed nothing"
 	jq -e --arg f "$1" '.missing | index([$f]) == null' <<<"$json" >/dev/null || rc=$?
 	[ $rc -le 1 ] || fail "kactl -j version: unreadable output: $json"
 	return $rc
@@ -119,7 +120,7 @@ expect_timer() {
 	# client's local port or the server's peer port is the client's port.
 	[ "$side" = client ] && col=2
 	line=$(jq -r --argjson c $col '(":" + (.client_port | tostring)) as $p |
-		.ss[] | select([splits(" +")] | map(select(. != ""))[$c] |
+		.ss[] | select([splits("[ \t]+")] | map(select(. != ""))[$c] |
 		endswith($p))' <<<"$json")
 	[ -n "$line" ] || fail "no ss line for the $side socket in: $json"
 	if [ "$want" = yes ]; then
