@@ -26,8 +26,11 @@
  * of R's blocks where R won ports, those holes from the group's other
  * ranges that overlap them, found in an interval tree of the group's
  * ranges: O(log n) to find R, plus a paint (O(segments of the block))
- * for each range overlapping the holes, however many ranges exist. A
- * block a change leaves as it was is kept, not copied. A group that appears or goes away copies the
+ * for each range overlapping the holes. That is what grows: many nested
+ * ranges over one port make deleting them narrowest first grow faster
+ * than their number (painting only the holes' span would bound it), but
+ * ranges elsewhere cost a delete nothing. A block a change leaves as it
+ * was is kept, not copied. A group that appears or goes away copies the
  * groups array: O(cgroups with ranges), and a group holds 2 x 64 block
  * pointers (kmalloc-2k); that is what to improve if many cgroups get
  * ranges of their own (an RCU hash of groups, block pointers per
@@ -75,12 +78,12 @@ struct ka_range_node {
  * one group's ranges, so that a range's own node is found in O(log n)
  * (node_find()); the generated iterators need only start in order.
  * node_insert() replaces the generated insert, which orders by start
- * alone; "static inline" spares the unused one a warning.
+ * alone, and __maybe_unused spares it a warning.
  */
 #define NODE_START(n)	((n)->start)
 #define NODE_LAST(n)	((n)->last)
 INTERVAL_TREE_DEFINE(struct ka_range_node, rb, u32, subtree_last,
-		     NODE_START, NODE_LAST, static inline, range_tree);
+		     NODE_START, NODE_LAST, static __maybe_unused, range_tree);
 
 /* <0, 0, >0: p's range before, at, after node's in the tree's order. */
 static int node_cmp(const struct ka_policy *p, const struct ka_range_node *node)

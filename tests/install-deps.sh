@@ -110,7 +110,7 @@ missing=("${missing[@]:0:${#missing[@]}-${#kernels[@]}}")
 for release in "${kernels[@]}"; do
 	have=$(kernel_available "$release")
 	if [ -z "$have" ]; then
-		echo "Error: apt has no linux-image-$release, nor a newer kernel of its series ($(kernel_series "$release"))." >&2
+		echo "Error: apt has no linux-image-$release, nor any other kernel of its series ($(kernel_series "$release"))." >&2
 		exit 1
 	fi
 	[ "$have" = "$release" ] ||

@@ -30,6 +30,7 @@ want() {	# release
 	return 1
 }
 wanted=("$@")
+tested=" "	# the releases run so far: two entries may resolve to one
 
 while read -r release _ _ what; do
 	case $release in '#'*|'') continue ;; esac
@@ -50,6 +51,12 @@ while read -r release _ _ what; do
 		kdir=/usr/src/linux-headers-$name
 		vm=(--kernel "$name")
 		build_args=()
+		if [[ $tested == *" $name "* ]]; then
+			echo "== $release: $name, tested above; not again"
+			printf '%-22s (%s, tested above)\n' "$release" "$name" >"$out/$release.row"
+			continue
+		fi
+		tested+="$name "
 	fi
 	echo "== $name: $what"
 	dir=$root/tests/.build/kernels/$name

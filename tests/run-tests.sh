@@ -231,8 +231,12 @@ timed() {
 # is done when the debug stage asks for it (build.sh's lock makes that
 # call wait for this build, then find it made). If this build fails, the
 # debug stage's own call builds again and reports the error.
+# In a session of its own: a background job of a script ignores SIGINT,
+# so an interrupted make check kills it by its process group on exit.
 prebuild_kernel() {
-	nice -n 19 tests/kernel/build.sh >"$results/kernel-prebuild.log" 2>&1 &
+	setsid nice -n 19 tests/kernel/build.sh >"$results/kernel-prebuild.log" 2>&1 &
+	prebuild=$!
+	trap 'kill -TERM -- -$prebuild 2>/dev/null' EXIT
 }
 
 case "$what" in

@@ -21,8 +21,9 @@
 # KA_CACHE=off (or KA_NO_CACHE=1) builds into tests/.build/kernel-debug
 # instead (in the checkout, so make clean removes it), with its key beside
 # it: later runs with the same key reuse it (the debug stage of make check
-# and make module-debug both ask for it), a different key rebuilds it. KA_LINUX_SOURCE overrides the source
-# tarball (default /usr/src/linux-source-7.3.tar.xz).
+# and make module-debug both ask for it), a different key rebuilds it.
+# KA_LINUX_SOURCE overrides the source tarball (default
+# /usr/src/linux-source-7.3.tar.xz).
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -85,7 +86,10 @@ lockdir=$cache
 [ "$cache" != off ] || lockdir=$(dirname "$dir")
 mkdir -p "$lockdir" || die "cannot create $lockdir"
 exec 9>"$lockdir/kernel.lock"
-flock 9
+if ! flock -n 9; then
+	msg "waiting for the build that holds $lockdir/kernel.lock"
+	flock 9
+fi
 if [ -f "$dir/build/arch/x86/boot/bzImage" ] && [ "$(cat "$dir/key" 2>/dev/null)" = "$key" ]; then
 	touch "$dir"
 	msg "using the build $dir (key $key)"

@@ -120,7 +120,7 @@ expect_timer() {
 	# client's local port or the server's peer port is the client's port.
 	[ "$side" = client ] && col=2
 	line=$(jq -r --argjson c $col '(":" + (.client_port | tostring)) as $p |
-		.ss[] | select([splits("[ \t]+")] | map(select(. != ""))[$c] |
+		.ss[] | select([splits("[ \t]+")] | map(select(. != ""))[$c] // "" |
 		endswith($p))' <<<"$json")
 	[ -n "$line" ] || fail "no ss line for the $side socket in: $json"
 	if [ "$want" = yes ]; then

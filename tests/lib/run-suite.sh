@@ -38,8 +38,10 @@ for file in "$@"; do
 	# The file's KA_TODO_<test>=why declarations, as "<test>=why" lines:
 	# read once per file, since each process started in the debug guest
 	# costs about half a second.
-	todos_of_file=$(bash -c "source '$lib'; source '$file'
-		for v in \${!KA_TODO_@}; do echo \"\${v#KA_TODO_}=\${!v}\"; done" 2>/dev/null)
+	todos_of_file=$(bash -c "source '$lib'; source '$file' >/dev/null
+		for v in \${!KA_TODO_@}; do
+			printf '%s=%s\n' \"\${v#KA_TODO_}\" \"\${!v//\$'\n'/ }\"
+		done" 2>/dev/null)
 	base=${file##*/}
 	for t in $tests; do
 		n=$((n + 1))
