@@ -224,27 +224,12 @@ timed() {
 	printf '  %-12s %3dm%02ds\n' "$1" $(( (SECONDS - start) / 60 )) $(( (SECONDS - start) % 60 )) >>"$results/times"
 }
 
-# make check: the debug kernel, when it is not cached, builds beside the
-# stages before its own, at the lowest priority. The guests of those
-# stages keep about one of the two cores busy and lose next to nothing to
-# a niced build; the build uses the rest, so about half of its 10-15 min
-# is done when the debug stage asks for it (build.sh's lock makes that
-# call wait for this build, then find it made). If this build fails, the
-# debug stage's own call builds again and reports the error.
-# In a session of its own: a background job of a script ignores SIGINT,
-# so an interrupted make check kills it by its process group on exit.
-prebuild_kernel() {
-	setsid nice -n 19 tests/kernel/build.sh >"$results/kernel-prebuild.log" 2>&1 &
-	prebuild=$!
-	trap 'kill -TERM -- -$prebuild 2>/dev/null' EXIT
-}
-
 case "$what" in
 unit) run_unit ;;
 vm) run_harness; run_integration ;;
 style) run_style ;;
 debug) run_debug ;;
-all) prebuild_kernel; timed unit; timed style; timed harness; timed integration; timed debug ;;
+all) timed unit; timed style; timed harness; timed integration; timed debug ;;
 *) echo "usage: $0 [unit|style|vm|debug|all]" >&2; exit 2 ;;
 esac
 
