@@ -71,7 +71,10 @@ run_vm() {
 	elif [ $rc != 0 ] && ! grep -q '^not ok' "$results/$name.tap"; then
 		suite_failed "$results/$name.tap" "$name: exit $rc with no failed test"
 	fi
-	echo "   $(grep -c '^ok ' "$results/$name.tap") passed in $(( (SECONDS - start) / 60 ))m$(( (SECONDS - start) % 60 ))s (console log: $results/$name.console)"
+	local skips
+	skips=$(grep -c '^ok .* # SKIP' "$results/$name.tap")
+	if [ "$skips" = 0 ]; then skips=; else skips=", $skips skipped"; fi
+	echo "   $(grep '^ok ' "$results/$name.tap" | grep -vc ' # SKIP') passed$skips in $(( (SECONDS - start) / 60 ))m$(( (SECONDS - start) % 60 ))s (console log: $results/$name.console)"
 }
 
 # The part of a console log that says why a guest died: from a little
