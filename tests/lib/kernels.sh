@@ -37,16 +37,17 @@ kernel_listed_others() {
 # kernel_installed RELEASE: the release to test for RELEASE here (image
 # and headers installed): RELEASE itself, else the newest installed of its
 # series; nothing when there is none.
+# (KA_KERNELS_ROOT: a root to look in instead of /, for the tests.)
 kernel_installed() {
-	local series
-	if [ -d "/usr/src/linux-headers-$1" ] && [ -f "/boot/vmlinuz-$1" ]; then
+	local series root=${KA_KERNELS_ROOT:-}
+	if [ -d "$root/usr/src/linux-headers-$1" ] && [ -f "$root/boot/vmlinuz-$1" ]; then
 		echo "$1"
 		return
 	fi
 	series=$(kernel_series "$1")
-	for h in /usr/src/linux-headers-*; do
-		h=${h#/usr/src/linux-headers-}
-		[[ $h =~ ^$series$ ]] && [ -f "/boot/vmlinuz-$h" ] && echo "$h"
+	for h in "$root"/usr/src/linux-headers-*; do
+		h=${h#"$root"/usr/src/linux-headers-}
+		[[ $h =~ ^$series$ ]] && [ -f "$root/boot/vmlinuz-$h" ] && echo "$h"
 	done | grep -vxF -f <(kernel_listed_others "$1") | sort -V | tail -n 1
 }
 
