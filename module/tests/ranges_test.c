@@ -455,6 +455,49 @@ static void ranges_empty_test(struct kunit *test)
 	rcu_barrier();
 }
 
+/*
+ * A change that leaves a block as it was keeps the block itself: readers
+ * are not made to change blocks, nothing is copied. B (ports 100-2000,
+ * both directions) loses every IN port to A (the same ports, IN only):
+ * adding and deleting B keeps A's IN blocks, and changes the OUT ones.
+ */
+static void ranges_unchanged_block_kept_test(struct kunit *test)
+{
+	struct ka_ranges *r = ranges_new(test);
+	struct ka_ranges_change c;
+	const void *in0, *in1;
+	struct ka_policy *a, *b;
+
+	a = kunit_kzalloc(test, sizeof(*a), GFP_KERNEL);
+	b = kunit_kzalloc(test, sizeof(*b), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, a);
+	KUNIT_ASSERT_NOT_NULL(test, b);
+	range_policy_init(a, 0, 100, 2000, KA_DIR_IN);
+	range_policy_init(b, 0, 100, 2000, KA_DIR_BOTH);
+	KUNIT_ASSERT_EQ(test, ka_ranges_prepare(&c, r, a, NULL), 0);
+	ka_ranges_commit(&c, false);
+	in0 = ka_ranges_test_block(r, 0, 0, 0);
+	in1 = ka_ranges_test_block(r, 0, 0, 1);
+	KUNIT_ASSERT_NOT_NULL(test, in0);
+	KUNIT_ASSERT_NOT_NULL(test, in1);
+
+	KUNIT_ASSERT_EQ(test, ka_ranges_prepare(&c, r, b, NULL), 0);
+	ka_ranges_commit(&c, false);
+	KUNIT_EXPECT_PTR_EQ(test, ka_ranges_test_block(r, 0, 0, 0), in0);
+	KUNIT_EXPECT_PTR_EQ(test, ka_ranges_test_block(r, 0, 0, 1), in1);
+	KUNIT_EXPECT_NOT_NULL(test, ka_ranges_test_block(r, 0, 1, 0));
+
+	KUNIT_ASSERT_EQ(test, ka_ranges_prepare(&c, r, NULL, b), 0);
+	ka_ranges_commit(&c, false);
+	KUNIT_EXPECT_PTR_EQ(test, ka_ranges_test_block(r, 0, 0, 0), in0);
+	KUNIT_EXPECT_PTR_EQ(test, ka_ranges_test_block(r, 0, 0, 1), in1);
+	KUNIT_EXPECT_NULL(test, ka_ranges_test_block(r, 0, 1, 0));
+	rcu_read_lock();
+	KUNIT_EXPECT_PTR_EQ(test, ka_ranges_lookup(r, 0, KA_DIR_IN, 150), a);
+	KUNIT_EXPECT_NULL(test, ka_ranges_lookup(r, 0, KA_DIR_OUT, 150));
+	rcu_read_unlock();
+}
+
 /* ---- randomized sequences: each change builds on the last ---- */
 
 #define SEQ_STEPS	3000
@@ -573,6 +616,7 @@ static void ranges_sequence_test(struct kunit *test)
 static struct kunit_case ranges_test_cases[] = {
 	KUNIT_CASE_PARAM(range_case_test, range_gen_params),
 	KUNIT_CASE(ranges_empty_test),
+	KUNIT_CASE(ranges_unchanged_block_kept_test),
 	KUNIT_CASE(ranges_random_test),
 	KUNIT_CASE(ranges_sequence_test),
 	{}
