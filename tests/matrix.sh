@@ -66,7 +66,7 @@ while read -r release _ _ what; do
 		build=ok
 		tests/vm/ka-vm --quiet "${vm[@]}" --module "$dir/module/ka_policy.ko" \
 			--timeout 2400 --log "$out/$name.console" --results "$tap" -- \
-			tests/lib/run-suite.sh "integration-$name" tests/integration/*.sh \
+			tests/lib/testlib.sh "integration-$name" tests/integration/*.sh \
 			2>"$out/$name.err"
 		rc=$?
 		[ $rc = 0 ] || [ -s "$out/$name.err" ] || echo "exit $rc" >"$out/$name.err"

@@ -47,7 +47,7 @@ run_unit() {
 		tail -n 20 "$results/kactl-asan.log"
 		suite_failed "$results/kactl-asan.tap" "cli: kactl does not build with ASan and UBSan"
 	fi
-	KACTL=$root/tests/.build/kactl-asan/kactl tests/lib/run-suite.sh cli \
+	KACTL=$root/tests/.build/kactl-asan/kactl tests/lib/testlib.sh cli \
 		tests/unit/*.sh | tee "$results/cli.tap" | grep -v '^ok '
 }
 
@@ -99,7 +99,7 @@ run_style() {
 run_harness() {
 	echo "== VM harness self-test"
 	mkdir -p "$root/tests/.build/vm"
-	KA_BUILD=$root/tests/.build/vm tests/lib/run-suite.sh harness \
+	KA_BUILD=$root/tests/.build/vm tests/lib/testlib.sh harness \
 		tests/vm/selftest.sh | tee "$results/harness.tap" | grep -v '^ok '
 }
 
@@ -137,7 +137,7 @@ run_integration() {
 		fi
 		run_vm "integration-$release" "integration tests on $what" \
 			--kernel "$release" --module "$dir/module/ka_policy.ko" --timeout 2400 -- \
-			tests/lib/run-suite.sh "integration-$release" tests/integration/*.sh
+			tests/lib/testlib.sh "integration-$release" tests/integration/*.sh
 	done <tests/kernels.list
 }
 
@@ -201,7 +201,7 @@ run_debug() {
 	echo "== VM harness self-test on the debug kernel: does it catch bugs?"
 	KA_BUILD=$root/tests/.build/vm KA_DEBUG_KERNEL=${vm[1]} \
 		KA_CANARY=$root/tests/.build/canary/ka_canary.ko \
-		tests/lib/run-suite.sh harness-debug tests/vm/selftest-debug.sh |
+		tests/lib/testlib.sh harness-debug tests/vm/selftest-debug.sh |
 		tee "$results/harness-debug.tap" | grep -v '^ok '
 	local tool=$root/tests/.build/kunit-tool/tools/testing/kunit
 	# The KTAP parser of the same tree, where the guest sees it (its /root,
@@ -215,7 +215,7 @@ run_debug() {
 		--allow-taint 262144 -- tests/kunit/guest.sh "$debug_kunit" "$tool"
 	run_vm integration-debug "integration tests on the debug kernel (KASAN, lockdep, kmemleak)" \
 		"${vm[@]}" --module "$debug_module" --timeout 2400 -- \
-		tests/lib/run-suite.sh integration-debug \
+		tests/lib/testlib.sh integration-debug \
 		tests/integration/*.sh tests/debug/*.sh
 }
 
@@ -252,7 +252,7 @@ if [ "$skipped" != 0 ]; then
 	grep -h '^ok .* # SKIP' "$results"/*.tap | sed 's/^/  /'
 fi
 failed=$(cat "$results"/*.tap | grep '^not ok' | grep -vc ' # TODO ')
-# Known failures being worked on (TAP TODO, tests/lib/run-suite.sh):
+# Known failures being worked on (TAP TODO, tests/lib/testlib.sh):
 # printed every time, counted apart, never as passed.
 todo=$(cat "$results"/*.tap | grep -c ' # TODO ')
 if [ "$todo" != 0 ]; then

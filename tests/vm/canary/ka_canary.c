@@ -2,7 +2,7 @@
 /*
  * ka_canary: a module that commits one kind of kernel bug on purpose, so
  * that the VM harness's self-test (tests/vm/selftest-debug.sh) can check
- * that the debug test kernel and tests/vm/guest-run.sh catch it. Loaded
+ * that the debug test kernel and tests/vm/init catch it. Loaded
  * only there, never with ka_policy. fault= chooses the bug:
  *
  *   leak    an allocation nothing points to (kmemleak, after rmmod)
@@ -29,7 +29,7 @@ static DEFINE_MUTEX(canary_b);
 /*
  * Several objects, each a leak of its own: kmemleak must report them all
  * (a pointer left on a reused stack hid every one of them on 7.3 until
- * guest-run.sh recycled the stacks of exited tasks before scanning).
+ * tests/vm/init recycled the stacks of exited tasks before scanning).
  */
 static noinline void canary_leak(void)
 {
