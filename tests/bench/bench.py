@@ -9,9 +9,6 @@
       "KA_BENCH {json}" line per measurement, all at the end (so that the
       serial console stays quiet while connbench runs), and short progress
       lines starting with "bench:" meanwhile.
-  bench.py wait-dead ADDR PORT
-      Connects, prints "connected T", blocks in recv() and prints
-      {"errno": NAME, "t": T} when the connection dies (T: CLOCK_MONOTONIC).
   bench.py report CONSOLE_LOG JSON_OUT [--text TEXT_OUT]
       On the host: reads the KA_BENCH lines out of the VM's console log,
       prints the table and the targets, writes the JSON. Exit status 1 when
@@ -41,6 +38,10 @@ DETECT = {"idle": 1, "intvl": 1, "cnt": 3, "port": 7500}
 SCALE_POLICIES = 65536          # for the memory measurement
 RANGE_SERIES = [1024, 4096, 16384, 65536]   # range policies set one by one
 WARMUP_S = 1                    # connections before each measurement
+# The tests' connection helper: its "serve" holds the detection runs'
+# connections, its "wait-dead" waits for one to die.
+KA_CONN = os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                       "..", "lib", "ka_conn.py")
 
 # key: (label, module loaded, policy file, BPF attached, expected keepalive)
 # "policy file" names a generator below; expected is APPLIED or None (off).
@@ -449,13 +450,8 @@ class Guest:
                str(d["port"]), "--dir", "out", "--idle", str(d["idle"]),
                "--intvl", str(d["intvl"]), "--cnt", str(d["cnt"]))
             server = subprocess.Popen(
-                ["ip", "netns", "exec", "ka_bsrv", sys.executable, "-c",
-                 "import socket, sys\n"
-                 "l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
-                 f"l.bind(('192.0.2.2', {d['port']})); l.listen(8)\n"
-                 "print('ready', flush=True)\n"
-                 "held = []\n"
-                 "while True: held.append(l.accept()[0])\n"],
+                ["ip", "netns", "exec", "ka_bsrv", sys.executable, "-S", KA_CONN,
+                 "serve", "192.0.2.2", str(d["port"])],
                 stdout=subprocess.PIPE, text=True)
             if server.stdout.readline().strip() != "ready":
                 raise RuntimeError("the detection server did not start")
@@ -464,13 +460,11 @@ class Guest:
                 sh("ip", "-n", "ka_bsrv", "link", "set", "ka_bs", "up")
                 time.sleep(0.5)
                 cli = subprocess.Popen(
-                    ["ip", "netns", "exec", "ka_bcli", sys.executable,
-                     os.path.abspath(__file__), "wait-dead", "192.0.2.2",
-                     str(d["port"])], stdout=subprocess.PIPE, text=True)
-                line = cli.stdout.readline().split()
-                if not line or line[0] != "connected":
+                    ["ip", "netns", "exec", "ka_bcli", sys.executable, "-S",
+                     KA_CONN, "wait-dead", "192.0.2.2", str(d["port"])],
+                    stdout=subprocess.PIPE, text=True)
+                if cli.stdout.readline().strip() != "connected":
                     raise RuntimeError("the detection client did not connect")
-                t_conn = float(line[1])
                 t_before = time.monotonic()
                 sh("ip", "-n", "ka_bsrv", "link", "set", "ka_bs", "down")
                 t_vanish = time.monotonic()
@@ -479,7 +473,7 @@ class Guest:
                 rec = {"type": "detect", "rep": rep, "errno": out["errno"],
                        "theory": theory,
                        "from_vanish": round(out["t"] - t_vanish, 3),
-                       "from_connect": round(out["t"] - t_conn, 3),
+                       "from_connect": out["elapsed"],
                        "vanish_window": round(t_vanish - t_before, 3)}
                 self.emit(rec)
                 self.progress(f"detection {rep + 1}: {rec['errno']} after "
@@ -551,17 +545,6 @@ def cmd_guest(args):
     if args.quick:
         args.rounds, args.seconds, args.detect = 1, 1, 1
     return Guest(args).main()
-
-
-def cmd_wait_dead(args):
-    sock = socket.create_connection((args.addr, args.port))
-    print(f"connected {time.monotonic():.6f}", flush=True)
-    try:
-        sock.recv(1)
-        name = None
-    except OSError as e:
-        name = errno.errorcode.get(e.errno, str(e.errno))
-    print(json.dumps({"errno": name, "t": time.monotonic()}), flush=True)
 
 
 # --------------------------------------------------------------- report ---
@@ -839,17 +822,13 @@ def main():
     g.add_argument("--seconds", type=float, default=4)
     g.add_argument("--detect", type=int, default=3)
     g.add_argument("--quick", action="store_true")
-    w = sub.add_parser("wait-dead")
-    w.add_argument("addr")
-    w.add_argument("port", type=int)
     r = sub.add_parser("report")
     r.add_argument("log")
     r.add_argument("json")
     r.add_argument("--text")
     r.add_argument("--host", help="host.jsonl written by run.sh")
     args = ap.parse_args()
-    return {"guest": cmd_guest, "wait-dead": cmd_wait_dead,
-            "report": cmd_report}[args.cmd](args)
+    return {"guest": cmd_guest, "report": cmd_report}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -49,7 +49,7 @@ test_a_required_hook_that_cannot_attach_fails_the_load() {
 	# Everything was unwound: a normal load works afterwards.
 	ka_load
 	"$KACTL" set --port 7301 --idle 11
-	expect_ka "$(pair 7301)" client 1 11
+	expect_ka "$(pair 7301)" client keepalive=1 idle=11
 }
 
 # unavailable_counter ATTACH COUNTER: load with ATTACH failing, COUNTER is "-".
@@ -75,7 +75,7 @@ assert sys.argv[1] not in total and "applied" in total, total' "$counter"
 	done
 	# Policies still apply.
 	"$KACTL" set --port 7302 --idle 12
-	expect_ka "$(pair 7302)" client 1 12
+	expect_ka "$(pair 7302)" client keepalive=1 idle=12
 	assert_eq "$(stat_of port=7302 applied)" 2 "applied"
 }
 

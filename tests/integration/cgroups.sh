@@ -46,10 +46,10 @@ test_policy_for_a_cgroup_made_later() {
 	"$KACTL" list | grep -q '^cgroup /ka_later/app.service (waiting) ' ||
 		fail "list does not say waiting: $("$KACTL" list)"
 	cgroup_add /ka_later
-	expect_ka "$(in_cgroup /ka_later python3 -S "$KA_CONN" pair 7301)" client 0
+	expect_ka "$(in_cgroup /ka_later python3 -S "$KA_CONN" pair 7301)" client keepalive=0
 	cgroup_add /ka_later/app.service
 	assert_eq "$(cgroup_json /ka_later/app.service cgroup_state)" active "state after"
-	expect_ka "$(in_cgroup /ka_later/app.service python3 -S "$KA_CONN" pair 7301)" client 1 62
+	expect_ka "$(in_cgroup /ka_later/app.service python3 -S "$KA_CONN" pair 7301)" client keepalive=1 idle=62
 	assert_eq "$(stat_of cgroup=/ka_later/app.service,state=active applied)" 2 "applied"
 }
 
@@ -79,7 +79,7 @@ test_load_replace_with_cgroups_that_do_not_exist_yet() {
 	assert_eq "$(cgroup_json /ka_boot/web.service cgroup_state)" waiting "web"
 	cgroup_add /ka_boot
 	cgroup_add /ka_boot/web.service
-	expect_ka "$(in_cgroup /ka_boot/web.service python3 -S "$KA_CONN" pair 7302)" client 1 66
+	expect_ka "$(in_cgroup /ka_boot/web.service python3 -S "$KA_CONN" pair 7302)" client keepalive=1 idle=66
 }
 
 # By id (netlink only): that cgroup object, not its path.
@@ -90,12 +90,12 @@ test_policy_by_id_names_one_cgroup_object() {
 	id=$(stat -c %i /sys/fs/cgroup/ka_obj)
 	assert_eq "$(python3 -S "$KA_GENL" policy_set cgroup_id=u64:"$id" idle=u32:67)" ok "set by id"
 	defer "$KACTL" flush
-	expect_ka "$(in_cgroup /ka_obj python3 -S "$KA_CONN" pair 7303)" client 1 67
+	expect_ka "$(in_cgroup /ka_obj python3 -S "$KA_CONN" pair 7303)" client keepalive=1 idle=67
 	"$KACTL" list | grep -q "^cgroup id:$id (active) " ||
 		fail "list: $("$KACTL" list)"
 	rmdir /sys/fs/cgroup/ka_obj
 	mkdir /sys/fs/cgroup/ka_obj
-	expect_ka "$(in_cgroup /ka_obj python3 -S "$KA_CONN" pair 7303)" client 0
+	expect_ka "$(in_cgroup /ka_obj python3 -S "$KA_CONN" pair 7303)" client keepalive=0
 	assert_eq "$(stat_of cgroup_id="$id",state=gone idle)" 67 "ka_stats: gone"
 }
 
@@ -123,7 +123,7 @@ print(" ".join(sorted(p.get("cgroup", "hidden" if p.get("cgroup_hidden") else "?
 	in_cgroup /ka_ns unshare -C "$KACTL" set --cgroup /inner2 --idle 70
 	assert_eq "$(stat_of cgroup=/ka_ns/inner2,state=waiting idle)" 70 "set inside, seen outside"
 	cgroup_add /ka_ns/inner2
-	expect_ka "$(in_cgroup /ka_ns/inner2 python3 -S "$KA_CONN" pair 7304)" client 1 70
+	expect_ka "$(in_cgroup /ka_ns/inner2 python3 -S "$KA_CONN" pair 7304)" client keepalive=1 idle=70
 }
 
 # The longest path a policy may name (1023 bytes), in every dump, many

@@ -23,7 +23,7 @@ winprobes_at_least() {	# netns count
 }
 
 ka_cli_stat() {	# selector column
-	netns_stat ka_cli "$@"
+	stat_of "$1" "$2" ka_cli
 }
 
 # probes_match_kernel SELECTOR MIN: the client namespace's total of probes

@@ -68,8 +68,8 @@ test_netns_option_by_name_and_by_path() {
 	assert_eq "$(ip netns exec ka_n "$KACTL" -j list | python3 -S -c '
 import json, sys; print([p["port_min"] for p in json.load(sys.stdin)])')" "[7950]" "ka_n"
 	"$KACTL" --netns /run/netns/ka_n list | grep -q '^port 7950 '
-	expect_ka "$(ip netns exec ka_n python3 -S "$KA_CONN" pair 7950)" client 1 10
-	expect_ka "$(pair 7950)" client 0
+	expect_ka "$(ip netns exec ka_n python3 -S "$KA_CONN" pair 7950)" client keepalive=1 idle=10
+	expect_ka "$(pair 7950)" client keepalive=0
 	"$KACTL" -n ka_n del --port 7950
 	assert_eq "$("$KACTL" -n ka_n -j list)" "[]" "ka_n after del"
 }
@@ -96,7 +96,7 @@ test_save_then_load_restores_the_same_policies() {
 import json, sys; print(json.dumps([{k: v for k, v in p.items() if k != "cgroup_id"} for p in json.load(sys.stdin)]))')" \
 		"$(echo "$listed" | python3 -S -c '
 import json, sys; print(json.dumps([{k: v for k, v in p.items() if k != "cgroup_id"} for p in json.load(sys.stdin)]))')" "list after load"
-	expect_ka "$(pair 6379)" client 1 60 10 6 30000
+	expect_ka "$(pair 6379)" client keepalive=1 idle=60 intvl=10 cnt=6 user_timeout=30000
 }
 
 test_load_stops_at_a_line_the_kernel_refuses() {
@@ -136,7 +136,7 @@ test_add_refuses_a_selector_that_has_a_policy() {
 		assert_eq "$EXPECT_STDOUT" "" "stdout of -j add $sel"
 	done
 	assert_eq "$(cat /proc/net/ka_stats)" "$before" "ka_stats after the refused adds"
-	expect_ka "$(pair 7970)" client 1 10
+	expect_ka "$(pair 7970)" client keepalive=1 idle=10
 }
 
 test_add_creates_a_policy_for_a_new_selector() {
@@ -151,8 +151,8 @@ print(" ".join("%s=%s" % (p["selector"], p["idle"]) for p in json.load(sys.stdin
 		"port 7971=11 port 7971 dir in=12 port 7971-7972=13" "policies"
 	local out
 	out=$(pair 7971)
-	expect_ka "$out" client 1 11
-	expect_ka "$out" server 1 12
+	expect_ka "$out" client keepalive=1 idle=11
+	expect_ka "$out" server keepalive=1 idle=12
 	# Once deleted, the selector is free again.
 	"$KACTL" del --port 7971
 	"$KACTL" add --port 7971 --idle 14
@@ -177,5 +177,5 @@ test_set_still_creates_and_replaces() {
 	assert_eq "$(grep -c '^port=7973 ' /proc/net/ka_stats)" 1 "policies for 7973"
 	assert_eq "$(stat_of port=7973 idle)" 15 "idle after set"
 	assert_eq "$(stat_of port=7973 applied)" "$applied" "applied after set"
-	expect_ka "$(pair 7973)" client 1 15
+	expect_ka "$(pair 7973)" client keepalive=1 idle=15
 }

@@ -73,7 +73,7 @@ test_memory_limited_container_gets_enomem() {
 	assert_eq "$(awk '$1 == "oom_kill" { print $2 }' /sys/fs/cgroup/ka_mem/memory.events)" 0 "OOM kills"
 	# The host is not limited by it.
 	kactl_set --port 7401 --idle 10
-	expect_ka "$(pair 7401)" client 1 10
+	expect_ka "$(pair 7401)" client keepalive=1 idle=10
 	# The namespace goes with its last process; its policies with it.
 	wait "$fill_pid" || true
 	wait_for 600 sh -c 'test "$(cat /sys/fs/cgroup/ka_mem/memory.current)" -lt "$0"' \

@@ -31,18 +31,16 @@ test_unit_start_reload_stop() {
 	ka_loaded || fail "ExecStartPre did not load the module"
 	unit_exec ExecStart "$conf"
 	assert_eq "$("$KACTL" save | grep -v '^#')" "$(grep '^--' "$EXAMPLE")" "policies after start"
-	expect_ka "$(pair 6379)" server 1 60 10 6
-	expect_ka "$(pair 22)" server 0
-	expect_ka "$(pair 8080)" server 1 600 60 5
-
+	expect_ka "$(pair 6379)" server keepalive=1 idle=60 intvl=10 cnt=6
+	expect_ka "$(pair 22)" server keepalive=0
+	expect_ka "$(pair 8080)" server keepalive=1 idle=600 intvl=60 cnt=5
 	# Reload makes the set the file's: 8080 added, 22 gone.
 	echo "--port 8080 --idle 30" >>"$conf"
 	sed -i '/^--port 22 /d' "$conf"
 	unit_exec ExecReload "$conf"
 	assert_eq "$("$KACTL" save | grep -v '^#')" "$(grep '^--' "$conf")" "policies after reload"
-	expect_ka "$(pair 8080)" server 1 30
-	expect_ka "$(pair 22)" server 1 600 60 5
-
+	expect_ka "$(pair 8080)" server keepalive=1 idle=30
+	expect_ka "$(pair 22)" server keepalive=1 idle=600 intvl=60 cnt=5
 	unit_exec ExecStop "$conf"
 	assert_eq "$("$KACTL" -j list)" "[]" "policies after stop"
 }

@@ -14,8 +14,8 @@ before_each() {
 test_no_policy_changes_nothing() {
 	local out
 	out=$(pair 7000)
-	expect_ka "$out" client 0
-	expect_ka "$out" server 0
+	expect_ka "$out" client keepalive=0
+	expect_ka "$out" server keepalive=0
 	expect_timer "$out" client no
 	assert_eq "$(stat_of total applied)" 0 "applied"
 }
@@ -24,8 +24,8 @@ test_port_in_applies_to_accepted_side_only() {
 	local out
 	kactl_set --port 7001 --dir in --idle 60
 	out=$(pair 7001)
-	expect_ka "$out" server 1 60
-	expect_ka "$out" client 0
+	expect_ka "$out" server keepalive=1 idle=60
+	expect_ka "$out" client keepalive=0
 	expect_timer "$out" server yes
 	expect_timer "$out" client no
 	assert_eq "$(stat_of port=7001,dir=in applied)" 1 "policy applied"
@@ -36,8 +36,8 @@ test_port_out_applies_to_connecting_side_only() {
 	local out
 	kactl_set --port 7002 --dir out --idle 45 --intvl 5 --cnt 4
 	out=$(pair 7002)
-	expect_ka "$out" client 1 45 5 4
-	expect_ka "$out" server 0
+	expect_ka "$out" client keepalive=1 idle=45 intvl=5 cnt=4
+	expect_ka "$out" server keepalive=0
 	expect_timer "$out" client yes
 	expect_timer "$out" server no
 }
@@ -46,8 +46,8 @@ test_port_both_is_the_default_direction() {
 	local out
 	kactl_set --port 7003 --idle 50 --user-timeout 30000
 	out=$(pair 7003)
-	expect_ka "$out" client 1 50 75 9 30000
-	expect_ka "$out" server 1 50 75 9 30000
+	expect_ka "$out" client keepalive=1 idle=50 intvl=75 cnt=9 user_timeout=30000
+	expect_ka "$out" server keepalive=1 idle=50 intvl=75 cnt=9 user_timeout=30000
 	assert_eq "$(stat_of port=7003 applied)" 2 "applied"
 }
 
@@ -55,25 +55,25 @@ test_other_ports_untouched() {
 	local out
 	kactl_set --port 7004 --idle 50
 	out=$(pair 7005)
-	expect_ka "$out" client 0
-	expect_ka "$out" server 0
+	expect_ka "$out" client keepalive=0
+	expect_ka "$out" server keepalive=0
 }
 
 test_range() {
 	kactl_set --port 7100-7199 --idle 30
-	expect_ka "$(pair 7100)" server 1 30
-	expect_ka "$(pair 7199)" client 1 30
-	expect_ka "$(pair 7200)" server 0
-	expect_ka "$(pair 7099)" server 0
+	expect_ka "$(pair 7100)" server keepalive=1 idle=30
+	expect_ka "$(pair 7199)" client keepalive=1 idle=30
+	expect_ka "$(pair 7200)" server keepalive=0
+	expect_ka "$(pair 7099)" server keepalive=0
 }
 
 test_single_port_beats_narrower_range_beats_wider() {
 	kactl_set --port 7100-7199 --idle 30
 	kactl_set --port 7140-7160 --idle 40
 	kactl_set --port 7150 --idle 50
-	expect_ka "$(pair 7150)" server 1 50
-	expect_ka "$(pair 7145)" server 1 40
-	expect_ka "$(pair 7120)" server 1 30
+	expect_ka "$(pair 7150)" server keepalive=1 idle=50
+	expect_ka "$(pair 7145)" server keepalive=1 idle=40
+	expect_ka "$(pair 7120)" server keepalive=1 idle=30
 }
 
 test_explicit_direction_beats_both() {
@@ -81,16 +81,16 @@ test_explicit_direction_beats_both() {
 	kactl_set --port 7010 --idle 30
 	kactl_set --port 7010 --dir in --idle 31
 	out=$(pair 7010)
-	expect_ka "$out" server 1 31
-	expect_ka "$out" client 1 30
+	expect_ka "$out" server keepalive=1 idle=31
+	expect_ka "$out" client keepalive=1 idle=30
 }
 
 test_default_mode_fills_only_unset_fields() {
 	local out
 	kactl_set --port 7020 --idle 60 --intvl 10 --cnt 3
 	out=$(pair 7020 --client ka=1,idle=20 --listener intvl=7)
-	expect_ka "$out" client 1 20 10 3
-	expect_ka "$out" server 1 60 7 3
+	expect_ka "$out" client keepalive=1 idle=20 intvl=10 cnt=3
+	expect_ka "$out" server keepalive=1 idle=60 intvl=7 cnt=3
 	assert_eq "$(stat_of port=7020 applied)" 2 "applied"
 }
 
@@ -98,7 +98,7 @@ test_application_settings_kept_and_counted_as_skipped() {
 	local out
 	kactl_set --port 7021 --idle 60 --intvl 10 --cnt 3
 	out=$(pair 7021 --client ka=1,idle=20,intvl=5,cnt=2)
-	expect_ka "$out" client 1 20 5 2
+	expect_ka "$out" client keepalive=1 idle=20 intvl=5 cnt=2
 	assert_eq "$(stat_of port=7021 skipped)" 1 "skipped"
 	assert_eq "$(stat_of port=7021 applied)" 1 "applied (server side)"
 }
@@ -107,8 +107,8 @@ test_explicit_keepalive_off_is_kept() {
 	local out
 	kactl_set --port 7022 --idle 60
 	out=$(pair 7022 --client ka=0 --listener ka=0)
-	expect_ka "$out" client 0
-	expect_ka "$out" server 0
+	expect_ka "$out" client keepalive=0
+	expect_ka "$out" server keepalive=0
 	expect_timer "$out" client no
 	assert_eq "$(stat_of port=7022 skipped)" 2 "skipped"
 }
@@ -117,15 +117,15 @@ test_keepalive_off_then_on_is_not_off() {
 	local out
 	kactl_set --port 7023 --idle 60
 	out=$(pair 7023 --client ka=0,ka=1)
-	expect_ka "$out" client 1 60
+	expect_ka "$out" client keepalive=1 idle=60
 }
 
 test_force_mode_overrides_application() {
 	local out
 	kactl_set --port 7024 --idle 60 --cnt 5 --mode force
 	out=$(pair 7024 --client ka=0,idle=20,intvl=4 --listener ka=1,idle=30)
-	expect_ka "$out" client 1 60 4 5
-	expect_ka "$out" server 1 60 75 5
+	expect_ka "$out" client keepalive=1 idle=60 intvl=4 cnt=5
+	expect_ka "$out" server keepalive=1 idle=60 intvl=75 cnt=5
 	expect_timer "$out" client yes
 }
 
@@ -150,8 +150,8 @@ PY
 test_exemption_carves_out_of_default() {
 	kactl_set --default --idle 100
 	kactl_set --port 7030 --off
-	expect_ka "$(pair 7030)" server 0
-	expect_ka "$(pair 7031)" server 1 100
+	expect_ka "$(pair 7030)" server keepalive=0
+	expect_ka "$(pair 7031)" server keepalive=1 idle=100
 }
 
 test_precedence_port_over_cgroup_over_default() {
@@ -159,17 +159,17 @@ test_precedence_port_over_cgroup_over_default() {
 	kactl_set --default --idle 100
 	kactl_set --cgroup /ka_prec --idle 200
 	kactl_set --port 7040 --idle 300
-	expect_ka "$(pair 7041)" client 1 100
-	expect_ka "$(in_cgroup /ka_prec python3 -S "$KA_CONN" pair 7041)" client 1 200
-	expect_ka "$(in_cgroup /ka_prec python3 -S "$KA_CONN" pair 7040)" client 1 300
+	expect_ka "$(pair 7041)" client keepalive=1 idle=100
+	expect_ka "$(in_cgroup /ka_prec python3 -S "$KA_CONN" pair 7041)" client keepalive=1 idle=200
+	expect_ka "$(in_cgroup /ka_prec python3 -S "$KA_CONN" pair 7040)" client keepalive=1 idle=300
 }
 
 test_port_and_cgroup_beats_port() {
 	cgroup_add /ka_pc
 	kactl_set --port 7042 --idle 300
 	kactl_set --port 7042 --cgroup /ka_pc --idle 400
-	expect_ka "$(pair 7042)" client 1 300
-	expect_ka "$(in_cgroup /ka_pc python3 -S "$KA_CONN" pair 7042)" client 1 400
+	expect_ka "$(pair 7042)" client keepalive=1 idle=300
+	expect_ka "$(in_cgroup /ka_pc python3 -S "$KA_CONN" pair 7042)" client keepalive=1 idle=400
 }
 
 test_cgroup_matches_descendants_nearest_wins() {
@@ -185,24 +185,24 @@ test_cgroup_matches_descendants_nearest_wins() {
 	# A policy is named by its path, not by how the path was spelled.
 	"$KACTL" set --cgroup /ka_cg/child --idle 201
 	assert_eq "$(grep -c '^cgroup=/ka_cg/child,' /proc/net/ka_stats)" 1 "rows"
-	expect_ka "$(in_cgroup /ka_cg/child/grandchild python3 -S "$KA_CONN" pair 7050)" client 1 201
-	expect_ka "$(in_cgroup /ka_cg/other python3 -S "$KA_CONN" pair 7050)" client 1 200
-	expect_ka "$(pair 7050)" client 0
+	expect_ka "$(in_cgroup /ka_cg/child/grandchild python3 -S "$KA_CONN" pair 7050)" client keepalive=1 idle=201
+	expect_ka "$(in_cgroup /ka_cg/other python3 -S "$KA_CONN" pair 7050)" client keepalive=1 idle=200
+	expect_ka "$(pair 7050)" client keepalive=0
 }
 
 test_accepted_socket_follows_listener_cgroup() {
 	cgroup_add /ka_srv
 	kactl_set --cgroup /ka_srv --idle 222
 	# The listener is in /ka_srv (pair runs there): its children are too.
-	expect_ka "$(in_cgroup /ka_srv python3 -S "$KA_CONN" pair 7051)" server 1 222
+	expect_ka "$(in_cgroup /ka_srv python3 -S "$KA_CONN" pair 7051)" server keepalive=1 idle=222
 }
 
 test_ipv6() {
 	local out
 	kactl_set --port 7060 --idle 61
 	out=$(pair 7060 --family 6)
-	expect_ka "$out" client 1 61
-	expect_ka "$out" server 1 61
+	expect_ka "$out" client keepalive=1 idle=61
+	expect_ka "$out" server keepalive=1 idle=61
 	expect_timer "$out" server yes
 }
 
@@ -210,8 +210,8 @@ test_v4_mapped_ipv6() {
 	local out
 	kactl_set --port 7061 --dir in --idle 62
 	out=$(pair 7061 --family mapped)
-	expect_ka "$out" server 1 62
-	expect_ka "$out" client 0
+	expect_ka "$out" server keepalive=1 idle=62
+	expect_ka "$out" client keepalive=0
 }
 
 test_replace_keeps_one_policy_and_its_counters() {
@@ -221,26 +221,26 @@ test_replace_keeps_one_policy_and_its_counters() {
 	assert_eq "$(grep -c '^port=7070 ' /proc/net/ka_stats)" 1 "policies for 7070"
 	assert_eq "$(stat_of port=7070 idle)" 11 "idle after replace"
 	assert_eq "$(stat_of port=7070 applied)" 2 "applied kept across replace"
-	expect_ka "$(pair 7070)" client 1 11
+	expect_ka "$(pair 7070)" client keepalive=1 idle=11
 }
 
 test_delete_and_flush() {
 	kactl_set --port 7080 --idle 10
 	"$KACTL" set --port 7081 --idle 10
 	"$KACTL" del --port 7080
-	expect_ka "$(pair 7080)" client 0
-	expect_ka "$(pair 7081)" client 1 10
+	expect_ka "$(pair 7080)" client keepalive=0
+	expect_ka "$(pair 7081)" client keepalive=1 idle=10
 	"$KACTL" flush
-	expect_ka "$(pair 7081)" client 0
+	expect_ka "$(pair 7081)" client keepalive=0
 	assert_eq "$(wc -l < /proc/net/ka_stats)" 2 "ka_stats lines after flush"
 }
 
 test_namespace_isolation() {
 	netns_add ka_iso
 	ip netns exec ka_iso "$KACTL" set --port 7090 --idle 10
-	expect_ka "$(pair 7090)" client 0
+	expect_ka "$(pair 7090)" client keepalive=0
 	assert_eq "$("$KACTL" -j list)" "[]" "policies seen from the initial netns"
-	expect_ka "$(ip netns exec ka_iso python3 -S "$KA_CONN" pair 7090)" client 1 10
+	expect_ka "$(ip netns exec ka_iso python3 -S "$KA_CONN" pair 7090)" client keepalive=1 idle=10
 	assert_eq "$(ip netns exec ka_iso awk '$1 == "port=7090" { print $7 }' /proc/net/ka_stats)" 2 "applied in ka_iso"
 }
 
@@ -298,14 +298,14 @@ test_ranges_by_direction_cgroup_and_boundaries() {
 	"$KACTL" set --port 7900-7909 --idle 23
 	"$KACTL" set --port 7910-7919 --idle 24
 	out=$(pair 7855)
-	expect_ka "$out" server 1 21
-	expect_ka "$out" client 1 20
-	expect_ka "$(pair 7861)" server 1 20
-	expect_ka "$(in_cgroup /ka_rg python3 -S "$KA_CONN" pair 7855)" client 1 22
-	expect_ka "$(pair 7909)" client 1 23
-	expect_ka "$(pair 7910)" client 1 24
-	expect_ka "$(pair 7920)" client 0
+	expect_ka "$out" server keepalive=1 idle=21
+	expect_ka "$out" client keepalive=1 idle=20
+	expect_ka "$(pair 7861)" server keepalive=1 idle=20
+	expect_ka "$(in_cgroup /ka_rg python3 -S "$KA_CONN" pair 7855)" client keepalive=1 idle=22
+	expect_ka "$(pair 7909)" client keepalive=1 idle=23
+	expect_ka "$(pair 7910)" client keepalive=1 idle=24
+	expect_ka "$(pair 7920)" client keepalive=0
 	# Deleting the narrow range uncovers the wide one again.
 	"$KACTL" del --port 7850-7860 --dir in
-	expect_ka "$(pair 7855)" server 1 20
+	expect_ka "$(pair 7855)" server keepalive=1 idle=20
 }

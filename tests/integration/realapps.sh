@@ -87,7 +87,7 @@ test_redis_gets_keepalive_and_drops_a_vanished_client() {
 	line=$(srv ss -Htno state established '( sport = :6379 and dst 192.0.2.1 )')
 	assert_match "$line" "timer:\(keepalive," "redis's socket in ss -o"
 	# (redis-cli below connects to 6379 too: count before it does.)
-	assert_eq "$(netns_stat ka_srv port=6379,dir=in applied)" 1 "applied"
+	assert_eq "$(stat_of port=6379,dir=in applied ka_srv)" 1 "applied"
 	wait_for 300 redis_sees 2
 
 	# The client's host vanishes: redis must find out by itself.
@@ -100,10 +100,10 @@ test_redis_gets_keepalive_and_drops_a_vanished_client() {
 	# CNT unanswered probes, after as many answered ones as the kernel sent
 	# before the link went down (a slow debug kernel takes longer than IDLE
 	# to get there): ka_stats counts what the kernel counted.
-	probes=$(netns_stat ka_srv port=6379,dir=in probes_sent)
+	probes=$(stat_of port=6379,dir=in probes_sent ka_srv)
 	[ "$probes" -ge $CNT ] || fail "probes_sent $probes, fewer than $CNT"
 	assert_eq "$probes" "$(tcpext ka_srv TCPKeepAlive)" "probes_sent against the kernel's TCPKeepAlive"
-	assert_eq "$(netns_stat ka_srv port=6379,dir=in timeouts)" 1 "timeouts"
+	assert_eq "$(stat_of port=6379,dir=in timeouts ka_srv)" 1 "timeouts"
 }
 
 # Two sets that both give redis's port a policy: while they replace each
@@ -128,7 +128,7 @@ test_redis_benchmark_while_policies_change() {
 	start_redis
 	srv "$KACTL" set --port 6379 --dir in --idle 30
 	conns=$(redis_info total_connections_received)
-	applied=$(netns_stat ka_srv total applied)
+	applied=$(stat_of total applied ka_srv)
 	background churn churn
 	wait_for 300 grep -q round "$KA_OUT/churn"
 
@@ -141,7 +141,7 @@ test_redis_benchmark_while_policies_change() {
 	# Every connection redis accepted (the benchmark's, and the
 	# redis-cli ones here) was given keepalive: none slipped through.
 	conns=$(( $(redis_info total_connections_received) - conns ))
-	applied=$(( $(netns_stat ka_srv total applied) - applied ))
+	applied=$(( $(stat_of total applied ka_srv) - applied ))
 	# The INFO connection itself is accepted before redis counts it.
 	[ "$applied" -ge "$conns" ] && [ "$applied" -le $((conns + 1)) ] ||
 		fail "redis accepted $conns connections, ka_policy applied $applied"
@@ -164,6 +164,6 @@ test_socat_connecting_out_gets_keepalive_and_times_out() {
 	ip -n ka_srv link set ka_s down
 	wait_for 120 grep -q "Connection timed out" "$KA_OUT/socat"
 	keepalive_found_dead "$(since "$start")" "socat saw the dead peer"
-	assert_eq "$(netns_stat ka_cli port=7700,dir=out applied)" 1 "applied"
-	assert_eq "$(netns_stat ka_cli port=7700,dir=out timeouts)" 1 "timeouts"
+	assert_eq "$(stat_of port=7700,dir=out applied ka_cli)" 1 "applied"
+	assert_eq "$(stat_of port=7700,dir=out timeouts ka_cli)" 1 "timeouts"
 }

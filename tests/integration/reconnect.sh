@@ -24,7 +24,7 @@ test_second_connect_gets_the_second_policy_not_the_first() {
 	"$KACTL" set --port 7501 --dir out --idle 30 --intvl 5
 	out=$(reconnect 7500 7501)
 	assert_eq "$(json_get "$out" first.idle)" 60 "idle after the first connect"
-	expect_ka "$out" client 1 30 5 9 0
+	expect_ka "$out" client keepalive=1 idle=30 intvl=5 cnt=9 user_timeout=0
 	expect_timer "$out" client yes
 	assert_eq "$(stat_of port=7500,dir=out applied)" 1 "first policy applied"
 	assert_eq "$(stat_of port=7501,dir=out applied)" 1 "second policy applied"
@@ -39,7 +39,7 @@ test_connect_after_a_failed_connect_gets_the_new_policy() {
 	out=$(reconnect 7502 7503 --refused)
 	assert_eq "$(json_get "$out" first.idle)" 60 "idle after the refused connect"
 	# The first policy's intvl is gone: the sysctl's 75 s again.
-	expect_ka "$out" client 1 30 75 4 0
+	expect_ka "$out" client keepalive=1 idle=30 intvl=75 cnt=4 user_timeout=0
 	assert_eq "$(stat_of port=7503,dir=out applied)" 1 "second policy applied"
 }
 
@@ -49,7 +49,7 @@ test_an_exemption_takes_keepalive_away_again() {
 	"$KACTL" set --port 7505 --off
 	out=$(reconnect 7504 7505)
 	assert_eq "$(json_get "$out" first.keepalive)" 1 "keepalive after the first connect"
-	expect_ka "$out" client 0 7200 75 9 0
+	expect_ka "$out" client keepalive=0 idle=7200 intvl=75 cnt=9 user_timeout=0
 	expect_timer "$out" client no
 }
 
@@ -57,10 +57,10 @@ test_no_policy_leaves_the_application_settings() {
 	local out
 	kactl_set --port 7506 --dir out --mode force --idle 60 --cnt 3
 	out=$(reconnect 7506 7507 --client ka=1,idle=20,intvl=7)
-	expect_ka "$out" first 1 60 7 3
+	expect_ka "$out" first keepalive=1 idle=60 intvl=7 cnt=3
 	# The application's keepalive and intvl stay; its idle, which force
 	# overwrote, is unset, not 20: nothing kept it (apply.c).
-	expect_ka "$out" client 1 7200 7 9 0
+	expect_ka "$out" client keepalive=1 idle=7200 intvl=7 cnt=9 user_timeout=0
 	expect_timer "$out" client yes
 }
 
@@ -71,9 +71,9 @@ test_what_the_application_sets_in_between_stays() {
 	"$KACTL" set --port 7510 --off
 	# Its own intvl and keepalive, set after the first connect, are its own.
 	out=$(reconnect 7508 7509 --between intvl=7,ka=1)
-	expect_ka "$out" client 1 30 7 4 0
+	expect_ka "$out" client keepalive=1 idle=30 intvl=7 cnt=4 user_timeout=0
 	assert_eq "$(stat_of port=7509,dir=out applied)" 1 "second policy applied"
 	out=$(reconnect 7508 7510 --between ka=1,cnt=2)
-	expect_ka "$out" client 1 7200 75 2 0
+	expect_ka "$out" client keepalive=1 idle=7200 intvl=75 cnt=2 user_timeout=0
 	expect_timer "$out" client yes
 }

@@ -30,9 +30,9 @@ test_replace_makes_the_set_exactly_the_file() {
 	"$KACTL" load --replace "$F"
 	assert_eq "$(policies)" "--port 7102 --idle 22
 --port 7103 --idle 33" "policies after replace"
-	expect_ka "$(pair 7101)" client 0
-	expect_ka "$(pair 7102)" client 1 22
-	expect_ka "$(pair 7103)" client 1 33
+	expect_ka "$(pair 7101)" client keepalive=0
+	expect_ka "$(pair 7102)" client keepalive=1 idle=22
+	expect_ka "$(pair 7103)" client keepalive=1 idle=33
 }
 
 test_replace_keeps_the_counters_of_kept_selectors() {
@@ -65,7 +65,7 @@ test_save_then_replace_round_trips() {
 	echo "$saved" >"$F"
 	"$KACTL" load --replace "$F"
 	assert_eq "$("$KACTL" save)" "$saved" "restored set"
-	expect_ka "$(pair 6379)" client 1 60 10 6 30000
+	expect_ka "$(pair 6379)" client keepalive=1 idle=60 intvl=10 cnt=6 user_timeout=30000
 }
 
 test_replace_with_an_empty_file_removes_every_policy() {
@@ -74,7 +74,7 @@ test_replace_with_an_empty_file_removes_every_policy() {
 	"$KACTL" set --default --idle 99
 	echo "# nothing" | "$KACTL" load --replace -
 	assert_eq "$(policies)" "" "policies"
-	expect_ka "$(pair 7121)" client 0
+	expect_ka "$(pair 7121)" client keepalive=0
 }
 
 test_replace_with_a_bad_line_changes_nothing() {
@@ -185,7 +185,7 @@ test_large_replace_in_one_request() {
 import json, sys
 rows = json.load(sys.stdin)
 assert len(rows) == 20001 and rows[0]["scope"] == "total", len(rows)'
-	expect_ka "$(pair 33333)" client 1 7 3 2
+	expect_ka "$(pair 33333)" client keepalive=1 idle=7 intvl=3 cnt=2
 }
 
 # Sets A and B give port 7211 different values; while they replace each

@@ -36,7 +36,7 @@ test_kernel_sockets_keep_their_settings_under_a_force_policy() {
 	assert_eq "$(stat_of total applied)" 0 "total applied"
 	assert_eq "$(stat_of total skipped)" 0 "total skipped"
 	# The same policy is in force for an application's connection.
-	expect_ka "$(pair 7401)" client 1 5 2 2 1000
+	expect_ka "$(pair 7401)" client keepalive=1 idle=5 intvl=2 cnt=2 user_timeout=1000
 	assert_eq "$(stat_of port=7400-7401 applied)" 2 "applied to the application's"
 }
 
@@ -68,8 +68,8 @@ test_plain_client_of_an_mptcp_listener_is_managed() {
 	mptcp_or_skip
 	kactl_set --port 7411 --idle 60
 	out=$(pair 7411 --mptcp listener)
-	expect_ka "$out" client 1 60
-	expect_ka "$out" server 1 60
+	expect_ka "$out" client keepalive=1 idle=60
+	expect_ka "$out" server keepalive=1 idle=60
 	expect_timer "$out" server yes
 	assert_eq "$(stat_of port=7411 applied)" 2 "applied"
 	assert_eq "$(stat_of port=7411 skipped)" 0 "skipped"

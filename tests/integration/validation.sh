@@ -27,7 +27,7 @@ before_each() {
 
 test_crafted_valid_request_is_accepted() {
 	assert_eq "$(python3 -S "$KA_GENL" policy_set port_min=u16:7701 idle=u32:5)" ok "valid set"
-	expect_ka "$(pair 7701)" client 1 5
+	expect_ka "$(pair 7701)" client keepalive=1 idle=5
 }
 
 test_values_out_of_range() {
@@ -127,11 +127,11 @@ test_add_creates_only() {
 	assert_eq "$(python3 -S "$KA_GENL" policy_set port_min=u16:7701 idle=u32:24)" ok "set of an existing selector"
 	assert_eq "$(awk 'NR > 2 { print $1, $2 }' /proc/net/ka_stats | xargs)" \
 		"port=7700 10 port=7701 24 default 22" "policies"
-	expect_ka "$(pair 7701)" client 1 24
+	expect_ka "$(pair 7701)" client keepalive=1 idle=24
 }
 
 test_replace_with_bad_values_keeps_the_old_policy() {
 	rejected ERANGE "." policy_set port_min=u16:7700 idle=u32:0
 	assert_eq "$(stat_of port=7700 idle)" 10 "idle of the kept policy"
-	expect_ka "$(pair 7700)" client 1 10
+	expect_ka "$(pair 7700)" client keepalive=1 idle=10
 }

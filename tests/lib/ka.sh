@@ -94,28 +94,33 @@ kactl_set() {
 	defer "$KACTL" flush
 }
 
-# expect_ka JSON SIDE KEEPALIVE [IDLE [INTVL [CNT [USER_TIMEOUT]]]]
-# checks what getsockopt() returned on SIDE (client or server).
+# expect_ka JSON SIDE KEY=VALUE...: checks what getsockopt() returned on
+# SIDE (client or server), one value per KEY named: keepalive, idle, intvl,
+# cnt or user_timeout (the fields of ka_conn.py's JSON), as in
+# "expect_ka "$out" client keepalive=1 idle=45 cnt=4".
 expect_ka() {
-	local json=$1 side=$2 got key i=0
-	local -a have
+	local json=$1 side=$2 arg key got
+	local -A have
 	shift 2
-	got=$(jq -r --arg s "$side" '.[$s] | [.keepalive, .idle, .intvl, .cnt,
-		.user_timeout] | map(tostring) | join(" ")' <<<"$json") ||
-		fail "no $side settings in: $json"
-	read -ra have <<<"$got"
-	for key in keepalive idle intvl cnt user_timeout; do
-		[ $# -gt 0 ] || break
-		assert_eq "${have[i]}" "$1" "$side $key"
-		i=$((i + 1))
-		shift
+	got=$(jq -r --arg s "$side" '.[$s] | to_entries[] |
+		"\(.key)=\(.value)"' <<<"$json") || fail "no $side settings in: $json"
+	while IFS= read -r arg; do
+		[ -z "$arg" ] || have[${arg%%=*}]=${arg#*=}
+	done <<<"$got"
+	for arg; do
+		key=${arg%%=*}
+		case $key in
+		keepalive|idle|intvl|cnt|user_timeout) ;;
+		*) fail "expect_ka: '$arg' is not keepalive|idle|intvl|cnt|user_timeout=VALUE" ;;
+		esac
+		assert_eq "${have[$key]-}" "${arg#*=}" "$side $key"
 	done
 }
 
 # expect_timer JSON SIDE yes|no: whether ss -o shows a keepalive timer on
 # SIDE's socket (the kernel's state, not the application's view).
 expect_timer() {
-	local json=$1 side=$2 want=$3 line col=3
+	local json=$1 side=$2 want=$3 line col=3 has=no
 	# ss -tnoH state established: Recv-Q Send-Q Local Peer ...; the
 	# client's local port or the server's peer port is the client's port.
 	[ "$side" = client ] && col=2
@@ -123,16 +128,16 @@ expect_timer() {
 		.ss[] | select([splits("[ \t]+")] | map(select(. != ""))[$c] // "" |
 		endswith($p))' <<<"$json")
 	[ -n "$line" ] || fail "no ss line for the $side socket in: $json"
-	if [ "$want" = yes ]; then
-		[[ $line == *"timer:(keepalive,"* ]] || fail "$side: no keepalive timer in ss: $line"
-	else
-		[[ $line != *"timer:(keepalive,"* ]] || fail "$side: unexpected keepalive timer in ss: $line"
-	fi
+	[[ $line != *"timer:(keepalive,"* ]] || has=yes
+	[ "$has" = "$want" ] || fail "$side: keepalive timer in ss: $has, expected $want: $line"
 }
 
-# stat_of SELECTOR COLUMN: a number from /proc/net/ka_stats.
+# stat_of SELECTOR COLUMN [NETNS]: a number from /proc/net/ka_stats, the
+# initial namespace's or NETNS's.
 stat_of() {
-	awk -v sel="$1" -v col="$2" '
+	local -a in_netns=()
+	[ -z "${3:-}" ] || in_netns=(ip netns exec "$3")
+	"${in_netns[@]}" awk -v sel="$1" -v col="$2" '
 		NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
 		$1 == sel { print $idx[col] }' /proc/net/ka_stats
 }
@@ -145,13 +150,6 @@ set_policy_mix() {
 	"$KACTL" set --port 6379 --idle 60 --intvl 10 --cnt 6 --user-timeout 30000
 	"$KACTL" set --port 8000-8999 --dir in --cgroup "$1" --off
 	"$KACTL" set --port 22 --dir out --mode force --idle 5
-}
-
-# netns_stat NETNS SELECTOR COLUMN: one value of NETNS's /proc/net/ka_stats.
-netns_stat() {
-	ip netns exec "$1" awk -v sel="$2" -v col="$3" '
-		NR == 1 { for (i = 1; i <= NF; i++) idx[$i] = i; next }
-		$1 == sel { print $idx[col] }' /proc/net/ka_stats
 }
 
 # Two namespaces joined by a veth pair, removed when the test ends:

@@ -26,7 +26,10 @@
       With --no-read it never reads, so senders stall on a zero window.
   ka_conn.py wait-dead ADDR PORT [--client OPTS]
       Connects, prints "connected", blocks in recv() and prints JSON
-      {"errno": name, "elapsed": seconds} when the connection dies.
+      {"errno": name, "elapsed": seconds since connected, "t": when it
+      died (CLOCK_MONOTONIC, which the benchmark compares with its own)}
+      when the connection dies. The one wait for a dead peer: the
+      integration tests and tests/bench/bench.py run it.
   ka_conn.py stall ADDR PORT SECONDS
       Connects and writes until the peer's window closes, keeps the data
       queued for SECONDS, then prints "stalled".
@@ -200,7 +203,9 @@ def cmd_wait_dead(args):
         result = {"errno": None, "data": data.decode()}
     except OSError as e:
         result = {"errno": errno.errorcode.get(e.errno, str(e.errno))}
-    result["elapsed"] = round(time.monotonic() - start, 3)
+    now = time.monotonic()
+    result["elapsed"] = round(now - start, 3)
+    result["t"] = now
     print(json.dumps(result), flush=True)
 
 
