@@ -102,8 +102,11 @@ kdir:
 kver:
 	@echo $(KVER)
 
+# sparse on every file (C=2) of the module and the test modules of
+# tests/kmod; it prints nothing when all is well. tests/style.sh runs it.
 sparse:
 	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 modules
+	$(MAKE) -C $(KDIR) M=$(CURDIR)/tests/kmod C=2 modules
 
 # The release the module is built for, and where modprobe finds it.
 KVER = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' \
@@ -142,6 +145,13 @@ clean:
 #                     KA_FAULT_INJECT=y build of ka_policy.ko, for
 #                     tests/debug/, and module/tests/ka_policy_test.ko
 # make kdir-debug     where that kernel's build tree is
+#
+# Why a copy, not M=. MO=<output>: 7.3's kbuild takes MO= (6.13 and later),
+# but refuses a module source tree that holds a build of its own ("The
+# external module source tree is not clean": module/'s modules.order), and
+# make builds Debian's kernel's module in place, in module/, since 5.10's
+# and 6.1's kbuild have no MO=. The copy is also what make check and make
+# matrix build every other kernel in (tests/lib/build-module.sh).
 KDIR_DEBUG = $(shell tests/kernel/build.sh --print-dir)
 DEBUG_MODULE_DIR := tests/.build/debug-module
 
