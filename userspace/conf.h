@@ -18,9 +18,9 @@
  * Splits line in place into at most max - 1 words, argv[n] = NULL after
  * them. Returns the number of words, or -1 with the reason in err.
  */
-int ka_conf_split(char *line, char **argv, int max, char *err, size_t size);
+int kactl_conf_split(char *line, char **argv, int max, char *err, size_t size);
 
 /* Writes p as one line of the file, newline included. */
-void ka_conf_write(FILE *f, const struct ka_policy *p);
+void kactl_conf_write(FILE *f, const struct kactl_policy *p);
 
 #endif

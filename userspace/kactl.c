@@ -30,9 +30,9 @@
 
 /* What a command took from its command line. */
 struct cmd_args {
-	struct ka_policy policy;	/* add, set, del */
+	struct kactl_policy policy;	/* add, set, del */
 	/* load: the file's policies, their words pointing into text */
-	struct ka_policy *policies;
+	struct kactl_policy *policies;
 	unsigned int *lines;		/* line number of each policy */
 	size_t n;
 	const char *file;
@@ -48,7 +48,7 @@ struct cmd {
 	 * exit status.
 	 */
 	int (*parse)(int argc, char **argv, struct cmd_args *a);
-	int (*run)(struct ka_genl *g, const struct cmd_args *a);
+	int (*run)(struct kactl_genl *g, const struct cmd_args *a);
 };
 
 static void usage(FILE *f)
@@ -116,7 +116,7 @@ static int usage_error(const char *fmt, ...)
 /* Prints why a request failed; returns the exit status for it. */
 static int report(int err, const char *what)
 {
-	const char *msg = ka_genl_error();
+	const char *msg = kactl_genl_error();
 
 	if (msg)
 		fprintf(stderr, "Error: %s.\n", msg);
@@ -137,29 +137,29 @@ static int parse_none(int argc, char **argv, struct cmd_args *a)
 	return 0;
 }
 
-static int parse_policy(enum ka_policy_op op, int argc, char **argv,
+static int parse_policy(enum kactl_policy_op op, int argc, char **argv,
 			struct cmd_args *a)
 {
 	char err[512];
 
-	if (ka_policy_parse(op, argc, argv, &a->policy, err, sizeof(err)))
+	if (kactl_policy_parse(op, argc, argv, &a->policy, err, sizeof(err)))
 		return usage_error("%s", err);
 	return 0;
 }
 
 static int parse_add(int argc, char **argv, struct cmd_args *a)
 {
-	return parse_policy(KA_OP_ADD, argc, argv, a);
+	return parse_policy(KACTL_OP_ADD, argc, argv, a);
 }
 
 static int parse_set(int argc, char **argv, struct cmd_args *a)
 {
-	return parse_policy(KA_OP_SET, argc, argv, a);
+	return parse_policy(KACTL_OP_SET, argc, argv, a);
 }
 
 static int parse_del(int argc, char **argv, struct cmd_args *a)
 {
-	return parse_policy(KA_OP_DEL, argc, argv, a);
+	return parse_policy(KACTL_OP_DEL, argc, argv, a);
 }
 
 static const char *const counter_keys[KA_STATS_A_MAX + 1] = {
@@ -242,12 +242,12 @@ static int policy_attr_cb(const struct nlattr *attr, void *data)
  * NULL. Strings in p point into the message. Returns MNL_CB_OK, or
  * MNL_CB_ERROR with errno set.
  */
-static int policy_decode(const struct nlattr *nest, struct ka_policy *p,
+static int policy_decode(const struct nlattr *nest, struct kactl_policy *p,
 			 const struct nlattr **stats)
 {
 	const struct nlattr *tb[KA_POLICY_A_MAX + 1] = {};
-	struct ka_selector *sel = &p->sel;
-	struct ka_action *act = &p->act;
+	struct kactl_selector *sel = &p->sel;
+	struct kactl_action *act = &p->act;
 
 	memset(p, 0, sizeof(*p));
 	if (mnl_attr_validate(nest, MNL_TYPE_NESTED) < 0) {
@@ -281,11 +281,11 @@ static int policy_decode(const struct nlattr *nest, struct ka_policy *p,
 	act->off = tb[KA_POLICY_A_OFF];
 	if (tb[KA_POLICY_A_IDLE]) {
 		act->has_idle = true;
-		act->idle = mnl_attr_get_u32(tb[KA_POLICY_A_IDLE]);
+		act->idle_s = mnl_attr_get_u32(tb[KA_POLICY_A_IDLE]);
 	}
 	if (tb[KA_POLICY_A_INTVL]) {
 		act->has_intvl = true;
-		act->intvl = mnl_attr_get_u32(tb[KA_POLICY_A_INTVL]);
+		act->intvl_s = mnl_attr_get_u32(tb[KA_POLICY_A_INTVL]);
 	}
 	if (tb[KA_POLICY_A_CNT]) {
 		act->has_cnt = true;
@@ -293,7 +293,7 @@ static int policy_decode(const struct nlattr *nest, struct ka_policy *p,
 	}
 	if (tb[KA_POLICY_A_USER_TIMEOUT]) {
 		act->has_user_timeout = true;
-		act->user_timeout = mnl_attr_get_u32(tb[KA_POLICY_A_USER_TIMEOUT]);
+		act->user_timeout_ms = mnl_attr_get_u32(tb[KA_POLICY_A_USER_TIMEOUT]);
 	}
 	/* Absent means KA_MODE_DEFAULT, which is 0. */
 	if (tb[KA_POLICY_A_MODE]) {
@@ -306,11 +306,11 @@ static int policy_decode(const struct nlattr *nest, struct ka_policy *p,
 }
 
 /* The selector of p, plus its action when with_action, as KA_A_POLICY. */
-static void policy_put(struct nlmsghdr *nlh, const struct ka_policy *p,
+static void policy_put(struct nlmsghdr *nlh, const struct kactl_policy *p,
 		       bool with_action)
 {
-	const struct ka_selector *sel = &p->sel;
-	const struct ka_action *act = &p->act;
+	const struct kactl_selector *sel = &p->sel;
+	const struct kactl_action *act = &p->act;
 	struct nlattr *nest = mnl_attr_nest_start(nlh, KA_A_POLICY);
 
 	if (sel->is_default)
@@ -327,14 +327,14 @@ static void policy_put(struct nlmsghdr *nlh, const struct ka_policy *p,
 		if (act->off)
 			mnl_attr_put(nlh, KA_POLICY_A_OFF, 0, NULL);
 		if (act->has_idle)
-			mnl_attr_put_u32(nlh, KA_POLICY_A_IDLE, act->idle);
+			mnl_attr_put_u32(nlh, KA_POLICY_A_IDLE, act->idle_s);
 		if (act->has_intvl)
-			mnl_attr_put_u32(nlh, KA_POLICY_A_INTVL, act->intvl);
+			mnl_attr_put_u32(nlh, KA_POLICY_A_INTVL, act->intvl_s);
 		if (act->has_cnt)
 			mnl_attr_put_u32(nlh, KA_POLICY_A_CNT, act->cnt);
 		if (act->has_user_timeout)
 			mnl_attr_put_u32(nlh, KA_POLICY_A_USER_TIMEOUT,
-					 act->user_timeout);
+					 act->user_timeout_ms);
 		if (act->has_mode)
 			mnl_attr_put_u8(nlh, KA_POLICY_A_MODE, act->mode);
 	}
@@ -342,7 +342,7 @@ static void policy_put(struct nlmsghdr *nlh, const struct ka_policy *p,
 }
 
 /* The most room policy_put() takes for p. */
-static size_t policy_put_size(const struct ka_policy *p)
+static size_t policy_put_size(const struct kactl_policy *p)
 {
 	size_t size = MNL_ATTR_HDRLEN;		/* the nest */
 
@@ -395,9 +395,9 @@ static void print_stats_row(const char *scope, const struct nlattr *nest)
 static int stats_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[KA_A_MAX + 1] = {};
-	char scope[KA_SELECTOR_TEXT_SIZE];
+	char scope[KACTL_SELECTOR_TEXT_SIZE];
 	const struct nlattr *stats;
-	struct ka_policy p;
+	struct kactl_policy p;
 
 	(void)data;
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), attr_cb, tb);
@@ -406,19 +406,19 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[KA_A_POLICY]) {
 		if (policy_decode(tb[KA_A_POLICY], &p, &stats) < 0)
 			return MNL_CB_ERROR;
-		ka_selector_text(&p.sel, scope, sizeof(scope));
+		kactl_selector_text(&p.sel, scope, sizeof(scope));
 		print_stats_row(scope, stats);
 	}
 	return MNL_CB_OK;
 }
 
-static int cmd_stats(struct ka_genl *g, const struct cmd_args *a)
+static int cmd_stats(struct kactl_genl *g, const struct cmd_args *a)
 {
 	struct nlmsghdr *nlh;
 	int ret;
 
 	(void)a;
-	nlh = ka_genl_msg(g, KA_CMD_STATS, NLM_F_DUMP);
+	nlh = kactl_genl_msg(g, KA_CMD_STATS, NLM_F_DUMP);
 	out_text("%-*s", SCOPE_WIDTH, "scope");
 	for (int i = 0; i <= KA_STATS_A_MAX; i++) {
 		if (counter_keys[i])
@@ -426,7 +426,7 @@ static int cmd_stats(struct ka_genl *g, const struct cmd_args *a)
 	}
 	out_text("\n");
 	out_open_array(NULL);
-	ret = ka_genl_run(g, nlh, stats_cb, NULL);
+	ret = kactl_genl_run(g, nlh, stats_cb, NULL);
 	out_close_array();
 	out_finish();
 	return ret ? report(ret, "stats") : 0;
@@ -436,7 +436,7 @@ static int cmd_stats(struct ka_genl *g, const struct cmd_args *a)
  * A policy dump's message into p: 1, or 0 when it holds no policy, or
  * -1 when it is malformed.
  */
-static int policy_msg(const struct nlmsghdr *nlh, struct ka_policy *p)
+static int policy_msg(const struct nlmsghdr *nlh, struct kactl_policy *p)
 {
 	const struct nlattr *tb[KA_A_MAX + 1] = {};
 
@@ -448,67 +448,67 @@ static int policy_msg(const struct nlmsghdr *nlh, struct ka_policy *p)
 
 static int list_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct ka_policy p;
+	struct kactl_policy p;
 	int ret = policy_msg(nlh, &p);
 
 	(void)data;
 	if (ret < 0)
 		return MNL_CB_ERROR;
 	if (ret)
-		ka_policy_print(&p);
+		kactl_policy_print(&p);
 	return MNL_CB_OK;
 }
 
-static int cmd_list(struct ka_genl *g, const struct cmd_args *a)
+static int cmd_list(struct kactl_genl *g, const struct cmd_args *a)
 {
 	struct nlmsghdr *nlh;
 	int ret;
 
 	(void)a;
-	nlh = ka_genl_msg(g, KA_CMD_POLICY_GET, NLM_F_DUMP);
-	ka_policy_print_header();
+	nlh = kactl_genl_msg(g, KA_CMD_POLICY_GET, NLM_F_DUMP);
+	kactl_policy_print_header();
 	out_open_array(NULL);
-	ret = ka_genl_run(g, nlh, list_cb, NULL);
+	ret = kactl_genl_run(g, nlh, list_cb, NULL);
 	out_close_array();
 	out_finish();
 	return ret ? report(ret, "list") : 0;
 }
 
 /* add, set and del: one policy, with its action for add and set. */
-static int policy_request(struct ka_genl *g, const struct cmd_args *a,
+static int policy_request(struct kactl_genl *g, const struct cmd_args *a,
 			  uint8_t cmd, const char *what)
 {
-	struct nlmsghdr *nlh = ka_genl_msg(g, cmd, 0);
+	struct nlmsghdr *nlh = kactl_genl_msg(g, cmd, 0);
 	int ret;
 
 	policy_put(nlh, &a->policy, cmd != KA_CMD_POLICY_DEL);
-	ret = ka_genl_run(g, nlh, NULL, NULL);
+	ret = kactl_genl_run(g, nlh, NULL, NULL);
 	return ret ? report(ret, what) : 0;
 }
 
 /* Like ip route add: the kernel refuses a selector that has a policy. */
-static int cmd_add(struct ka_genl *g, const struct cmd_args *a)
+static int cmd_add(struct kactl_genl *g, const struct cmd_args *a)
 {
 	return policy_request(g, a, KA_CMD_POLICY_ADD, "add");
 }
 
-static int cmd_set(struct ka_genl *g, const struct cmd_args *a)
+static int cmd_set(struct kactl_genl *g, const struct cmd_args *a)
 {
 	return policy_request(g, a, KA_CMD_POLICY_SET, "set");
 }
 
-static int cmd_del(struct ka_genl *g, const struct cmd_args *a)
+static int cmd_del(struct kactl_genl *g, const struct cmd_args *a)
 {
 	return policy_request(g, a, KA_CMD_POLICY_DEL, "del");
 }
 
-static int cmd_flush(struct ka_genl *g, const struct cmd_args *a)
+static int cmd_flush(struct kactl_genl *g, const struct cmd_args *a)
 {
-	struct nlmsghdr *nlh = ka_genl_msg(g, KA_CMD_POLICY_FLUSH, 0);
+	struct nlmsghdr *nlh = kactl_genl_msg(g, KA_CMD_POLICY_FLUSH, 0);
 	int ret;
 
 	(void)a;
-	ret = ka_genl_run(g, nlh, NULL, NULL);
+	ret = kactl_genl_run(g, nlh, NULL, NULL);
 	return ret ? report(ret, "flush") : 0;
 }
 
@@ -559,16 +559,16 @@ static int version_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-static int cmd_version(struct ka_genl *g, const struct cmd_args *a)
+static int cmd_version(struct kactl_genl *g, const struct cmd_args *a)
 {
 	struct nlmsghdr *nlh;
 	int ret;
 
 	(void)a;
-	nlh = ka_genl_msg(g, KA_CMD_VERSION, 0);
+	nlh = kactl_genl_msg(g, KA_CMD_VERSION, 0);
 	out_open_object(NULL);
 	out_str("kactl", "kactl %s", KA_POLICY_VERSION);
-	ret = ka_genl_run(g, nlh, version_cb, NULL);
+	ret = kactl_genl_run(g, nlh, version_cb, NULL);
 	out_close_object();
 	out_text("\n");
 	out_finish();
@@ -577,7 +577,7 @@ static int cmd_version(struct ka_genl *g, const struct cmd_args *a)
 
 static int save_cb(const struct nlmsghdr *nlh, void *data)
 {
-	struct ka_policy p;
+	struct kactl_policy p;
 	int ret = policy_msg(nlh, &p);
 
 	(void)data;
@@ -593,20 +593,20 @@ static int save_cb(const struct nlmsghdr *nlh, void *data)
 		fprintf(stderr, "Warning: a policy for a cgroup outside this cgroup namespace is saved as a comment.\n");
 		fputs("# ", stdout);
 	}
-	ka_conf_write(stdout, &p);
+	kactl_conf_write(stdout, &p);
 	return MNL_CB_OK;
 }
 
-static int cmd_save(struct ka_genl *g, const struct cmd_args *a)
+static int cmd_save(struct kactl_genl *g, const struct cmd_args *a)
 {
 	struct nlmsghdr *nlh;
 	int ret;
 
 	(void)a;
-	nlh = ka_genl_msg(g, KA_CMD_POLICY_GET, NLM_F_DUMP);
+	nlh = kactl_genl_msg(g, KA_CMD_POLICY_GET, NLM_F_DUMP);
 	printf("# ka_policy policies, saved by kactl %s; kactl load reads this.\n",
 	       KA_POLICY_VERSION);
-	ret = ka_genl_run(g, nlh, save_cb, NULL);
+	ret = kactl_genl_run(g, nlh, save_cb, NULL);
 	fflush(stdout);
 	return ret ? report(ret, "save") : 0;
 }
@@ -649,13 +649,13 @@ fail:
 	return NULL;
 }
 
-#define KA_CONF_MAX_WORDS 32
+#define KACTL_CONF_MAX_WORDS 32
 
 /* Room for twice as many policies of a file being loaded. */
 static int grow(struct cmd_args *a, size_t *cap)
 {
 	size_t ncap = *cap ? 2 * *cap : 64;
-	struct ka_policy *policies;
+	struct kactl_policy *policies;
 	unsigned int *lines;
 
 	policies = realloc(a->policies, ncap * sizeof(*policies));
@@ -701,7 +701,7 @@ static int parse_load_options(int argc, char **argv, struct cmd_args *a)
 
 /* A policy's selector in text form, and where it is in the file. */
 struct selector_line {
-	char text[KA_SELECTOR_TEXT_SIZE];
+	char text[KACTL_SELECTOR_TEXT_SIZE];
 	unsigned int line;
 };
 
@@ -731,7 +731,7 @@ static unsigned int check_duplicates(const struct cmd_args *a)
 		return 1;
 	}
 	for (i = 0; i < a->n; i++) {
-		ka_selector_text(&a->policies[i].sel, s[i].text,
+		kactl_selector_text(&a->policies[i].sel, s[i].text,
 				 sizeof(s[i].text));
 		s[i].line = a->lines[i];
 	}
@@ -753,7 +753,7 @@ static unsigned int check_duplicates(const struct cmd_args *a)
  */
 static int parse_load(int argc, char **argv, struct cmd_args *a)
 {
-	char *words[KA_CONF_MAX_WORDS + 1], err[256], *line, *next;
+	char *words[KACTL_CONF_MAX_WORDS + 1], err[256], *line, *next;
 	unsigned int lineno = 0, bad = 0;
 	size_t cap = 0;
 	int n, ret;
@@ -774,13 +774,13 @@ static int parse_load(int argc, char **argv, struct cmd_args *a)
 		lineno++;
 		/* words[0] stands for the command name getopt skips. */
 		words[0] = "set";
-		n = ka_conf_split(line, words + 1, KA_CONF_MAX_WORDS, err,
+		n = kactl_conf_split(line, words + 1, KACTL_CONF_MAX_WORDS, err,
 				  sizeof(err));
 		if (n == 0)
 			continue;
 		if (n > 0 && a->n == cap && grow(a, &cap))
 			return EXIT_FAILURE;
-		if (n > 0 && ka_policy_parse(KA_OP_SET, n + 1, words,
+		if (n > 0 && kactl_policy_parse(KACTL_OP_SET, n + 1, words,
 					     &a->policies[a->n], err,
 					     sizeof(err)) == 0) {
 			a->lines[a->n++] = lineno;
@@ -803,7 +803,7 @@ static int parse_load(int argc, char **argv, struct cmd_args *a)
  * load: one request per policy, so a failure leaves the ones before it.
  * Each line is a set: a later line replaces an earlier one.
  */
-static int load_each(struct ka_genl *g, const struct cmd_args *a)
+static int load_each(struct kactl_genl *g, const struct cmd_args *a)
 {
 	struct nlmsghdr *nlh;
 	char what[64];
@@ -811,9 +811,9 @@ static int load_each(struct ka_genl *g, const struct cmd_args *a)
 	int ret;
 
 	for (i = 0; i < a->n; i++) {
-		nlh = ka_genl_msg(g, KA_CMD_POLICY_SET, 0);
+		nlh = kactl_genl_msg(g, KA_CMD_POLICY_SET, 0);
 		policy_put(nlh, &a->policies[i], true);
-		ret = ka_genl_run(g, nlh, NULL, NULL);
+		ret = kactl_genl_run(g, nlh, NULL, NULL);
 		if (ret) {
 			snprintf(what, sizeof(what), "%s:%u", a->file, a->lines[i]);
 			report(ret, what);
@@ -831,7 +831,7 @@ static int load_each(struct ka_genl *g, const struct cmd_args *a)
  * whole or not at all. When it refuses one policy, its extack offset
  * says which: offsets[i] is where policy i starts in the request.
  */
-static int load_replace(struct ka_genl *g, const struct cmd_args *a)
+static int load_replace(struct kactl_genl *g, const struct cmd_args *a)
 {
 	size_t i, size = MNL_NLMSG_HDRLEN + MNL_ALIGN(sizeof(struct genlmsghdr));
 	struct nlmsghdr *nlh;
@@ -850,15 +850,15 @@ static int load_replace(struct ka_genl *g, const struct cmd_args *a)
 		fprintf(stderr, "Error: out of memory.\n");
 		return EXIT_FAILURE;
 	}
-	nlh = ka_genl_msg_in(g, buf, KA_CMD_POLICY_REPLACE, 0);
+	nlh = kactl_genl_msg_in(g, buf, KA_CMD_POLICY_REPLACE, 0);
 	for (i = 0; i < a->n; i++) {
 		offsets[i] = nlh->nlmsg_len;
 		policy_put(nlh, &a->policies[i], true);
 	}
 	offsets[a->n] = nlh->nlmsg_len;
 
-	ret = ka_genl_run(g, nlh, NULL, NULL);
-	if (ret == -EMSGSIZE && !ka_genl_error()) {
+	ret = kactl_genl_run(g, nlh, NULL, NULL);
+	if (ret == -EMSGSIZE && !kactl_genl_error()) {
 		fprintf(stderr, "Error: %s: %zu policies make a request of %u bytes, more than this socket may send; split the file or raise net.core.wmem_max.\n",
 			a->file, a->n, nlh->nlmsg_len);
 		ret = EXIT_FAILURE;
@@ -866,13 +866,13 @@ static int load_replace(struct ka_genl *g, const struct cmd_args *a)
 		/* The policy holding the refused attribute names the line. */
 		snprintf(what, sizeof(what), "%s", a->file);
 		for (i = 0; i < a->n; i++) {
-			if (ka_genl_error_offset() >= offsets[i] &&
-			    ka_genl_error_offset() < offsets[i + 1])
+			if (kactl_genl_error_offset() >= offsets[i] &&
+			    kactl_genl_error_offset() < offsets[i + 1])
 				snprintf(what, sizeof(what), "%s:%u", a->file,
 					 a->lines[i]);
 		}
-		if (ka_genl_error())
-			fprintf(stderr, "Error: %s: %s.\n", what, ka_genl_error());
+		if (kactl_genl_error())
+			fprintf(stderr, "Error: %s: %s.\n", what, kactl_genl_error());
 		else
 			report(ret, what);
 		fprintf(stderr, "Error: %s: nothing was changed.\n", a->file);
@@ -883,7 +883,7 @@ static int load_replace(struct ka_genl *g, const struct cmd_args *a)
 	return ret;
 }
 
-static int cmd_load(struct ka_genl *g, const struct cmd_args *a)
+static int cmd_load(struct kactl_genl *g, const struct cmd_args *a)
 {
 	return a->replace ? load_replace(g, a) : load_each(g, a);
 }
@@ -954,7 +954,7 @@ int main(int argc, char **argv)
 	/* parse_load() grows what it finds here: start from nothing. */
 	struct cmd_args args = { 0 };
 	int opt, ret, idx, at;
-	struct ka_genl g;
+	struct kactl_genl g;
 
 	/*
 	 * '+': options stop at the command, which parses its own, and argv
@@ -1021,7 +1021,7 @@ int main(int argc, char **argv)
 		goto out;
 	}
 	out_init(stdout, json, pretty);
-	ret = ka_genl_open(&g);
+	ret = kactl_genl_open(&g);
 	if (ret == -ENOENT) {
 		fprintf(stderr, "Error: the ka_policy module is not loaded (load it with 'modprobe ka_policy' or 'insmod ka_policy.ko').\n");
 		ret = EXIT_FAILURE;
@@ -1029,7 +1029,7 @@ int main(int argc, char **argv)
 		ret = report(ret, "cannot talk to the kernel over generic netlink");
 	} else {
 		ret = cmd->run(&g, &args);
-		ka_genl_close(&g);
+		kactl_genl_close(&g);
 	}
 out:
 	/* Not needed before exit, but then a leak checker sees real leaks. */

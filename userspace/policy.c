@@ -16,10 +16,10 @@
 #include "parse.h"
 #include "policy.h"
 
-#define KA_PORT_MAX		65535
-#define KA_SECONDS_MAX		32767	/* MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL */
-#define KA_CNT_MAX		127	/* MAX_TCP_KEEPCNT */
-#define KA_USER_TIMEOUT_MAX	2147483647U	/* INT_MAX */
+#define KACTL_PORT_MAX		65535
+#define KACTL_KEEPALIVE_S_MAX		32767	/* MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL */
+#define KACTL_KEEPCNT_MAX		127	/* MAX_TCP_KEEPCNT */
+#define KACTL_USER_TIMEOUT_MS_MAX	2147483647U	/* INT_MAX */
 
 /* getopt_long() values; their order gives each its bit in "seen". */
 enum {
@@ -71,17 +71,17 @@ static const char *const cgroup_state_names[] = {
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-const char *ka_dir_name(uint8_t dir)
+const char *kactl_dir_name(uint8_t dir)
 {
 	return dir < ARRAY_SIZE(dir_names) ? dir_names[dir] : NULL;
 }
 
-const char *ka_mode_name(uint8_t mode)
+const char *kactl_mode_name(uint8_t mode)
 {
 	return mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : NULL;
 }
 
-const char *ka_cgroup_state_name(uint8_t state)
+const char *kactl_cgroup_state_name(uint8_t state)
 {
 	return state < ARRAY_SIZE(cgroup_state_names) ?
 	       cgroup_state_names[state] : NULL;
@@ -130,7 +130,7 @@ static int parse_ports(const char *s, uint32_t *lo, uint32_t *hi)
 	int ret;
 
 	if (!dash) {
-		ret = parse_u32(s, 1, KA_PORT_MAX, lo);
+		ret = parse_u32(s, 1, KACTL_PORT_MAX, lo);
 		*hi = *lo;
 		return ret;
 	}
@@ -138,9 +138,9 @@ static int parse_ports(const char *s, uint32_t *lo, uint32_t *hi)
 	first = strndup(s, (size_t)(dash - s));
 	if (!first)
 		return -ENOMEM;
-	ret = parse_u32(first, 1, KA_PORT_MAX, lo);
+	ret = parse_u32(first, 1, KACTL_PORT_MAX, lo);
 	free(first);
-	return ret ? ret : parse_u32(dash + 1, 1, KA_PORT_MAX, hi);
+	return ret ? ret : parse_u32(dash + 1, 1, KACTL_PORT_MAX, hi);
 }
 
 /* The index in policy_opts of the option with value opt, or -1. */
@@ -154,11 +154,11 @@ static int opt_index(int opt)
 }
 
 /* The value of one option into p; a message in err when it is invalid. */
-static int parse_value(int opt, const char *arg, struct ka_policy *p,
+static int parse_value(int opt, const char *arg, struct kactl_policy *p,
 		       char *err, size_t size)
 {
-	struct ka_selector *sel = &p->sel;
-	struct ka_action *act = &p->act;
+	struct kactl_selector *sel = &p->sel;
+	struct kactl_action *act = &p->act;
 	uint32_t lo, hi;
 	int i, ret;
 
@@ -206,17 +206,17 @@ static int parse_value(int opt, const char *arg, struct ka_policy *p,
 		act->off = true;
 		return 0;
 	case OPT_IDLE:
-		return parse_setting(arg, "idle", "seconds ", 1, KA_SECONDS_MAX,
-				     &act->idle, &act->has_idle, err, size);
+		return parse_setting(arg, "idle", "seconds ", 1, KACTL_KEEPALIVE_S_MAX,
+				     &act->idle_s, &act->has_idle, err, size);
 	case OPT_INTVL:
-		return parse_setting(arg, "intvl", "seconds ", 1, KA_SECONDS_MAX,
-				     &act->intvl, &act->has_intvl, err, size);
+		return parse_setting(arg, "intvl", "seconds ", 1, KACTL_KEEPALIVE_S_MAX,
+				     &act->intvl_s, &act->has_intvl, err, size);
 	case OPT_CNT:
-		return parse_setting(arg, "cnt", "", 1, KA_CNT_MAX,
+		return parse_setting(arg, "cnt", "", 1, KACTL_KEEPCNT_MAX,
 				     &act->cnt, &act->has_cnt, err, size);
 	case OPT_USER_TIMEOUT:
 		return parse_setting(arg, "user-timeout", "milliseconds ", 0,
-				     KA_USER_TIMEOUT_MAX, &act->user_timeout,
+				     KACTL_USER_TIMEOUT_MS_MAX, &act->user_timeout_ms,
 				     &act->has_user_timeout, err, size);
 	case OPT_MODE:
 		i = lookup(mode_names, ARRAY_SIZE(mode_names), arg);
@@ -230,15 +230,15 @@ static int parse_value(int opt, const char *arg, struct ka_policy *p,
 	return fail(err, size, "internal error: option %d", opt);
 }
 
-int ka_policy_parse(enum ka_policy_op op, int argc, char **argv,
-		    struct ka_policy *p, char *err, size_t err_size)
+int kactl_policy_parse(enum kactl_policy_op op, int argc, char **argv,
+		    struct kactl_policy *p, char *err, size_t err_size)
 {
 	static const char *const cmds[] = {
-		[KA_OP_SET] = "set", [KA_OP_DEL] = "del", [KA_OP_ADD] = "add",
+		[KACTL_OP_SET] = "set", [KACTL_OP_DEL] = "del", [KACTL_OP_ADD] = "add",
 	};
 	const char *cmd = cmds[op];
-	const struct ka_action *act = &p->act;
-	const struct ka_selector *sel = &p->sel;
+	const struct kactl_action *act = &p->act;
+	const struct kactl_selector *sel = &p->sel;
 	unsigned int seen = 0;
 	int opt, idx, at, ret;
 	const char *arg;
@@ -270,7 +270,7 @@ int ka_policy_parse(enum ka_policy_op op, int argc, char **argv,
 		if (opt == ':')
 			return fail(err, err_size, "option '--%s' needs a value",
 				    policy_opts[idx].name);
-		if (op == KA_OP_DEL && opt >= OPT_OFF)
+		if (op == KACTL_OP_DEL && opt >= OPT_OFF)
 			return fail(err, err_size, "del takes only a selector, not '--%s'",
 				    policy_opts[idx].name);
 		if (seen & OPT_BIT(opt))
@@ -317,7 +317,7 @@ static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
 		*len += (size_t)n;
 }
 
-int ka_selector_text(const struct ka_selector *sel, char *buf, size_t size)
+int kactl_selector_text(const struct kactl_selector *sel, char *buf, size_t size)
 {
 	const char *sep = "";
 	size_t len = 0;
@@ -336,9 +336,9 @@ int ka_selector_text(const struct ka_selector *sel, char *buf, size_t size)
 			       sel->port_max);
 		/* Both directions is what a port without one means. */
 		if (sel->has_dir && sel->dir != KA_DIR_BOTH) {
-			if (ka_dir_name(sel->dir))
+			if (kactl_dir_name(sel->dir))
 				append(buf, size, &len, " dir %s",
-				       ka_dir_name(sel->dir));
+				       kactl_dir_name(sel->dir));
 			else
 				append(buf, size, &len, " dir %u", sel->dir);
 		}
@@ -353,9 +353,9 @@ int ka_selector_text(const struct ka_selector *sel, char *buf, size_t size)
 		append(buf, size, &len, "%scgroup (outside)", sep);
 	else if (!sel->has_port)
 		append(buf, size, &len, "-");	/* selects nothing we know */
-	if (sel->has_cgroup_state && ka_cgroup_state_name(sel->cgroup_state))
+	if (sel->has_cgroup_state && kactl_cgroup_state_name(sel->cgroup_state))
 		append(buf, size, &len, " (%s)",
-		       ka_cgroup_state_name(sel->cgroup_state));
+		       kactl_cgroup_state_name(sel->cgroup_state));
 	else if (sel->has_cgroup_state)
 		append(buf, size, &len, " (state %u)", sel->cgroup_state);
 	return (int)len;
@@ -368,7 +368,7 @@ int ka_selector_text(const struct ka_selector *sel, char *buf, size_t size)
 #define W_CNT		4
 #define W_USER_TIMEOUT	12
 
-void ka_policy_print_header(void)
+void kactl_policy_print_header(void)
 {
 	out_text("%-*s %*s %*s %*s %*s %s\n", W_SELECTOR, "selector",
 		 W_IDLE, "idle", W_INTVL, "intvl", W_CNT, "cnt",
@@ -398,14 +398,14 @@ static void print_enum(const char *key, const char *fmt, const char *name,
 		out_u64(key, fmt ? " %llu" : NULL, v);
 }
 
-void ka_policy_print(const struct ka_policy *p)
+void kactl_policy_print(const struct kactl_policy *p)
 {
-	const struct ka_selector *sel = &p->sel;
-	const struct ka_action *act = &p->act;
+	const struct kactl_selector *sel = &p->sel;
+	const struct kactl_action *act = &p->act;
 	uint8_t dir = sel->has_dir ? sel->dir : KA_DIR_BOTH;
-	char text[KA_SELECTOR_TEXT_SIZE], fmt[16];
+	char text[KACTL_SELECTOR_TEXT_SIZE], fmt[16];
 
-	ka_selector_text(sel, text, sizeof(text));
+	kactl_selector_text(sel, text, sizeof(text));
 	snprintf(fmt, sizeof(fmt), "%%-%ds", W_SELECTOR);
 	out_open_object(NULL);
 	out_str("selector", fmt, text);
@@ -416,7 +416,7 @@ void ka_policy_print(const struct ka_policy *p)
 		if (sel->has_port) {
 			out_u64("port_min", NULL, sel->port_min);
 			out_u64("port_max", NULL, sel->port_max);
-			print_enum("dir", NULL, ka_dir_name(dir), dir);
+			print_enum("dir", NULL, kactl_dir_name(dir), dir);
 		}
 		if (sel->cgroup_path)
 			out_str("cgroup", NULL, sel->cgroup_path);
@@ -424,23 +424,23 @@ void ka_policy_print(const struct ka_policy *p)
 			out_u64("cgroup_id", NULL, sel->cgroup_id);
 		if (sel->has_cgroup_state)
 			print_enum("cgroup_state", NULL,
-				   ka_cgroup_state_name(sel->cgroup_state),
+				   kactl_cgroup_state_name(sel->cgroup_state),
 				   sel->cgroup_state);
 		if (sel->cgroup_hidden)
 			out_bool("cgroup_hidden", NULL, true);
 	}
 	out_bool("off", NULL, act->off);
-	print_value("idle", W_IDLE, act->has_idle, act->idle);
-	print_value("intvl", W_INTVL, act->has_intvl, act->intvl);
+	print_value("idle", W_IDLE, act->has_idle, act->idle_s);
+	print_value("intvl", W_INTVL, act->has_intvl, act->intvl_s);
 	print_value("cnt", W_CNT, act->has_cnt, act->cnt);
 	print_value("user_timeout", W_USER_TIMEOUT, act->has_user_timeout,
-		    act->user_timeout);
+		    act->user_timeout_ms);
 	/* An exemption has no mode to speak of in the table. */
 	if (act->off) {
 		out_text(" %s", "off");
-		print_enum("mode", NULL, ka_mode_name(act->mode), act->mode);
+		print_enum("mode", NULL, kactl_mode_name(act->mode), act->mode);
 	} else {
-		print_enum("mode", " %s", ka_mode_name(act->mode), act->mode);
+		print_enum("mode", " %s", kactl_mode_name(act->mode), act->mode);
 	}
 	out_close_object();
 	out_text("\n");
