@@ -9,9 +9,11 @@
 
 /*
  * The policy file of kactl save and kactl load: one policy a line, in the
- * words of kactl set ("--port 6379 --idle 60"), "#" comments, blank
- * lines. A word may be double-quoted, with \" and \\ inside, for cgroup
- * paths with spaces.
+ * words of kactl set, "#" comments, blank lines. A word may be
+ * double-quoted, with \" and \\ inside, for cgroup paths with spaces.
+ * kactl_conf_write() writes the words with their dashes ("--port 6379
+ * --idle 60"), which kactl has read since the first file format, so that
+ * an older kactl loads what a newer one saved.
  */
 
 /*

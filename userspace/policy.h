@@ -9,8 +9,14 @@
 
 /*
  * Policies as kactl sees them: read from the command line, or decoded
- * from the kernel's replies, and printed. No netlink here, so all of it
- * can be unit tested on the host.
+ * from the kernel's replies (codec.h), and printed. No netlink here, so
+ * all of it can be unit tested on the host.
+ *
+ * A selector has two spellings: the words of kactl (set, del, list, load
+ * and save), "port 8000-8099 dir in cgroup /svc", where kactl_selector_text()
+ * prints what kactl_policy_parse() reads back; and the module's
+ * /proc/net/ka_stats column "port=8000-8099,dir=in,cgroup=/svc", one
+ * whitespace-free field of a table.
  */
 
 /* Room for any selector's text form, the longest cgroup path included. */
@@ -54,18 +60,21 @@ enum kactl_policy_op {
 };
 
 /*
- * Parses the arguments of "add", "set" or "del" (argv[0] is the command
- * name) into p, whose strings then point into argv. Returns 0, or -EINVAL
- * with what is wrong in err (no "kactl: " prefix). Uses getopt_long, so
- * it resets optind.
+ * Parses the words of "add", "set" or "del" (argv[0] is the command name)
+ * into p, whose strings then point into argv. A word is a keyword, with
+ * or without two leading dashes: "port 80 dir in" or "--port 80 --dir
+ * in" (parse.h). Returns 0, or -EINVAL with what is wrong in err (no
+ * "kactl: " prefix).
  */
 int kactl_policy_parse(enum kactl_policy_op op, int argc, char **argv,
-		    struct kactl_policy *p, char *err, size_t err_size);
+		       struct kactl_policy *p, char *err, size_t err_size);
 
 /*
- * The selector's text form, as in "port 6379-6400 dir in cgroup /svc",
- * "cgroup id:42" or "default", in buf; from a reply, a cgroup's state
- * follows it: "cgroup /svc (waiting)". Returns the length the full text
+ * The selector's text form, as in "port 6379-6400 dir in cgroup /svc" or
+ * "default", in buf: the words kactl set and del read. What only a reply
+ * has does not paste back: a cgroup's state, which follows it as a note
+ * ("cgroup /svc (waiting)"), and a cgroup kactl cannot name by path
+ * ("cgroup id:42", "cgroup (outside)"). Returns the length the full text
  * has, as snprintf() does.
  */
 int kactl_selector_text(const struct kactl_selector *sel, char *buf, size_t size);

@@ -185,7 +185,7 @@ test_unknown_or_abbreviated_option_is_usage_error() {
 	expect_usage "unknown option '-j'" set --default -j
 	expect_usage "option '--idle' needs a value" set --default --idle
 	expect_usage "option '--off' takes no value" set --default --off=yes
-	expect_usage "unexpected argument 'port'" set port 80
+	expect_usage "unexpected argument 'ports'" set ports 80
 }
 
 test_del_takes_only_a_selector() {

@@ -122,7 +122,7 @@ static void print_rows(void)
 	out_open_array(NULL);
 	out_open_object(NULL);
 	out_str("scope", "%-6s", "total");
-	out_u64("applied", " %4llu", 3);
+	out_u64("applied", " %4llu", 3ULL);
 	out_close_object();
 	out_text("\n");
 	out_open_object(NULL);
@@ -133,15 +133,15 @@ static void print_rows(void)
 	out_close_array();
 }
 
-/* JSON-only members (NULL format) and booleans. */
+/* JSON-only members and booleans. */
 static void print_members(void)
 {
 	out_open_object(NULL);
 	out_str("name", "%s", "x");
-	out_str("hidden", NULL, "y");
-	out_u64("n", NULL, 7);
-	out_bool("yes", " %s", true);
-	out_bool("no", NULL, false);
+	out_json_str("hidden", "y");
+	out_json_u64("n", 7);
+	out_json_bool("yes", true);
+	out_json_bool("no", false);
 	out_close_object();
 }
 
@@ -195,8 +195,8 @@ static void test_out(void)
 		      "    {\n        \"scope\": \"a\\\"b\\\\c\\u000a\",\n"
 		      "        \"applied\": 18446744073709551615\n    }\n]\n",
 		      "pretty JSON indents");
-	expect_output(print_members, 0, 0, "x true",
-		      "text leaves out members with a NULL format");
+	expect_output(print_members, 0, 0, "x",
+		      "text leaves out JSON-only members");
 	expect_output(print_members, 1, 0,
 		      "{\"name\":\"x\",\"hidden\":\"y\",\"n\":7,\"yes\":true,\"no\":false}\n",
 		      "JSON prints every member, booleans bare");
@@ -355,7 +355,7 @@ static const struct policy_case policy_cases[] = {
 	{ .op = KACTL_OP_SET, { "--default", "--off=1" }, "option '--off' takes no value" },
 	/* operands */
 	{ .op = KACTL_OP_SET, { "--default", "60" }, "unexpected argument '60'" },
-	{ .op = KACTL_OP_SET, { "port", "--default" }, "unexpected argument 'port'" },
+	{ .op = KACTL_OP_SET, { "ports", "--default" }, "unexpected argument 'ports'" },
 	{ .op = KACTL_OP_SET, { "--default", "--", "--idle" }, "unexpected argument '--idle'" },
 	{ .op = KACTL_OP_DEL, { "--default", "-" }, "unexpected argument '-'" },
 	/* del takes only a selector */
