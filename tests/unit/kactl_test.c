@@ -365,6 +365,41 @@ static const struct policy_case policy_cases[] = {
 	{ .op = KACTL_OP_DEL, { "--default", "--user-timeout", "0" }, "del takes only a selector, not '--user-timeout'" },
 	/* the first error on the line wins */
 	{ .op = KACTL_OP_SET, { "--idle", "0", "--frob" }, "invalid --idle '0': expected seconds 1..32767" },
+
+	/* keywords: the same words without their dashes, as list prints them */
+	{ .op = KACTL_OP_SET, { "port", "8000-8099", "dir", "in", "cgroup", "/svc",
+		       "idle", "60", "intvl", "10", "cnt", "5", "user-timeout", "0",
+		       "mode", "force" }, NULL,
+	  { SEL(PORT(8000, 8099), DIR(KA_DIR_IN), .cgroup_path = "/svc"),
+	    ACT(.has_idle = true, .idle_s = 60, .has_intvl = true, .intvl_s = 10,
+		.has_cnt = true, .cnt = 5, .has_user_timeout = true,
+		.user_timeout_ms = 0, .has_mode = true, .mode = KA_MODE_FORCE) } },
+	{ .op = KACTL_OP_ADD, { "default", "off" }, NULL,
+	  { SEL(.is_default = true), ACT(.off = true) } },
+	{ .op = KACTL_OP_DEL, { "port", "6379", "--dir", "out", "cgroup", "/a/b" }, NULL,
+	  { SEL(PORT(6379, 6379), DIR(KA_DIR_OUT), .cgroup_path = "/a/b") } },
+	{ .op = KACTL_OP_SET, { "--port", "80", "idle", "60" }, NULL,
+	  { SEL(PORT(80, 80)), ACT(.has_idle = true, .idle_s = 60) } },
+	/* a keyword's value is the next word, whatever it is */
+	{ .op = KACTL_OP_SET, { "cgroup", "/port", "mode", "default" }, NULL,
+	  { SEL(.cgroup_path = "/port"),
+	    ACT(.has_mode = true, .mode = KA_MODE_DEFAULT) } },
+	{ .op = KACTL_OP_SET, { "port", "idle" }, "invalid --port 'idle': expected a port 1..65535 or a range LOW-HIGH" },
+	/* with or without dashes, one option */
+	{ .op = KACTL_OP_SET, { "port", "80", "--port", "81" }, "option '--port' given more than once" },
+	{ .op = KACTL_OP_SET, { "default", "--default" }, "option '--default' given more than once" },
+	{ .op = KACTL_OP_SET, { "port", "0" }, "invalid --port '0': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KACTL_OP_SET, { "dir", "in" }, "--dir needs --port" },
+	{ .op = KACTL_OP_SET, { "idle", "60" }, "set needs a selector: --default, --port or --cgroup" },
+	{ .op = KACTL_OP_SET, { "default", "off", "idle", "60" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
+	{ .op = KACTL_OP_DEL, { "port", "80", "idle", "60" }, "del takes only a selector, not '--idle'" },
+	{ .op = KACTL_OP_SET, { "default", "idle" }, "option '--idle' needs a value" },
+	/* keywords are exact, whole words */
+	{ .op = KACTL_OP_SET, { "default", "Idle", "60" }, "unexpected argument 'Idle'" },
+	{ .op = KACTL_OP_SET, { "default", "id", "60" }, "unexpected argument 'id'" },
+	{ .op = KACTL_OP_SET, { "port=80" }, "unexpected argument 'port=80'" },
+	{ .op = KACTL_OP_SET, { "-port", "80" }, "unknown option '-port'" },
+	{ .op = KACTL_OP_SET, { "default", "--", "idle", "60" }, "unexpected argument 'idle'" },
 };
 
 static bool str_eq(const char *a, const char *b)
@@ -535,6 +570,48 @@ static void test_selector_text(void)
 	len = kactl_selector_text(&sel, NULL, 0);
 	check(len == 21, "selector text with no buffer gives its length (%d)",
 	      len);
+}
+
+/*
+ * iproute2's rule: a selector as list and stats print it pastes back into
+ * set and del. Each selector of kactl's own is printed, split into words
+ * as a shell or a policy file would, parsed, and printed again.
+ */
+static const struct kactl_selector paste_cases[] = {
+	{ .is_default = true },
+	{ PORT(6379, 6379) },
+	{ PORT(8000, 8099), DIR(KA_DIR_IN) },
+	{ PORT(1, 65535), DIR(KA_DIR_OUT), .cgroup_path = "/system.slice/redis.service" },
+	{ PORT(443, 443), .cgroup_path = "/" },
+	{ .cgroup_path = "/a/b" },
+};
+
+static void test_selector_pastes_back(void)
+{
+	for (size_t i = 0; i < sizeof(paste_cases) / sizeof(paste_cases[0]); i++) {
+		for (int op = KACTL_OP_SET; op <= KACTL_OP_ADD; op++) {
+			char text[KACTL_SELECTOR_TEXT_SIZE], words[KACTL_SELECTOR_TEXT_SIZE];
+			char again[KACTL_SELECTOR_TEXT_SIZE], err[256] = "";
+			char *argv[16] = { (char *)op_names[op] };
+			const struct kactl_selector *want = &paste_cases[i];
+			struct kactl_policy p;
+			int n, ok;
+
+			kactl_selector_text(want, text, sizeof(text));
+			snprintf(words, sizeof(words), "%s", text);
+			n = kactl_conf_split(words, argv + 1, 15, err, sizeof(err));
+			ok = n > 0 && kactl_policy_parse(op, n + 1, argv, &p, err,
+							 sizeof(err)) == 0;
+			again[0] = '\0';
+			if (ok) {
+				kactl_selector_text(&p.sel, again, sizeof(again));
+				ok = selector_eq(&p.sel, want) &&
+				     strcmp(again, text) == 0;
+			}
+			check(ok, "'%s %s' is the selector list printed (%s%s)",
+			      op_names[op], text, err, again);
+		}
+	}
 }
 
 static const struct kactl_policy list_policies[] = {
@@ -771,6 +848,7 @@ int main(void)
 	test_out();
 	test_policy_parse();
 	test_selector_text();
+	test_selector_pastes_back();
 	test_list();
 	test_conf_split();
 	test_conf_roundtrip();
