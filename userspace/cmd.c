@@ -12,7 +12,8 @@
 #include "kactl.h"
 #include "out.h"
 
-int kactl_no_args(int argc, char **argv)
+/* For a command that takes no words after its name. */
+static int no_args(int argc, char **argv)
 {
 	if (argc > 1)
 		return kactl_usage_error("%s takes no arguments: '%s'", argv[0],
@@ -92,14 +93,14 @@ int kactl_connect(const struct kactl_opts *o, struct kactl_genl *g)
 	return 0;
 }
 
-int kactl_query(const struct kactl_opts *o, int argc, char **argv,
-		const struct kactl_query *q)
+int kactl_run_query(const struct kactl_opts *o, int argc, char **argv,
+		    const struct kactl_query *q)
 {
 	struct nlmsghdr *nlh;
 	struct kactl_genl g;
 	int ret;
 
-	ret = kactl_no_args(argc, argv);
+	ret = no_args(argc, argv);
 	if (!ret)
 		ret = kactl_connect(o, &g);
 	if (ret)

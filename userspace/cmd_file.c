@@ -77,7 +77,7 @@ int kactl_cmd_save(const struct kactl_opts *o, int argc, char **argv)
 		.begin = save_begin, .cb = save_cb, .end = save_end,
 	};
 
-	return kactl_query(o, argc, argv, &q);
+	return kactl_run_query(o, argc, argv, &q);
 }
 
 /* The whole of FILE ("-": standard input), NUL-terminated. */

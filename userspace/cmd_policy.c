@@ -73,12 +73,12 @@ int kactl_cmd_list(const struct kactl_opts *o, int argc, char **argv)
 		.begin = list_begin, .cb = list_cb, .end = kactl_end_array,
 	};
 
-	return kactl_query(o, argc, argv, &q);
+	return kactl_run_query(o, argc, argv, &q);
 }
 
 int kactl_cmd_flush(const struct kactl_opts *o, int argc, char **argv)
 {
 	static const struct kactl_query q = { .cmd = KA_CMD_POLICY_FLUSH };
 
-	return kactl_query(o, argc, argv, &q);
+	return kactl_run_query(o, argc, argv, &q);
 }

@@ -94,5 +94,5 @@ int kactl_cmd_stats(const struct kactl_opts *o, int argc, char **argv)
 		.begin = stats_begin, .cb = stats_cb, .end = kactl_end_array,
 	};
 
-	return kactl_query(o, argc, argv, &q);
+	return kactl_run_query(o, argc, argv, &q);
 }

@@ -81,5 +81,5 @@ int kactl_cmd_version(const struct kactl_opts *o, int argc, char **argv)
 		.cb = version_cb, .end = version_end,
 	};
 
-	return kactl_query(o, argc, argv, &q);
+	return kactl_run_query(o, argc, argv, &q);
 }

@@ -44,9 +44,6 @@ int kactl_cmd_version(const struct kactl_opts *o, int argc, char **argv);
 int kactl_usage_error(const char *fmt, ...)
 	__attribute__((format(printf, 1, 2)));
 
-/* cmd.c: for a command that takes no words after its name. */
-int kactl_no_args(int argc, char **argv);
-
 /*
  * cmd.c: enters o's network namespace and opens the ka_policy family.
  * Returns 0, or the exit status after saying why not (the module not
@@ -79,8 +76,8 @@ struct kactl_query {
 	void (*end)(void);
 };
 
-int kactl_query(const struct kactl_opts *o, int argc, char **argv,
-		const struct kactl_query *q);
+int kactl_run_query(const struct kactl_opts *o, int argc, char **argv,
+		    const struct kactl_query *q);
 
 /* cmd.c: an end() for replies printed as one JSON array. */
 void kactl_end_array(void);
