@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kactl's policies without netlink: the "add"/"set"/"del" command line,
- * the selector's text form and the "list" table; see policy.h.
+ * kactl's policies without netlink: the words of "add"/"set"/"del", the
+ * selector's text form and the "list" table; see policy.h. The words are
+ * read by parse_next_opt() (parse.h) from policy_opts, keywords all, and
+ * kactl_selector_text() prints the same words, so that what list shows
+ * parses back to the same selector (tests/unit/kactl_test.c checks it).
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -15,9 +18,10 @@
 #include "parse.h"
 #include "policy.h"
 
-#define KACTL_PORT_MAX		65535
+/* The kernel's limits on what a socket option takes (include/net/tcp.h). */
+#define KACTL_PORT_MAX			65535
 #define KACTL_KEEPALIVE_S_MAX		32767	/* MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL */
-#define KACTL_KEEPCNT_MAX		127	/* MAX_TCP_KEEPCNT */
+#define KACTL_KEEPCNT_MAX		127	/* MAX_TCP_KEEPCNT: probes */
 #define KACTL_USER_TIMEOUT_MS_MAX	2147483647U	/* INT_MAX */
 
 /* The words of a policy; their order gives each its bit in "seen". */
