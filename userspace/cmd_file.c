@@ -70,15 +70,10 @@ static void save_end(void)
 	fflush(stdout);
 }
 
-int kactl_cmd_save(const struct kactl_opts *o, int argc, char **argv)
-{
-	static const struct kactl_query q = {
-		.cmd = KA_CMD_POLICY_GET, .flags = NLM_F_DUMP,
-		.begin = save_begin, .cb = save_cb, .end = save_end,
-	};
-
-	return kactl_run_query(o, argc, argv, &q);
-}
+const struct kactl_query kactl_query_save = {
+	.cmd = KA_CMD_POLICY_GET, .flags = NLM_F_DUMP,
+	.begin = save_begin, .cb = save_cb, .end = save_end,
+};
 
 /* The whole of FILE ("-": standard input), NUL-terminated. */
 static char *read_all(const char *file)

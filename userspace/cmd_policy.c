@@ -66,19 +66,9 @@ static void list_begin(void)
 	out_open_array(NULL);
 }
 
-int kactl_cmd_list(const struct kactl_opts *o, int argc, char **argv)
-{
-	static const struct kactl_query q = {
-		.cmd = KA_CMD_POLICY_GET, .flags = NLM_F_DUMP,
-		.begin = list_begin, .cb = list_cb, .end = kactl_end_array,
-	};
+const struct kactl_query kactl_query_list = {
+	.cmd = KA_CMD_POLICY_GET, .flags = NLM_F_DUMP,
+	.begin = list_begin, .cb = list_cb, .end = kactl_end_array,
+};
 
-	return kactl_run_query(o, argc, argv, &q);
-}
-
-int kactl_cmd_flush(const struct kactl_opts *o, int argc, char **argv)
-{
-	static const struct kactl_query q = { .cmd = KA_CMD_POLICY_FLUSH };
-
-	return kactl_run_query(o, argc, argv, &q);
-}
+const struct kactl_query kactl_query_flush = { .cmd = KA_CMD_POLICY_FLUSH };

@@ -87,12 +87,7 @@ static void stats_begin(void)
 	out_open_array(NULL);
 }
 
-int kactl_cmd_stats(const struct kactl_opts *o, int argc, char **argv)
-{
-	static const struct kactl_query q = {
-		.cmd = KA_CMD_STATS, .flags = NLM_F_DUMP,
-		.begin = stats_begin, .cb = stats_cb, .end = kactl_end_array,
-	};
-
-	return kactl_run_query(o, argc, argv, &q);
-}
+const struct kactl_query kactl_query_stats = {
+	.cmd = KA_CMD_STATS, .flags = NLM_F_DUMP,
+	.begin = stats_begin, .cb = stats_cb, .end = kactl_end_array,
+};

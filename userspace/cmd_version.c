@@ -74,12 +74,7 @@ static void version_end(void)
 	out_finish();
 }
 
-int kactl_cmd_version(const struct kactl_opts *o, int argc, char **argv)
-{
-	static const struct kactl_query q = {
-		.cmd = KA_CMD_VERSION, .begin = version_begin,
-		.cb = version_cb, .end = version_end,
-	};
-
-	return kactl_run_query(o, argc, argv, &q);
-}
+const struct kactl_query kactl_query_version = {
+	.cmd = KA_CMD_VERSION, .begin = version_begin, .cb = version_cb,
+	.end = version_end,
+};

@@ -82,19 +82,21 @@ int kactl_usage_error(const char *fmt, ...)
 	return KACTL_EXIT_USAGE;
 }
 
+/* A command is a function (fn) or a query of the module (query). */
 static const struct {
 	const char *name;
 	kactl_cmd_fn fn;
+	const struct kactl_query *query;
 } cmds[] = {
-	{ "add",	kactl_cmd_add },
-	{ "set",	kactl_cmd_set },
-	{ "del",	kactl_cmd_del },
-	{ "list",	kactl_cmd_list },
-	{ "flush",	kactl_cmd_flush },
-	{ "stats",	kactl_cmd_stats },
-	{ "version",	kactl_cmd_version },
-	{ "save",	kactl_cmd_save },
-	{ "load",	kactl_cmd_load },
+	{ .name = "add",	.fn = kactl_cmd_add },
+	{ .name = "set",	.fn = kactl_cmd_set },
+	{ .name = "del",	.fn = kactl_cmd_del },
+	{ .name = "list",	.query = &kactl_query_list },
+	{ .name = "flush",	.query = &kactl_query_flush },
+	{ .name = "stats",	.query = &kactl_query_stats },
+	{ .name = "version",	.query = &kactl_query_version },
+	{ .name = "save",	.query = &kactl_query_save },
+	{ .name = "load",	.fn = kactl_cmd_load },
 };
 
 enum { OPT_JSON, OPT_PRETTY, OPT_NETNS, OPT_VERSION, OPT_HELP };
@@ -147,10 +149,13 @@ int main(int argc, char **argv)
 		return kactl_usage_error("%s", "no command given");
 	name = argv[args.next];
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
-		if (strcmp(name, cmds[i].name) == 0) {
-			out_init(stdout, json, pretty);
-			return cmds[i].fn(&o, argc - args.next, argv + args.next);
-		}
+		if (strcmp(name, cmds[i].name) != 0)
+			continue;
+		out_init(stdout, json, pretty);
+		argc -= args.next;
+		argv += args.next;
+		return cmds[i].fn ? cmds[i].fn(&o, argc, argv) :
+		       kactl_run_query(&o, argc, argv, cmds[i].query);
 	}
 	return kactl_usage_error("unknown command '%s'", name);
 }

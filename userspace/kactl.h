@@ -6,12 +6,14 @@
 
 /*
  * kactl's commands, after iproute2's cmds[] and ethtool's netlink/: a
- * command is a function of its own words (argv[0] is its name), and a
- * group of commands is a file of its own, cmd_GROUP.c, listed in kactl.c's
- * command table. A command checks all its words first, so that a usage
- * error comes before kactl talks to the kernel, module or not (exit 2);
- * then kactl_connect(), its requests, and kactl_report() for a request
- * that failed (exit 1).
+ * command is a function of its own words (argv[0] is its name), or, when
+ * it takes no words and makes one request, a struct kactl_query that
+ * kactl_run_query() carries out. A group of commands is a file of its
+ * own, cmd_GROUP.c, whose commands are lines of kactl.c's command table.
+ * A command checks all its words first, so that a usage error comes
+ * before kactl talks to the kernel, module or not (exit 2); then
+ * kactl_connect(), its requests, and kactl_report() for a request that
+ * failed (exit 1).
  */
 
 #define KACTL_EXIT_USAGE	2
@@ -24,18 +26,29 @@ struct kactl_opts {
 typedef int (*kactl_cmd_fn)(const struct kactl_opts *o, int argc,
 			    char **argv);
 
+/*
+ * A command of no words and one request, as most are: begin() (a table's
+ * header, say), the request cmd with flags (NLM_F_DUMP for a dump), cb on
+ * each reply, end().
+ */
+struct kactl_query {
+	uint8_t cmd;
+	uint16_t flags;
+	void (*begin)(void);
+	mnl_cb_t cb;
+	void (*end)(void);
+};
+
 /* cmd_policy.c: a policy at a time, and the lot */
 int kactl_cmd_add(const struct kactl_opts *o, int argc, char **argv);
 int kactl_cmd_set(const struct kactl_opts *o, int argc, char **argv);
 int kactl_cmd_del(const struct kactl_opts *o, int argc, char **argv);
-int kactl_cmd_list(const struct kactl_opts *o, int argc, char **argv);
-int kactl_cmd_flush(const struct kactl_opts *o, int argc, char **argv);
+extern const struct kactl_query kactl_query_list, kactl_query_flush;
 /* cmd_file.c: policy files */
-int kactl_cmd_save(const struct kactl_opts *o, int argc, char **argv);
+extern const struct kactl_query kactl_query_save;
 int kactl_cmd_load(const struct kactl_opts *o, int argc, char **argv);
 /* cmd_stats.c, cmd_version.c */
-int kactl_cmd_stats(const struct kactl_opts *o, int argc, char **argv);
-int kactl_cmd_version(const struct kactl_opts *o, int argc, char **argv);
+extern const struct kactl_query kactl_query_stats, kactl_query_version;
 
 /*
  * kactl.c: "kactl: MESSAGE" and the pointer to --help on stderr; returns
@@ -63,19 +76,7 @@ int kactl_report(int err, const char *what);
  */
 int kactl_close(struct kactl_genl *g, int err, const char *what);
 
-/*
- * cmd.c: a command of no words and one request, as most are: begin() (a
- * table's header, say), the request cmd with flags (NLM_F_DUMP for a
- * dump), cb on each reply, end(). Returns the exit status.
- */
-struct kactl_query {
-	uint8_t cmd;
-	uint16_t flags;
-	void (*begin)(void);
-	mnl_cb_t cb;
-	void (*end)(void);
-};
-
+/* cmd.c: carries out q, for a command of argc words argv. */
 int kactl_run_query(const struct kactl_opts *o, int argc, char **argv,
 		    const struct kactl_query *q);
 
