@@ -8,7 +8,7 @@
 
 #include "conf.h"
 
-int ka_conf_split(char *line, char **argv, int max, char *err, size_t size)
+int kactl_conf_split(char *line, char **argv, int max, char *err, size_t size)
 {
 	char *in = line, *out = line;
 	int argc = 0;
@@ -66,10 +66,10 @@ static void write_word(FILE *f, const char *w)
 	fputc('"', f);
 }
 
-void ka_conf_write(FILE *f, const struct ka_policy *p)
+void kactl_conf_write(FILE *f, const struct kactl_policy *p)
 {
-	const struct ka_selector *s = &p->sel;
-	const struct ka_action *a = &p->act;
+	const struct kactl_selector *s = &p->sel;
+	const struct kactl_action *a = &p->act;
 	bool space = false;
 
 	if (s->is_default) {
@@ -81,7 +81,7 @@ void ka_conf_write(FILE *f, const struct ka_policy *p)
 		if (s->port_max != s->port_min)
 			fprintf(f, "-%u", s->port_max);
 		if (s->has_dir && s->dir != KA_DIR_BOTH)
-			fprintf(f, " --dir %s", ka_dir_name(s->dir));
+			fprintf(f, " --dir %s", kactl_dir_name(s->dir));
 		space = true;
 	}
 	if (s->cgroup_path) {
@@ -91,14 +91,14 @@ void ka_conf_write(FILE *f, const struct ka_policy *p)
 	if (a->off)
 		fputs(" --off", f);
 	if (a->has_idle)
-		fprintf(f, " --idle %u", a->idle);
+		fprintf(f, " --idle %u", a->idle_s);
 	if (a->has_intvl)
-		fprintf(f, " --intvl %u", a->intvl);
+		fprintf(f, " --intvl %u", a->intvl_s);
 	if (a->has_cnt)
 		fprintf(f, " --cnt %u", a->cnt);
 	if (a->has_user_timeout)
-		fprintf(f, " --user-timeout %u", a->user_timeout);
+		fprintf(f, " --user-timeout %u", a->user_timeout_ms);
 	if (a->has_mode && a->mode != KA_MODE_DEFAULT && !a->off)
-		fprintf(f, " --mode %s", ka_mode_name(a->mode));
+		fprintf(f, " --mode %s", kactl_mode_name(a->mode));
 	fputc('\n', f);
 }

@@ -9,18 +9,20 @@
 
 /*
  * The policy file of kactl save and kactl load: one policy a line, in the
- * words of kactl set ("--port 6379 --idle 60"), "#" comments, blank
- * lines. A word may be double-quoted, with \" and \\ inside, for cgroup
- * paths with spaces.
+ * words of kactl set, "#" comments, blank lines. A word may be
+ * double-quoted, with \" and \\ inside, for cgroup paths with spaces.
+ * kactl_conf_write() writes the words with their dashes ("--port 6379
+ * --idle 60"), which kactl has read since the first file format, so that
+ * an older kactl loads what a newer one saved.
  */
 
 /*
  * Splits line in place into at most max - 1 words, argv[n] = NULL after
  * them. Returns the number of words, or -1 with the reason in err.
  */
-int ka_conf_split(char *line, char **argv, int max, char *err, size_t size);
+int kactl_conf_split(char *line, char **argv, int max, char *err, size_t size);
 
 /* Writes p as one line of the file, newline included. */
-void ka_conf_write(FILE *f, const struct ka_policy *p);
+void kactl_conf_write(FILE *f, const struct kactl_policy *p);
 
 #endif

@@ -19,17 +19,17 @@
 
 #include "genl.h"
 
-#define KA_GENL_BUFSZ	(MNL_SOCKET_BUFFER_SIZE * 2)
+#define KACTL_GENL_BUFSZ	(MNL_SOCKET_BUFFER_SIZE * 2)
 
 static char last_error[256];
 static uint32_t last_error_offset;
 
-const char *ka_genl_error(void)
+const char *kactl_genl_error(void)
 {
 	return last_error[0] ? last_error : NULL;
 }
 
-uint32_t ka_genl_error_offset(void)
+uint32_t kactl_genl_error_offset(void)
 {
 	return last_error_offset;
 }
@@ -114,7 +114,7 @@ static int run_cb(const struct nlmsghdr *nlh, void *data)
  * CAP_NET_ADMIN in the initial namespace; SO_SNDBUF is capped by
  * wmem_max. If neither is enough, the send fails and the caller says so.
  */
-static void grow_sndbuf(struct ka_genl *g, uint32_t len)
+static void grow_sndbuf(struct kactl_genl *g, uint32_t len)
 {
 	int fd = mnl_socket_get_fd(g->nl);
 	int size = len > INT_MAX / 2 ? INT_MAX / 2 : (int)len + 4096;
@@ -123,7 +123,7 @@ static void grow_sndbuf(struct ka_genl *g, uint32_t len)
 		setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
 }
 
-int ka_genl_run(struct ka_genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
+int kactl_genl_run(struct kactl_genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
 		void *data)
 {
 	struct run_ctx ctx = { .cb = cb, .data = data };
@@ -138,7 +138,7 @@ int ka_genl_run(struct ka_genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
 	if (mnl_socket_sendto(g->nl, nlh, nlh->nlmsg_len) < 0)
 		return -errno;
 	do {
-		len = mnl_socket_recvfrom(g->nl, g->buf, KA_GENL_BUFSZ);
+		len = mnl_socket_recvfrom(g->nl, g->buf, KACTL_GENL_BUFSZ);
 		if (len < 0)
 			return -errno;
 		ret = mnl_cb_run2(g->buf, len, seq, g->portid, run_cb, &ctx,
@@ -154,7 +154,7 @@ int ka_genl_run(struct ka_genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
 	return 0;
 }
 
-static struct nlmsghdr *genl_msg(struct ka_genl *g, void *buf, uint16_t type,
+static struct nlmsghdr *genl_msg(struct kactl_genl *g, void *buf, uint16_t type,
 				 uint8_t cmd, uint8_t version, uint16_t flags)
 {
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf);
@@ -172,12 +172,12 @@ static struct nlmsghdr *genl_msg(struct ka_genl *g, void *buf, uint16_t type,
 	return nlh;
 }
 
-struct nlmsghdr *ka_genl_msg(struct ka_genl *g, uint8_t cmd, uint16_t flags)
+struct nlmsghdr *kactl_genl_msg(struct kactl_genl *g, uint8_t cmd, uint16_t flags)
 {
 	return genl_msg(g, g->buf, g->family, cmd, KA_GENL_VERSION, flags);
 }
 
-struct nlmsghdr *ka_genl_msg_in(struct ka_genl *g, void *buf, uint8_t cmd,
+struct nlmsghdr *kactl_genl_msg_in(struct kactl_genl *g, void *buf, uint8_t cmd,
 				uint16_t flags)
 {
 	return genl_msg(g, buf, g->family, cmd, KA_GENL_VERSION, flags);
@@ -185,7 +185,7 @@ struct nlmsghdr *ka_genl_msg_in(struct ka_genl *g, void *buf, uint8_t cmd,
 
 static int family_attr_cb(const struct nlattr *attr, void *data)
 {
-	struct ka_genl *g = data;
+	struct kactl_genl *g = data;
 
 	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
 	    mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
@@ -199,13 +199,13 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int ka_genl_open(struct ka_genl *g)
+int kactl_genl_open(struct kactl_genl *g)
 {
 	struct nlmsghdr *nlh;
 	int one = 1, ret;
 
 	memset(g, 0, sizeof(*g));
-	g->buf = malloc(KA_GENL_BUFSZ);
+	g->buf = malloc(KACTL_GENL_BUFSZ);
 	g->nl = mnl_socket_open(NETLINK_GENERIC);
 	if (!g->buf || !g->nl) {
 		ret = -errno;
@@ -223,7 +223,7 @@ int ka_genl_open(struct ka_genl *g)
 
 	nlh = genl_msg(g, g->buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
 	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, KA_GENL_NAME);
-	ret = ka_genl_run(g, nlh, family_cb, g);
+	ret = kactl_genl_run(g, nlh, family_cb, g);
 	if (ret)
 		goto err;
 	if (!g->family) {
@@ -232,11 +232,11 @@ int ka_genl_open(struct ka_genl *g)
 	}
 	return 0;
 err:
-	ka_genl_close(g);
+	kactl_genl_close(g);
 	return ret;
 }
 
-void ka_genl_close(struct ka_genl *g)
+void kactl_genl_close(struct kactl_genl *g)
 {
 	if (g->nl)
 		mnl_socket_close(g->nl);

@@ -108,34 +108,73 @@ void out_close_object(void)
 	close_container('}');
 }
 
-void out_str(const char *key, const char *fmt, const char *value)
+void out_str(const char *key, const char *fmt, ...)
 {
-	if (json) {
-		member(key);
-		json_string(value);
-	} else if (fmt) {
-		fprintf(out, fmt, value);
-	}
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (json)
+		out_json_str(key, va_arg(ap, const char *));
+	else
+		vfprintf(out, fmt, ap);
+	va_end(ap);
 }
 
-void out_u64(const char *key, const char *fmt, uint64_t value)
+void out_u64(const char *key, const char *fmt, ...)
 {
-	if (json) {
-		member(key);
-		fprintf(out, "%llu", (unsigned long long)value);
-	} else if (fmt) {
-		fprintf(out, fmt, (unsigned long long)value);
-	}
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (json)
+		out_json_u64(key, va_arg(ap, unsigned long long));
+	else
+		vfprintf(out, fmt, ap);
+	va_end(ap);
 }
 
-void out_bool(const char *key, const char *fmt, bool value)
+void out_json_str(const char *key, const char *value)
 {
+	if (!json)
+		return;
+	member(key);
+	json_string(value);
+}
+
+void out_json_u64(const char *key, uint64_t value)
+{
+	if (!json)
+		return;
+	member(key);
+	fprintf(out, "%llu", (unsigned long long)value);
+}
+
+void out_json_bool(const char *key, bool value)
+{
+	if (!json)
+		return;
+	member(key);
+	fputs(value ? "true" : "false", out);
+}
+
+void out_str_column(const char *key, int width, const char *value)
+{
+	if (json)
+		out_json_str(key, value);
+	else
+		fprintf(out, "%-*s", width, value);
+}
+
+void out_u64_column(const char *key, int width, bool has, uint64_t value)
+{
+	char num[24];
+
 	if (json) {
-		member(key);
-		fputs(value ? "true" : "false", out);
-	} else if (fmt) {
-		fprintf(out, fmt, value ? "true" : "false");
+		if (has)
+			out_json_u64(key, value);
+		return;
 	}
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)value);
+	fprintf(out, " %*s", width, has ? num : "-");
 }
 
 void out_text(const char *fmt, ...)

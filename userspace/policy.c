@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kactl's policies without netlink: the "add"/"set"/"del" command line,
- * the selector's text form and the "list" table; see policy.h.
+ * kactl's policies without netlink: the words of "add"/"set"/"del", the
+ * selector's text form and the "list" table; see policy.h. The words are
+ * read by parse_next_opt() (parse.h) from policy_opts, keywords all, and
+ * kactl_selector_text() prints the same words, so that what list shows
+ * parses back to the same selector (tests/unit/kactl_test.c checks it).
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +18,15 @@
 #include "parse.h"
 #include "policy.h"
 
-#define KA_PORT_MAX		65535
-#define KA_SECONDS_MAX		32767	/* MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL */
-#define KA_CNT_MAX		127	/* MAX_TCP_KEEPCNT */
-#define KA_USER_TIMEOUT_MAX	2147483647U	/* INT_MAX */
+/* The kernel's limits on what a socket option takes (include/net/tcp.h). */
+#define KACTL_PORT_MAX			65535
+#define KACTL_KEEPALIVE_S_MAX		32767	/* MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL */
+#define KACTL_KEEPCNT_MAX		127	/* MAX_TCP_KEEPCNT: probes */
+#define KACTL_USER_TIMEOUT_MS_MAX	2147483647U	/* INT_MAX */
 
-/* getopt_long() values; their order gives each its bit in "seen". */
+/* The words of a policy; their order gives each its bit in "seen". */
 enum {
-	OPT_DEFAULT = 256,
+	OPT_DEFAULT,
 	OPT_PORT,
 	OPT_DIR,
 	OPT_CGROUP,
@@ -36,20 +39,26 @@ enum {
 	OPT_MODE,
 };
 
-#define OPT_BIT(opt)	(1U << ((opt) - OPT_DEFAULT))
+/*
+ * Each is a keyword, as "kactl list" prints a selector ("port 80 dir in"),
+ * and an option with dashes ("--port 80 --dir in"), as policy files and
+ * scripts before keywords have it: the same words, one spelling.
+ */
+#define POLICY_WORD(opt, word, value) \
+	[opt] = { .name = (word), .has_value = (value), .keyword = true }
 
-static const struct option policy_opts[] = {
-	{ "default",	  no_argument,	     NULL, OPT_DEFAULT },
-	{ "port",	  required_argument, NULL, OPT_PORT },
-	{ "dir",	  required_argument, NULL, OPT_DIR },
-	{ "cgroup",	  required_argument, NULL, OPT_CGROUP },
-	{ "off",	  no_argument,	     NULL, OPT_OFF },
-	{ "idle",	  required_argument, NULL, OPT_IDLE },
-	{ "intvl",	  required_argument, NULL, OPT_INTVL },
-	{ "cnt",	  required_argument, NULL, OPT_CNT },
-	{ "user-timeout", required_argument, NULL, OPT_USER_TIMEOUT },
-	{ "mode",	  required_argument, NULL, OPT_MODE },
-	{ NULL, 0, NULL, 0 }
+static const struct parse_opt policy_opts[] = {
+	POLICY_WORD(OPT_DEFAULT, "default", false),
+	POLICY_WORD(OPT_PORT, "port", true),
+	POLICY_WORD(OPT_DIR, "dir", true),
+	POLICY_WORD(OPT_CGROUP, "cgroup", true),
+	POLICY_WORD(OPT_OFF, "off", false),
+	POLICY_WORD(OPT_IDLE, "idle", true),
+	POLICY_WORD(OPT_INTVL, "intvl", true),
+	POLICY_WORD(OPT_CNT, "cnt", true),
+	POLICY_WORD(OPT_USER_TIMEOUT, "user-timeout", true),
+	POLICY_WORD(OPT_MODE, "mode", true),
+	{ .name = NULL }
 };
 
 static const char *const dir_names[] = {
@@ -71,17 +80,17 @@ static const char *const cgroup_state_names[] = {
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 
-const char *ka_dir_name(uint8_t dir)
+const char *kactl_dir_name(uint8_t dir)
 {
 	return dir < ARRAY_SIZE(dir_names) ? dir_names[dir] : NULL;
 }
 
-const char *ka_mode_name(uint8_t mode)
+const char *kactl_mode_name(uint8_t mode)
 {
 	return mode < ARRAY_SIZE(mode_names) ? mode_names[mode] : NULL;
 }
 
-const char *ka_cgroup_state_name(uint8_t state)
+const char *kactl_cgroup_state_name(uint8_t state)
 {
 	return state < ARRAY_SIZE(cgroup_state_names) ?
 	       cgroup_state_names[state] : NULL;
@@ -130,7 +139,7 @@ static int parse_ports(const char *s, uint32_t *lo, uint32_t *hi)
 	int ret;
 
 	if (!dash) {
-		ret = parse_u32(s, 1, KA_PORT_MAX, lo);
+		ret = parse_u32(s, 1, KACTL_PORT_MAX, lo);
 		*hi = *lo;
 		return ret;
 	}
@@ -138,27 +147,17 @@ static int parse_ports(const char *s, uint32_t *lo, uint32_t *hi)
 	first = strndup(s, (size_t)(dash - s));
 	if (!first)
 		return -ENOMEM;
-	ret = parse_u32(first, 1, KA_PORT_MAX, lo);
+	ret = parse_u32(first, 1, KACTL_PORT_MAX, lo);
 	free(first);
-	return ret ? ret : parse_u32(dash + 1, 1, KA_PORT_MAX, hi);
-}
-
-/* The index in policy_opts of the option with value opt, or -1. */
-static int opt_index(int opt)
-{
-	for (int i = 0; policy_opts[i].name; i++) {
-		if (policy_opts[i].val == opt)
-			return i;
-	}
-	return -1;
+	return ret ? ret : parse_u32(dash + 1, 1, KACTL_PORT_MAX, hi);
 }
 
 /* The value of one option into p; a message in err when it is invalid. */
-static int parse_value(int opt, const char *arg, struct ka_policy *p,
+static int parse_value(int opt, const char *arg, struct kactl_policy *p,
 		       char *err, size_t size)
 {
-	struct ka_selector *sel = &p->sel;
-	struct ka_action *act = &p->act;
+	struct kactl_selector *sel = &p->sel;
+	struct kactl_action *act = &p->act;
 	uint32_t lo, hi;
 	int i, ret;
 
@@ -206,17 +205,17 @@ static int parse_value(int opt, const char *arg, struct ka_policy *p,
 		act->off = true;
 		return 0;
 	case OPT_IDLE:
-		return parse_setting(arg, "idle", "seconds ", 1, KA_SECONDS_MAX,
-				     &act->idle, &act->has_idle, err, size);
+		return parse_setting(arg, "idle", "seconds ", 1, KACTL_KEEPALIVE_S_MAX,
+				     &act->idle_s, &act->has_idle, err, size);
 	case OPT_INTVL:
-		return parse_setting(arg, "intvl", "seconds ", 1, KA_SECONDS_MAX,
-				     &act->intvl, &act->has_intvl, err, size);
+		return parse_setting(arg, "intvl", "seconds ", 1, KACTL_KEEPALIVE_S_MAX,
+				     &act->intvl_s, &act->has_intvl, err, size);
 	case OPT_CNT:
-		return parse_setting(arg, "cnt", "", 1, KA_CNT_MAX,
+		return parse_setting(arg, "cnt", "", 1, KACTL_KEEPCNT_MAX,
 				     &act->cnt, &act->has_cnt, err, size);
 	case OPT_USER_TIMEOUT:
 		return parse_setting(arg, "user-timeout", "milliseconds ", 0,
-				     KA_USER_TIMEOUT_MAX, &act->user_timeout,
+				     KACTL_USER_TIMEOUT_MS_MAX, &act->user_timeout_ms,
 				     &act->has_user_timeout, err, size);
 	case OPT_MODE:
 		i = lookup(mode_names, ARRAY_SIZE(mode_names), arg);
@@ -230,60 +229,39 @@ static int parse_value(int opt, const char *arg, struct ka_policy *p,
 	return fail(err, size, "internal error: option %d", opt);
 }
 
-int ka_policy_parse(enum ka_policy_op op, int argc, char **argv,
-		    struct ka_policy *p, char *err, size_t err_size)
+int kactl_policy_parse(enum kactl_policy_op op, int argc, char **argv,
+		       struct kactl_policy *p, char *err, size_t err_size)
 {
 	static const char *const cmds[] = {
-		[KA_OP_SET] = "set", [KA_OP_DEL] = "del", [KA_OP_ADD] = "add",
+		[KACTL_OP_SET] = "set", [KACTL_OP_DEL] = "del",
+		[KACTL_OP_ADD] = "add",
 	};
 	const char *cmd = cmds[op];
-	const struct ka_action *act = &p->act;
-	const struct ka_selector *sel = &p->sel;
+	const struct kactl_action *act = &p->act;
+	const struct kactl_selector *sel = &p->sel;
+	struct parse_args args;
 	unsigned int seen = 0;
-	int opt, idx, at, ret;
-	const char *arg;
+	int opt, ret;
 
 	memset(p, 0, sizeof(*p));
-	/*
-	 * 0 makes glibc start over, main() having used getopt already. '+'
-	 * stops at the first operand instead of permuting argv, so argv[at]
-	 * is always the option just parsed; ':' reports a missing value
-	 * apart from an unknown option, and keeps getopt quiet.
-	 */
-	optind = 0;
-	opterr = 0;
-	for (;;) {
-		at = optind ? optind : 1;
-		idx = -1;
-		opt = getopt_long(argc, argv, "+:", policy_opts, &idx);
-		if (opt == -1)
-			break;
-		arg = argv[at];
-		/* On an error, optopt says which option getopt took arg for. */
-		if (opt == '?' || opt == ':')
-			idx = opt_index(optopt);
-		if (idx < 0 || !parse_is_long_opt(arg, policy_opts[idx].name))
-			return fail(err, err_size, "unknown option '%s'", arg);
-		if (opt == '?')	/* "--off=1" */
-			return fail(err, err_size, "option '--%s' takes no value",
-				    policy_opts[idx].name);
-		if (opt == ':')
-			return fail(err, err_size, "option '--%s' needs a value",
-				    policy_opts[idx].name);
-		if (op == KA_OP_DEL && opt >= OPT_OFF)
+	parse_args_init(&args, argc, argv, 1);
+	while ((opt = parse_next_opt(&args, policy_opts, err, err_size)) >= 0) {
+		if (op == KACTL_OP_DEL && opt >= OPT_OFF)
 			return fail(err, err_size, "del takes only a selector, not '--%s'",
-				    policy_opts[idx].name);
-		if (seen & OPT_BIT(opt))
+				    policy_opts[opt].name);
+		if (seen & (1U << opt))
 			return fail(err, err_size, "option '--%s' given more than once",
-				    policy_opts[idx].name);
-		seen |= OPT_BIT(opt);
-		ret = parse_value(opt, optarg, p, err, err_size);
+				    policy_opts[opt].name);
+		seen |= 1U << opt;
+		ret = parse_value(opt, args.value, p, err, err_size);
 		if (ret)
 			return ret;
 	}
-	if (optind < argc)
+	if (opt == PARSE_ERROR)
+		return -EINVAL;
+	if (args.next < argc)
 		return fail(err, err_size, "unexpected argument '%s'",
-			    argv[optind]);
+			    argv[args.next]);
 
 	if (sel->is_default && (sel->has_port || sel->has_dir || sel->cgroup_path))
 		return fail(err, err_size, "--default excludes --port, --dir and --cgroup");
@@ -317,7 +295,7 @@ static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
 		*len += (size_t)n;
 }
 
-int ka_selector_text(const struct ka_selector *sel, char *buf, size_t size)
+int kactl_selector_text(const struct kactl_selector *sel, char *buf, size_t size)
 {
 	const char *sep = "";
 	size_t len = 0;
@@ -336,9 +314,9 @@ int ka_selector_text(const struct ka_selector *sel, char *buf, size_t size)
 			       sel->port_max);
 		/* Both directions is what a port without one means. */
 		if (sel->has_dir && sel->dir != KA_DIR_BOTH) {
-			if (ka_dir_name(sel->dir))
+			if (kactl_dir_name(sel->dir))
 				append(buf, size, &len, " dir %s",
-				       ka_dir_name(sel->dir));
+				       kactl_dir_name(sel->dir));
 			else
 				append(buf, size, &len, " dir %u", sel->dir);
 		}
@@ -353,95 +331,85 @@ int ka_selector_text(const struct ka_selector *sel, char *buf, size_t size)
 		append(buf, size, &len, "%scgroup (outside)", sep);
 	else if (!sel->has_port)
 		append(buf, size, &len, "-");	/* selects nothing we know */
-	if (sel->has_cgroup_state && ka_cgroup_state_name(sel->cgroup_state))
+	if (sel->has_cgroup_state && kactl_cgroup_state_name(sel->cgroup_state))
 		append(buf, size, &len, " (%s)",
-		       ka_cgroup_state_name(sel->cgroup_state));
+		       kactl_cgroup_state_name(sel->cgroup_state));
 	else if (sel->has_cgroup_state)
 		append(buf, size, &len, " (state %u)", sel->cgroup_state);
 	return (int)len;
 }
 
-/* Columns of "kactl list" after the selector. */
+/* Columns of "kactl list". */
 #define W_SELECTOR	32
 #define W_IDLE		6
 #define W_INTVL		6
 #define W_CNT		4
 #define W_USER_TIMEOUT	12
 
-void ka_policy_print_header(void)
+void kactl_policy_print_header(void)
 {
 	out_text("%-*s %*s %*s %*s %*s %s\n", W_SELECTOR, "selector",
 		 W_IDLE, "idle", W_INTVL, "intvl", W_CNT, "cnt",
 		 W_USER_TIMEOUT, "user_timeout", "mode");
 }
 
-/* A right-aligned number column, "-" when unset (and no JSON member). */
-static void print_value(const char *key, int width, bool has, uint32_t v)
+/*
+ * An enum's name, or its number when kactl does not know it: a column
+ * when text, else a JSON-only member.
+ */
+static void print_enum(const char *key, const char *name, uint8_t v,
+		       bool text)
 {
-	char fmt[16];
-
-	if (!has) {
-		out_text(" %*s", width, "-");
-		return;
-	}
-	snprintf(fmt, sizeof(fmt), " %%%dllu", width);
-	out_u64(key, fmt, v);
-}
-
-/* A name from names, or the number for a value kactl does not know. */
-static void print_enum(const char *key, const char *fmt, const char *name,
-		       uint8_t v)
-{
-	if (name)
-		out_str(key, fmt, name);
+	if (name && text)
+		out_str(key, " %s", name);
+	else if (name)
+		out_json_str(key, name);
+	else if (text)
+		out_u64(key, " %llu", (unsigned long long)v);
 	else
-		out_u64(key, fmt ? " %llu" : NULL, v);
+		out_json_u64(key, v);
 }
 
-void ka_policy_print(const struct ka_policy *p)
+void kactl_policy_print(const struct kactl_policy *p)
 {
-	const struct ka_selector *sel = &p->sel;
-	const struct ka_action *act = &p->act;
+	const struct kactl_selector *sel = &p->sel;
+	const struct kactl_action *act = &p->act;
 	uint8_t dir = sel->has_dir ? sel->dir : KA_DIR_BOTH;
-	char text[KA_SELECTOR_TEXT_SIZE], fmt[16];
+	char text[KACTL_SELECTOR_TEXT_SIZE];
 
-	ka_selector_text(sel, text, sizeof(text));
-	snprintf(fmt, sizeof(fmt), "%%-%ds", W_SELECTOR);
+	kactl_selector_text(sel, text, sizeof(text));
 	out_open_object(NULL);
-	out_str("selector", fmt, text);
-	/* The selector's parts, for scripts: JSON only (NULL format). */
+	out_str_column("selector", W_SELECTOR, text);
+	/* The selector's parts, for scripts: JSON only. */
 	if (sel->is_default) {
-		out_bool("default", NULL, true);
+		out_json_bool("default", true);
 	} else {
 		if (sel->has_port) {
-			out_u64("port_min", NULL, sel->port_min);
-			out_u64("port_max", NULL, sel->port_max);
-			print_enum("dir", NULL, ka_dir_name(dir), dir);
+			out_json_u64("port_min", sel->port_min);
+			out_json_u64("port_max", sel->port_max);
+			print_enum("dir", kactl_dir_name(dir), dir, false);
 		}
 		if (sel->cgroup_path)
-			out_str("cgroup", NULL, sel->cgroup_path);
+			out_json_str("cgroup", sel->cgroup_path);
 		if (sel->has_cgroup_id)
-			out_u64("cgroup_id", NULL, sel->cgroup_id);
+			out_json_u64("cgroup_id", sel->cgroup_id);
 		if (sel->has_cgroup_state)
-			print_enum("cgroup_state", NULL,
-				   ka_cgroup_state_name(sel->cgroup_state),
-				   sel->cgroup_state);
+			print_enum("cgroup_state",
+				   kactl_cgroup_state_name(sel->cgroup_state),
+				   sel->cgroup_state, false);
 		if (sel->cgroup_hidden)
-			out_bool("cgroup_hidden", NULL, true);
+			out_json_bool("cgroup_hidden", true);
 	}
-	out_bool("off", NULL, act->off);
-	print_value("idle", W_IDLE, act->has_idle, act->idle);
-	print_value("intvl", W_INTVL, act->has_intvl, act->intvl);
-	print_value("cnt", W_CNT, act->has_cnt, act->cnt);
-	print_value("user_timeout", W_USER_TIMEOUT, act->has_user_timeout,
-		    act->user_timeout);
+	out_json_bool("off", act->off);
+	out_u64_column("idle", W_IDLE, act->has_idle, act->idle_s);
+	out_u64_column("intvl", W_INTVL, act->has_intvl, act->intvl_s);
+	out_u64_column("cnt", W_CNT, act->has_cnt, act->cnt);
+	out_u64_column("user_timeout", W_USER_TIMEOUT, act->has_user_timeout,
+		       act->user_timeout_ms);
 	/* An exemption has no mode to speak of in the table. */
-	if (act->off) {
+	if (act->off)
 		out_text(" %s", "off");
-		print_enum("mode", NULL, ka_mode_name(act->mode), act->mode);
-	} else {
-		print_enum("mode", " %s", ka_mode_name(act->mode), act->mode);
-	}
+	print_enum("mode", kactl_mode_name(act->mode), act->mode, !act->off);
 	out_close_object();
 	out_text("\n");
 }

@@ -9,14 +9,20 @@
 
 /*
  * Policies as kactl sees them: read from the command line, or decoded
- * from the kernel's replies, and printed. No netlink here, so all of it
- * can be unit tested on the host.
+ * from the kernel's replies (codec.h), and printed. No netlink here, so
+ * all of it can be unit tested on the host.
+ *
+ * A selector has two spellings: the words of kactl (set, del, list, load
+ * and save), "port 8000-8099 dir in cgroup /svc", where kactl_selector_text()
+ * prints what kactl_policy_parse() reads back; and the module's
+ * /proc/net/ka_stats column "port=8000-8099,dir=in,cgroup=/svc", one
+ * whitespace-free field of a table.
  */
 
 /* Room for any selector's text form, the longest cgroup path included. */
-#define KA_SELECTOR_TEXT_SIZE	(KA_CGROUP_PATH_MAX + 64)
+#define KACTL_SELECTOR_TEXT_SIZE	(KA_CGROUP_PATH_MAX + 64)
 
-struct ka_selector {
+struct kactl_selector {
 	bool is_default;
 	bool has_port;
 	uint16_t port_min, port_max;	/* port_min == port_max: one port */
@@ -32,47 +38,53 @@ struct ka_selector {
 	bool cgroup_hidden;
 };
 
-struct ka_action {
+struct kactl_action {
 	bool off;
 	bool has_idle, has_intvl, has_cnt, has_user_timeout, has_mode;
-	uint32_t idle, intvl, cnt, user_timeout;
+	uint32_t idle_s;		/* TCP_KEEPIDLE */
+	uint32_t intvl_s;		/* TCP_KEEPINTVL */
+	uint32_t cnt;			/* TCP_KEEPCNT: unanswered probes */
+	uint32_t user_timeout_ms;	/* TCP_USER_TIMEOUT */
 	uint8_t mode;			/* enum ka_mode */
 };
 
-struct ka_policy {
-	struct ka_selector sel;
-	struct ka_action act;
+struct kactl_policy {
+	struct kactl_selector sel;
+	struct kactl_action act;
 };
 
-enum ka_policy_op {
-	KA_OP_SET,	/* selector and action */
-	KA_OP_DEL,	/* selector only */
-	KA_OP_ADD,	/* as set */
+enum kactl_policy_op {
+	KACTL_OP_SET,	/* selector and action */
+	KACTL_OP_DEL,	/* selector only */
+	KACTL_OP_ADD,	/* as set */
 };
 
 /*
- * Parses the arguments of "add", "set" or "del" (argv[0] is the command
- * name) into p, whose strings then point into argv. Returns 0, or -EINVAL
- * with what is wrong in err (no "kactl: " prefix). Uses getopt_long, so
- * it resets optind.
+ * Parses the words of "add", "set" or "del" (argv[0] is the command name)
+ * into p, whose strings then point into argv. A word is a keyword, with
+ * or without two leading dashes: "port 80 dir in" or "--port 80 --dir
+ * in" (parse.h). Returns 0, or -EINVAL with what is wrong in err (no
+ * "kactl: " prefix).
  */
-int ka_policy_parse(enum ka_policy_op op, int argc, char **argv,
-		    struct ka_policy *p, char *err, size_t err_size);
+int kactl_policy_parse(enum kactl_policy_op op, int argc, char **argv,
+		       struct kactl_policy *p, char *err, size_t err_size);
 
 /*
- * The selector's text form, as in "port 6379-6400 dir in cgroup /svc",
- * "cgroup id:42" or "default", in buf; from a reply, a cgroup's state
- * follows it: "cgroup /svc (waiting)". Returns the length the full text
+ * The selector's text form, as in "port 6379-6400 dir in cgroup /svc" or
+ * "default", in buf: the words kactl set and del read. What only a reply
+ * has does not paste back: a cgroup's state, which follows it as a note
+ * ("cgroup /svc (waiting)"), and a cgroup kactl cannot name by path
+ * ("cgroup id:42", "cgroup (outside)"). Returns the length the full text
  * has, as snprintf() does.
  */
-int ka_selector_text(const struct ka_selector *sel, char *buf, size_t size);
+int kactl_selector_text(const struct kactl_selector *sel, char *buf, size_t size);
 
-const char *ka_dir_name(uint8_t dir);	/* NULL when unknown */
-const char *ka_mode_name(uint8_t mode);	/* NULL when unknown */
-const char *ka_cgroup_state_name(uint8_t state);	/* NULL when unknown */
+const char *kactl_dir_name(uint8_t dir);	/* NULL when unknown */
+const char *kactl_mode_name(uint8_t mode);	/* NULL when unknown */
+const char *kactl_cgroup_state_name(uint8_t state);	/* NULL when unknown */
 
 /* The "kactl list" table: a header line, then one row per policy. */
-void ka_policy_print_header(void);
-void ka_policy_print(const struct ka_policy *p);
+void kactl_policy_print_header(void);
+void kactl_policy_print(const struct kactl_policy *p);
 
 #endif

@@ -185,7 +185,7 @@ test_unknown_or_abbreviated_option_is_usage_error() {
 	expect_usage "unknown option '-j'" set --default -j
 	expect_usage "option '--idle' needs a value" set --default --idle
 	expect_usage "option '--off' takes no value" set --default --off=yes
-	expect_usage "unexpected argument 'port'" set port 80
+	expect_usage "unexpected argument 'ports'" set ports 80
 }
 
 test_del_takes_only_a_selector() {
@@ -222,6 +222,40 @@ test_valid_command_lines_reach_the_kernel() {
 			"stderr of kactl $args"
 		assert_eq "$EXPECT_STDOUT" "" "stdout of kactl $args"
 	done
+}
+
+# A policy's words are keywords too, as kactl list prints a selector, so
+# that one pastes into set and del: the same words, the same checks.
+test_keywords_are_the_options_without_dashes() {
+	local args
+	for args in "set port 8000-8099 dir in cgroup /svc idle 60 intvl 10 cnt 5 user-timeout 0 mode force" \
+		"del port 8000-8099 dir in cgroup /svc" "add default off" \
+		"set port 6379 --idle 60" "-j del cgroup /svc"; do
+		# shellcheck disable=SC2086 # split into arguments
+		expect_fail 1 "$KACTL" $args
+		assert_match "$EXPECT_STDERR" "^Error: the ka_policy module is not loaded" \
+			"stderr of kactl $args"
+	done
+	expect_usage "invalid --port '0': expected a port 1..65535 or a range LOW-HIGH" set port 0 idle 60
+	expect_usage "del takes only a selector, not '--idle'" del port 80 idle 60
+	expect_usage "option '--port' given more than once" set port 80 --port 81
+	expect_usage "option '--idle' needs a value" set default idle
+	expect_usage "unexpected argument 'Port'" set Port 80
+}
+
+test_load_reads_keywords_and_options() {
+	local f
+	f=$(mktemp)
+	defer rm -f "$f"
+	printf -- '--port 6379 --idle 60\nport 6380 dir in idle 60\ncgroup "/a b" --off\nport 70000\n' >"$f"
+	expect_fail 1 "$KACTL" load "$f"
+	assert_eq "$EXPECT_STDERR" "Error: $f:4: invalid --port '70000': expected a port 1..65535 or a range LOW-HIGH.
+Error: $f: 1 bad line, nothing was loaded." "stderr"
+	# The same selector in both spellings is one selector.
+	printf -- '--port 80 --idle 1\nport 80 idle 2\n' >"$f"
+	expect_fail 1 "$KACTL" load --replace "$f"
+	assert_eq "$EXPECT_STDERR" "Error: $f:2: port 80 is set on line 1 already.
+Error: $f: 1 bad line, nothing was loaded." "stderr of load --replace"
 }
 
 test_netns_needs_a_value() {
@@ -327,4 +361,12 @@ test_bash_completion() {
 	assert_eq "$(complete_kactl kactl set --dir "")" "in out both" "directions"
 	assert_eq "$(complete_kactl kactl --netns x del --p)" "--port" "after -n NETNS"
 	assert_eq "$(complete_kactl kactl load --r)" "--replace" "load options"
+}
+
+test_bash_completion_of_keywords() {
+	assert_eq "$(complete_kactl kactl set p)" "port" "keyword"
+	assert_eq "$(complete_kactl kactl set port 80 i)" "idle intvl" "action keywords"
+	assert_eq "$(complete_kactl kactl del port 80 i)" "" "del takes no action"
+	assert_eq "$(complete_kactl kactl set port 80 dir "")" "in out both" "dir values"
+	assert_eq "$(complete_kactl kactl add default mode "")" "default force" "mode values"
 }

@@ -122,7 +122,7 @@ static void print_rows(void)
 	out_open_array(NULL);
 	out_open_object(NULL);
 	out_str("scope", "%-6s", "total");
-	out_u64("applied", " %4llu", 3);
+	out_u64("applied", " %4llu", 3ULL);
 	out_close_object();
 	out_text("\n");
 	out_open_object(NULL);
@@ -133,15 +133,15 @@ static void print_rows(void)
 	out_close_array();
 }
 
-/* JSON-only members (NULL format) and booleans. */
+/* JSON-only members and booleans. */
 static void print_members(void)
 {
 	out_open_object(NULL);
 	out_str("name", "%s", "x");
-	out_str("hidden", NULL, "y");
-	out_u64("n", NULL, 7);
-	out_bool("yes", " %s", true);
-	out_bool("no", NULL, false);
+	out_json_str("hidden", "y");
+	out_json_u64("n", 7);
+	out_json_bool("yes", true);
+	out_json_bool("no", false);
 	out_close_object();
 }
 
@@ -195,8 +195,8 @@ static void test_out(void)
 		      "    {\n        \"scope\": \"a\\\"b\\\\c\\u000a\",\n"
 		      "        \"applied\": 18446744073709551615\n    }\n]\n",
 		      "pretty JSON indents");
-	expect_output(print_members, 0, 0, "x true",
-		      "text leaves out members with a NULL format");
+	expect_output(print_members, 0, 0, "x",
+		      "text leaves out JSON-only members");
 	expect_output(print_members, 1, 0,
 		      "{\"name\":\"x\",\"hidden\":\"y\",\"n\":7,\"yes\":true,\"no\":false}\n",
 		      "JSON prints every member, booleans bare");
@@ -208,10 +208,10 @@ static void test_out(void)
 #define MAX_ARGS 16
 
 struct policy_case {
-	enum ka_policy_op op;
+	enum kactl_policy_op op;
 	const char *args[MAX_ARGS];
 	const char *err;		/* NULL: accepted, and gives want */
-	struct ka_policy want;
+	struct kactl_policy want;
 };
 
 #define SEL(...)	.sel = { __VA_ARGS__ }
@@ -221,150 +221,185 @@ struct policy_case {
 
 static const struct policy_case policy_cases[] = {
 	/* accepted */
-	{ .op = KA_OP_SET, { "--default" }, NULL,
+	{ .op = KACTL_OP_SET, { "--default" }, NULL,
 	  { SEL(.is_default = true) } },
-	{ .op = KA_OP_SET, { "--default", "--idle", "60", "--intvl", "10", "--cnt", "5",
+	{ .op = KACTL_OP_SET, { "--default", "--idle", "60", "--intvl", "10", "--cnt", "5",
 		       "--user-timeout", "30000", "--mode", "force" }, NULL,
 	  { SEL(.is_default = true),
-	    ACT(.has_idle = true, .idle = 60, .has_intvl = true, .intvl = 10,
+	    ACT(.has_idle = true, .idle_s = 60, .has_intvl = true, .intvl_s = 10,
 		.has_cnt = true, .cnt = 5, .has_user_timeout = true,
-		.user_timeout = 30000, .has_mode = true, .mode = KA_MODE_FORCE) } },
-	{ .op = KA_OP_SET, { "--port", "6379" }, NULL,
+		.user_timeout_ms = 30000, .has_mode = true, .mode = KA_MODE_FORCE) } },
+	{ .op = KACTL_OP_SET, { "--port", "6379" }, NULL,
 	  { SEL(PORT(6379, 6379)) } },
-	{ .op = KA_OP_SET, { "--port", "80-80" }, NULL,
+	{ .op = KACTL_OP_SET, { "--port", "80-80" }, NULL,
 	  { SEL(PORT(80, 80)) } },
-	{ .op = KA_OP_SET, { "--port", "6379-6400", "--dir", "in" }, NULL,
+	{ .op = KACTL_OP_SET, { "--port", "6379-6400", "--dir", "in" }, NULL,
 	  { SEL(PORT(6379, 6400), DIR(KA_DIR_IN)) } },
-	{ .op = KA_OP_SET, { "--dir", "out", "--port", "1-65535" }, NULL,
+	{ .op = KACTL_OP_SET, { "--dir", "out", "--port", "1-65535" }, NULL,
 	  { SEL(PORT(1, 65535), DIR(KA_DIR_OUT)) } },
-	{ .op = KA_OP_SET, { "--port", "443", "--dir", "both" }, NULL,
+	{ .op = KACTL_OP_SET, { "--port", "443", "--dir", "both" }, NULL,
 	  { SEL(PORT(443, 443), DIR(KA_DIR_BOTH)) } },
-	{ .op = KA_OP_SET, { "--cgroup", "/svc" }, NULL,
+	{ .op = KACTL_OP_SET, { "--cgroup", "/svc" }, NULL,
 	  { SEL(.cgroup_path = "/svc") } },
-	{ .op = KA_OP_SET, { "--cgroup", "/", "--user-timeout", "0" }, NULL,
+	{ .op = KACTL_OP_SET, { "--cgroup", "/", "--user-timeout", "0" }, NULL,
 	  { SEL(.cgroup_path = "/"),
-	    ACT(.has_user_timeout = true, .user_timeout = 0) } },
-	{ .op = KA_OP_SET, { "--port", "6379", "--dir", "in", "--cgroup", "/a/b", "--off" }, NULL,
+	    ACT(.has_user_timeout = true, .user_timeout_ms = 0) } },
+	{ .op = KACTL_OP_SET, { "--port", "6379", "--dir", "in", "--cgroup", "/a/b", "--off" }, NULL,
 	  { SEL(PORT(6379, 6379), DIR(KA_DIR_IN), .cgroup_path = "/a/b"),
 	    ACT(.off = true) } },
-	{ .op = KA_OP_SET, { "--idle", "1", "--intvl", "32767", "--cnt", "127",
+	{ .op = KACTL_OP_SET, { "--idle", "1", "--intvl", "32767", "--cnt", "127",
 		       "--user-timeout", "2147483647", "--mode", "default", "--port", "22" }, NULL,
 	  { SEL(PORT(22, 22)),
-	    ACT(.has_idle = true, .idle = 1, .has_intvl = true, .intvl = 32767,
+	    ACT(.has_idle = true, .idle_s = 1, .has_intvl = true, .intvl_s = 32767,
 		.has_cnt = true, .cnt = 127, .has_user_timeout = true,
-		.user_timeout = 2147483647, .has_mode = true,
+		.user_timeout_ms = 2147483647, .has_mode = true,
 		.mode = KA_MODE_DEFAULT) } },
-	{ .op = KA_OP_SET, { "--default", "--idle=60", "--mode=force" }, NULL,
+	{ .op = KACTL_OP_SET, { "--default", "--idle=60", "--mode=force" }, NULL,
 	  { SEL(.is_default = true),
-	    ACT(.has_idle = true, .idle = 60, .has_mode = true,
+	    ACT(.has_idle = true, .idle_s = 60, .has_mode = true,
 		.mode = KA_MODE_FORCE) } },
-	{ .op = KA_OP_SET, { "--port", "65535", "--cgroup", "/x" }, NULL,
+	{ .op = KACTL_OP_SET, { "--port", "65535", "--cgroup", "/x" }, NULL,
 	  { SEL(PORT(65535, 65535), .cgroup_path = "/x") } },
 	/* add takes what set takes */
-	{ .op = KA_OP_ADD, { "--port", "6379", "--dir", "in", "--idle", "60", "--mode", "force" }, NULL,
+	{ .op = KACTL_OP_ADD, { "--port", "6379", "--dir", "in", "--idle", "60", "--mode", "force" }, NULL,
 	  { SEL(PORT(6379, 6379), DIR(KA_DIR_IN)),
-	    ACT(.has_idle = true, .idle = 60, .has_mode = true,
+	    ACT(.has_idle = true, .idle_s = 60, .has_mode = true,
 		.mode = KA_MODE_FORCE) } },
-	{ .op = KA_OP_ADD, { "--cgroup", "/svc", "--off" }, NULL,
+	{ .op = KACTL_OP_ADD, { "--cgroup", "/svc", "--off" }, NULL,
 	  { SEL(.cgroup_path = "/svc"), ACT(.off = true) } },
-	{ .op = KA_OP_DEL, { "--default" }, NULL,
+	{ .op = KACTL_OP_DEL, { "--default" }, NULL,
 	  { SEL(.is_default = true) } },
-	{ .op = KA_OP_DEL, { "--port", "6379-6400", "--dir", "out", "--cgroup", "/svc" }, NULL,
+	{ .op = KACTL_OP_DEL, { "--port", "6379-6400", "--dir", "out", "--cgroup", "/svc" }, NULL,
 	  { SEL(PORT(6379, 6400), DIR(KA_DIR_OUT), .cgroup_path = "/svc") } },
-	{ .op = KA_OP_DEL, { "--cgroup", "/svc" }, NULL,
+	{ .op = KACTL_OP_DEL, { "--cgroup", "/svc" }, NULL,
 	  { SEL(.cgroup_path = "/svc") } },
 
 	/* a selector is needed */
-	{ .op = KA_OP_SET, { NULL }, "set needs a selector: --default, --port or --cgroup" },
-	{ .op = KA_OP_SET, { "--idle", "60" }, "set needs a selector: --default, --port or --cgroup" },
-	{ .op = KA_OP_SET, { "--off" }, "set needs a selector: --default, --port or --cgroup" },
-	{ .op = KA_OP_DEL, { NULL }, "del needs a selector: --default, --port or --cgroup" },
-	{ .op = KA_OP_ADD, { "--idle", "60" }, "add needs a selector: --default, --port or --cgroup" },
-	{ .op = KA_OP_ADD, { "--default", "--off", "--idle", "1" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
+	{ .op = KACTL_OP_SET, { NULL }, "set needs a selector: --default, --port or --cgroup" },
+	{ .op = KACTL_OP_SET, { "--idle", "60" }, "set needs a selector: --default, --port or --cgroup" },
+	{ .op = KACTL_OP_SET, { "--off" }, "set needs a selector: --default, --port or --cgroup" },
+	{ .op = KACTL_OP_DEL, { NULL }, "del needs a selector: --default, --port or --cgroup" },
+	{ .op = KACTL_OP_ADD, { "--idle", "60" }, "add needs a selector: --default, --port or --cgroup" },
+	{ .op = KACTL_OP_ADD, { "--default", "--off", "--idle", "1" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
 	/* ports */
-	{ .op = KA_OP_SET, { "--port", "0" }, "invalid --port '0': expected a port 1..65535 or a range LOW-HIGH" },
-	{ .op = KA_OP_SET, { "--port", "65536" }, "invalid --port '65536': expected a port 1..65535 or a range LOW-HIGH" },
-	{ .op = KA_OP_SET, { "--port", "" }, "invalid --port '': expected a port 1..65535 or a range LOW-HIGH" },
-	{ .op = KA_OP_SET, { "--port", "http" }, "invalid --port 'http': expected a port 1..65535 or a range LOW-HIGH" },
-	{ .op = KA_OP_SET, { "--port", "0x50" }, "invalid --port '0x50': expected a port 1..65535 or a range LOW-HIGH" },
-	{ .op = KA_OP_SET, { "--port", " 80" }, "invalid --port ' 80': expected a port 1..65535 or a range LOW-HIGH" },
-	{ .op = KA_OP_SET, { "--port", "80-" }, "invalid --port '80-': expected a port 1..65535 or a range LOW-HIGH" },
-	{ .op = KA_OP_SET, { "--port", "-80" }, "invalid --port '-80': expected a port 1..65535 or a range LOW-HIGH" },
-	{ .op = KA_OP_SET, { "--port", "0-80" }, "invalid --port '0-80': expected a port 1..65535 or a range LOW-HIGH" },
-	{ .op = KA_OP_SET, { "--port", "80-65536" }, "invalid --port '80-65536': expected a port 1..65535 or a range LOW-HIGH" },
-	{ .op = KA_OP_SET, { "--port", "80-90-100" }, "invalid --port '80-90-100': expected a port 1..65535 or a range LOW-HIGH" },
-	{ .op = KA_OP_SET, { "--port", "80,81" }, "invalid --port '80,81': expected a port 1..65535 or a range LOW-HIGH" },
-	{ .op = KA_OP_SET, { "--port", "6400-6379" }, "invalid --port '6400-6379': 6400 is above 6379" },
+	{ .op = KACTL_OP_SET, { "--port", "0" }, "invalid --port '0': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KACTL_OP_SET, { "--port", "65536" }, "invalid --port '65536': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KACTL_OP_SET, { "--port", "" }, "invalid --port '': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KACTL_OP_SET, { "--port", "http" }, "invalid --port 'http': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KACTL_OP_SET, { "--port", "0x50" }, "invalid --port '0x50': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KACTL_OP_SET, { "--port", " 80" }, "invalid --port ' 80': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KACTL_OP_SET, { "--port", "80-" }, "invalid --port '80-': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KACTL_OP_SET, { "--port", "-80" }, "invalid --port '-80': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KACTL_OP_SET, { "--port", "0-80" }, "invalid --port '0-80': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KACTL_OP_SET, { "--port", "80-65536" }, "invalid --port '80-65536': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KACTL_OP_SET, { "--port", "80-90-100" }, "invalid --port '80-90-100': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KACTL_OP_SET, { "--port", "80,81" }, "invalid --port '80,81': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KACTL_OP_SET, { "--port", "6400-6379" }, "invalid --port '6400-6379': 6400 is above 6379" },
 	/* directions */
-	{ .op = KA_OP_SET, { "--dir", "in" }, "--dir needs --port" },
-	{ .op = KA_OP_SET, { "--cgroup", "/svc", "--dir", "out" }, "--dir needs --port" },
-	{ .op = KA_OP_DEL, { "--dir", "both" }, "--dir needs --port" },
-	{ .op = KA_OP_SET, { "--port", "80", "--dir", "IN" }, "invalid --dir 'IN': expected in, out or both" },
-	{ .op = KA_OP_SET, { "--port", "80", "--dir", "i" }, "invalid --dir 'i': expected in, out or both" },
-	{ .op = KA_OP_SET, { "--port", "80", "--dir", "" }, "invalid --dir '': expected in, out or both" },
+	{ .op = KACTL_OP_SET, { "--dir", "in" }, "--dir needs --port" },
+	{ .op = KACTL_OP_SET, { "--cgroup", "/svc", "--dir", "out" }, "--dir needs --port" },
+	{ .op = KACTL_OP_DEL, { "--dir", "both" }, "--dir needs --port" },
+	{ .op = KACTL_OP_SET, { "--port", "80", "--dir", "IN" }, "invalid --dir 'IN': expected in, out or both" },
+	{ .op = KACTL_OP_SET, { "--port", "80", "--dir", "i" }, "invalid --dir 'i': expected in, out or both" },
+	{ .op = KACTL_OP_SET, { "--port", "80", "--dir", "" }, "invalid --dir '': expected in, out or both" },
 	/* --default stands alone */
-	{ .op = KA_OP_SET, { "--default", "--port", "80" }, "--default excludes --port, --dir and --cgroup" },
-	{ .op = KA_OP_SET, { "--cgroup", "/svc", "--default" }, "--default excludes --port, --dir and --cgroup" },
-	{ .op = KA_OP_SET, { "--default", "--dir", "in" }, "--default excludes --port, --dir and --cgroup" },
-	{ .op = KA_OP_DEL, { "--default", "--port", "80", "--dir", "in" }, "--default excludes --port, --dir and --cgroup" },
+	{ .op = KACTL_OP_SET, { "--default", "--port", "80" }, "--default excludes --port, --dir and --cgroup" },
+	{ .op = KACTL_OP_SET, { "--cgroup", "/svc", "--default" }, "--default excludes --port, --dir and --cgroup" },
+	{ .op = KACTL_OP_SET, { "--default", "--dir", "in" }, "--default excludes --port, --dir and --cgroup" },
+	{ .op = KACTL_OP_DEL, { "--default", "--port", "80", "--dir", "in" }, "--default excludes --port, --dir and --cgroup" },
 	/* cgroups */
-	{ .op = KA_OP_SET, { "--cgroup", "" }, "invalid --cgroup '': expected an absolute path such as /system.slice" },
-	{ .op = KA_OP_SET, { "--cgroup", "svc" }, "invalid --cgroup 'svc': expected an absolute path such as /system.slice" },
-	{ .op = KA_OP_SET, { "--cgroup", "./svc" }, "invalid --cgroup './svc': expected an absolute path such as /system.slice" },
+	{ .op = KACTL_OP_SET, { "--cgroup", "" }, "invalid --cgroup '': expected an absolute path such as /system.slice" },
+	{ .op = KACTL_OP_SET, { "--cgroup", "svc" }, "invalid --cgroup 'svc': expected an absolute path such as /system.slice" },
+	{ .op = KACTL_OP_SET, { "--cgroup", "./svc" }, "invalid --cgroup './svc': expected an absolute path such as /system.slice" },
 	/* --off stands alone */
-	{ .op = KA_OP_SET, { "--default", "--off", "--idle", "60" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
-	{ .op = KA_OP_SET, { "--default", "--intvl", "5", "--off" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
-	{ .op = KA_OP_SET, { "--default", "--off", "--cnt", "3" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
-	{ .op = KA_OP_SET, { "--default", "--off", "--user-timeout", "0" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
-	{ .op = KA_OP_SET, { "--default", "--off", "--mode", "default" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
+	{ .op = KACTL_OP_SET, { "--default", "--off", "--idle", "60" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
+	{ .op = KACTL_OP_SET, { "--default", "--intvl", "5", "--off" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
+	{ .op = KACTL_OP_SET, { "--default", "--off", "--cnt", "3" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
+	{ .op = KACTL_OP_SET, { "--default", "--off", "--user-timeout", "0" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
+	{ .op = KACTL_OP_SET, { "--default", "--off", "--mode", "default" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
 	/* values */
-	{ .op = KA_OP_SET, { "--default", "--idle", "0" }, "invalid --idle '0': expected seconds 1..32767" },
-	{ .op = KA_OP_SET, { "--default", "--idle", "32768" }, "invalid --idle '32768': expected seconds 1..32767" },
-	{ .op = KA_OP_SET, { "--default", "--idle", "60s" }, "invalid --idle '60s': expected seconds 1..32767" },
-	{ .op = KA_OP_SET, { "--default", "--idle", "-1" }, "invalid --idle '-1': expected seconds 1..32767" },
-	{ .op = KA_OP_SET, { "--default", "--intvl", "0" }, "invalid --intvl '0': expected seconds 1..32767" },
-	{ .op = KA_OP_SET, { "--default", "--intvl", "32768" }, "invalid --intvl '32768': expected seconds 1..32767" },
-	{ .op = KA_OP_SET, { "--default", "--cnt", "0" }, "invalid --cnt '0': expected 1..127" },
-	{ .op = KA_OP_SET, { "--default", "--cnt", "128" }, "invalid --cnt '128': expected 1..127" },
-	{ .op = KA_OP_SET, { "--default", "--user-timeout", "2147483648" },
+	{ .op = KACTL_OP_SET, { "--default", "--idle", "0" }, "invalid --idle '0': expected seconds 1..32767" },
+	{ .op = KACTL_OP_SET, { "--default", "--idle", "32768" }, "invalid --idle '32768': expected seconds 1..32767" },
+	{ .op = KACTL_OP_SET, { "--default", "--idle", "60s" }, "invalid --idle '60s': expected seconds 1..32767" },
+	{ .op = KACTL_OP_SET, { "--default", "--idle", "-1" }, "invalid --idle '-1': expected seconds 1..32767" },
+	{ .op = KACTL_OP_SET, { "--default", "--intvl", "0" }, "invalid --intvl '0': expected seconds 1..32767" },
+	{ .op = KACTL_OP_SET, { "--default", "--intvl", "32768" }, "invalid --intvl '32768': expected seconds 1..32767" },
+	{ .op = KACTL_OP_SET, { "--default", "--cnt", "0" }, "invalid --cnt '0': expected 1..127" },
+	{ .op = KACTL_OP_SET, { "--default", "--cnt", "128" }, "invalid --cnt '128': expected 1..127" },
+	{ .op = KACTL_OP_SET, { "--default", "--user-timeout", "2147483648" },
 	  "invalid --user-timeout '2147483648': expected milliseconds 0..2147483647" },
-	{ .op = KA_OP_SET, { "--default", "--user-timeout", "1.5" },
+	{ .op = KACTL_OP_SET, { "--default", "--user-timeout", "1.5" },
 	  "invalid --user-timeout '1.5': expected milliseconds 0..2147483647" },
-	{ .op = KA_OP_SET, { "--default", "--mode", "Force" }, "invalid --mode 'Force': expected default or force" },
-	{ .op = KA_OP_SET, { "--default", "--mode", "off" }, "invalid --mode 'off': expected default or force" },
+	{ .op = KACTL_OP_SET, { "--default", "--mode", "Force" }, "invalid --mode 'Force': expected default or force" },
+	{ .op = KACTL_OP_SET, { "--default", "--mode", "off" }, "invalid --mode 'off': expected default or force" },
 	/* repeated options, even with the same value */
-	{ .op = KA_OP_SET, { "--port", "80", "--port", "81" }, "option '--port' given more than once" },
-	{ .op = KA_OP_SET, { "--default", "--default" }, "option '--default' given more than once" },
-	{ .op = KA_OP_SET, { "--default", "--idle", "1", "--idle", "1" }, "option '--idle' given more than once" },
-	{ .op = KA_OP_SET, { "--default", "--off", "--off" }, "option '--off' given more than once" },
-	{ .op = KA_OP_SET, { "--cgroup", "/a", "--cgroup", "/b" }, "option '--cgroup' given more than once" },
-	{ .op = KA_OP_SET, { "--port", "80", "--dir", "in", "--dir", "in" }, "option '--dir' given more than once" },
-	{ .op = KA_OP_SET, { "--default", "--mode", "force", "--mode=force" }, "option '--mode' given more than once" },
+	{ .op = KACTL_OP_SET, { "--port", "80", "--port", "81" }, "option '--port' given more than once" },
+	{ .op = KACTL_OP_SET, { "--default", "--default" }, "option '--default' given more than once" },
+	{ .op = KACTL_OP_SET, { "--default", "--idle", "1", "--idle", "1" }, "option '--idle' given more than once" },
+	{ .op = KACTL_OP_SET, { "--default", "--off", "--off" }, "option '--off' given more than once" },
+	{ .op = KACTL_OP_SET, { "--cgroup", "/a", "--cgroup", "/b" }, "option '--cgroup' given more than once" },
+	{ .op = KACTL_OP_SET, { "--port", "80", "--dir", "in", "--dir", "in" }, "option '--dir' given more than once" },
+	{ .op = KACTL_OP_SET, { "--default", "--mode", "force", "--mode=force" }, "option '--mode' given more than once" },
 	/* unknown options, prefixes included */
-	{ .op = KA_OP_SET, { "--default", "--frob" }, "unknown option '--frob'" },
-	{ .op = KA_OP_SET, { "--def" }, "unknown option '--def'" },
-	{ .op = KA_OP_SET, { "--default", "--id", "60" }, "unknown option '--id'" },
-	{ .op = KA_OP_SET, { "--default", "--user", "60" }, "unknown option '--user'" },
-	{ .op = KA_OP_SET, { "--default", "--d", "in" }, "unknown option '--d'" },
-	{ .op = KA_OP_SET, { "-d" }, "unknown option '-d'" },
-	{ .op = KA_OP_SET, { "--default", "--idle-time=5" }, "unknown option '--idle-time=5'" },
+	{ .op = KACTL_OP_SET, { "--default", "--frob" }, "unknown option '--frob'" },
+	{ .op = KACTL_OP_SET, { "--def" }, "unknown option '--def'" },
+	{ .op = KACTL_OP_SET, { "--default", "--id", "60" }, "unknown option '--id'" },
+	{ .op = KACTL_OP_SET, { "--default", "--user", "60" }, "unknown option '--user'" },
+	{ .op = KACTL_OP_SET, { "--default", "--d", "in" }, "unknown option '--d'" },
+	{ .op = KACTL_OP_SET, { "-d" }, "unknown option '-d'" },
+	{ .op = KACTL_OP_SET, { "--default", "--idle-time=5" }, "unknown option '--idle-time=5'" },
 	/* values missing or unwanted */
-	{ .op = KA_OP_SET, { "--default", "--idle" }, "option '--idle' needs a value" },
-	{ .op = KA_OP_SET, { "--port" }, "option '--port' needs a value" },
-	{ .op = KA_OP_SET, { "--default=yes" }, "option '--default' takes no value" },
-	{ .op = KA_OP_SET, { "--default", "--off=1" }, "option '--off' takes no value" },
+	{ .op = KACTL_OP_SET, { "--default", "--idle" }, "option '--idle' needs a value" },
+	{ .op = KACTL_OP_SET, { "--port" }, "option '--port' needs a value" },
+	{ .op = KACTL_OP_SET, { "--default=yes" }, "option '--default' takes no value" },
+	{ .op = KACTL_OP_SET, { "--default", "--off=1" }, "option '--off' takes no value" },
 	/* operands */
-	{ .op = KA_OP_SET, { "--default", "60" }, "unexpected argument '60'" },
-	{ .op = KA_OP_SET, { "port", "--default" }, "unexpected argument 'port'" },
-	{ .op = KA_OP_SET, { "--default", "--", "--idle" }, "unexpected argument '--idle'" },
-	{ .op = KA_OP_DEL, { "--default", "-" }, "unexpected argument '-'" },
+	{ .op = KACTL_OP_SET, { "--default", "60" }, "unexpected argument '60'" },
+	{ .op = KACTL_OP_SET, { "ports", "--default" }, "unexpected argument 'ports'" },
+	{ .op = KACTL_OP_SET, { "--default", "--", "--idle" }, "unexpected argument '--idle'" },
+	{ .op = KACTL_OP_DEL, { "--default", "-" }, "unexpected argument '-'" },
 	/* del takes only a selector */
-	{ .op = KA_OP_DEL, { "--port", "80", "--idle", "60" }, "del takes only a selector, not '--idle'" },
-	{ .op = KA_OP_DEL, { "--default", "--off" }, "del takes only a selector, not '--off'" },
-	{ .op = KA_OP_DEL, { "--default", "--mode", "force" }, "del takes only a selector, not '--mode'" },
-	{ .op = KA_OP_DEL, { "--default", "--user-timeout", "0" }, "del takes only a selector, not '--user-timeout'" },
+	{ .op = KACTL_OP_DEL, { "--port", "80", "--idle", "60" }, "del takes only a selector, not '--idle'" },
+	{ .op = KACTL_OP_DEL, { "--default", "--off" }, "del takes only a selector, not '--off'" },
+	{ .op = KACTL_OP_DEL, { "--default", "--mode", "force" }, "del takes only a selector, not '--mode'" },
+	{ .op = KACTL_OP_DEL, { "--default", "--user-timeout", "0" }, "del takes only a selector, not '--user-timeout'" },
 	/* the first error on the line wins */
-	{ .op = KA_OP_SET, { "--idle", "0", "--frob" }, "invalid --idle '0': expected seconds 1..32767" },
+	{ .op = KACTL_OP_SET, { "--idle", "0", "--frob" }, "invalid --idle '0': expected seconds 1..32767" },
+
+	/* keywords: the same words without their dashes, as list prints them */
+	{ .op = KACTL_OP_SET, { "port", "8000-8099", "dir", "in", "cgroup", "/svc",
+		       "idle", "60", "intvl", "10", "cnt", "5", "user-timeout", "0",
+		       "mode", "force" }, NULL,
+	  { SEL(PORT(8000, 8099), DIR(KA_DIR_IN), .cgroup_path = "/svc"),
+	    ACT(.has_idle = true, .idle_s = 60, .has_intvl = true, .intvl_s = 10,
+		.has_cnt = true, .cnt = 5, .has_user_timeout = true,
+		.user_timeout_ms = 0, .has_mode = true, .mode = KA_MODE_FORCE) } },
+	{ .op = KACTL_OP_ADD, { "default", "off" }, NULL,
+	  { SEL(.is_default = true), ACT(.off = true) } },
+	{ .op = KACTL_OP_DEL, { "port", "6379", "--dir", "out", "cgroup", "/a/b" }, NULL,
+	  { SEL(PORT(6379, 6379), DIR(KA_DIR_OUT), .cgroup_path = "/a/b") } },
+	{ .op = KACTL_OP_SET, { "--port", "80", "idle", "60" }, NULL,
+	  { SEL(PORT(80, 80)), ACT(.has_idle = true, .idle_s = 60) } },
+	/* a keyword's value is the next word, whatever it is */
+	{ .op = KACTL_OP_SET, { "cgroup", "/port", "mode", "default" }, NULL,
+	  { SEL(.cgroup_path = "/port"),
+	    ACT(.has_mode = true, .mode = KA_MODE_DEFAULT) } },
+	{ .op = KACTL_OP_SET, { "port", "idle" }, "invalid --port 'idle': expected a port 1..65535 or a range LOW-HIGH" },
+	/* with or without dashes, one option */
+	{ .op = KACTL_OP_SET, { "port", "80", "--port", "81" }, "option '--port' given more than once" },
+	{ .op = KACTL_OP_SET, { "default", "--default" }, "option '--default' given more than once" },
+	{ .op = KACTL_OP_SET, { "port", "0" }, "invalid --port '0': expected a port 1..65535 or a range LOW-HIGH" },
+	{ .op = KACTL_OP_SET, { "dir", "in" }, "--dir needs --port" },
+	{ .op = KACTL_OP_SET, { "idle", "60" }, "set needs a selector: --default, --port or --cgroup" },
+	{ .op = KACTL_OP_SET, { "default", "off", "idle", "60" }, "--off excludes --idle, --intvl, --cnt, --user-timeout and --mode" },
+	{ .op = KACTL_OP_DEL, { "port", "80", "idle", "60" }, "del takes only a selector, not '--idle'" },
+	{ .op = KACTL_OP_SET, { "default", "idle" }, "option '--idle' needs a value" },
+	/* keywords are exact, whole words */
+	{ .op = KACTL_OP_SET, { "default", "Idle", "60" }, "unexpected argument 'Idle'" },
+	{ .op = KACTL_OP_SET, { "default", "id", "60" }, "unexpected argument 'id'" },
+	{ .op = KACTL_OP_SET, { "port=80" }, "unexpected argument 'port=80'" },
+	{ .op = KACTL_OP_SET, { "-port", "80" }, "unknown option '-port'" },
+	{ .op = KACTL_OP_SET, { "default", "--", "idle", "60" }, "unexpected argument 'idle'" },
 };
 
 static bool str_eq(const char *a, const char *b)
@@ -372,7 +407,7 @@ static bool str_eq(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-static bool selector_eq(const struct ka_selector *a, const struct ka_selector *b)
+static bool selector_eq(const struct kactl_selector *a, const struct kactl_selector *b)
 {
 	return a->is_default == b->is_default && a->has_port == b->has_port &&
 	       a->port_min == b->port_min && a->port_max == b->port_max &&
@@ -382,33 +417,33 @@ static bool selector_eq(const struct ka_selector *a, const struct ka_selector *b
 	       a->cgroup_id == b->cgroup_id;
 }
 
-static bool action_eq(const struct ka_action *a, const struct ka_action *b)
+static bool action_eq(const struct kactl_action *a, const struct kactl_action *b)
 {
 	return a->off == b->off &&
-	       a->has_idle == b->has_idle && a->idle == b->idle &&
-	       a->has_intvl == b->has_intvl && a->intvl == b->intvl &&
+	       a->has_idle == b->has_idle && a->idle_s == b->idle_s &&
+	       a->has_intvl == b->has_intvl && a->intvl_s == b->intvl_s &&
 	       a->has_cnt == b->has_cnt && a->cnt == b->cnt &&
 	       a->has_user_timeout == b->has_user_timeout &&
-	       a->user_timeout == b->user_timeout &&
+	       a->user_timeout_ms == b->user_timeout_ms &&
 	       a->has_mode == b->has_mode && a->mode == b->mode;
 }
 
-static void describe(const struct ka_policy *p)
+static void describe(const struct kactl_policy *p)
 {
-	const struct ka_selector *s = &p->sel;
-	const struct ka_action *a = &p->act;
+	const struct kactl_selector *s = &p->sel;
+	const struct kactl_action *a = &p->act;
 
 	printf("#   default=%d port=%d:%u-%u dir=%d:%u cgroup=%s off=%d idle=%d:%u intvl=%d:%u cnt=%d:%u user_timeout=%d:%u mode=%d:%u\n",
 	       s->is_default, s->has_port, s->port_min, s->port_max,
 	       s->has_dir, s->dir, s->cgroup_path ? s->cgroup_path : "(none)",
-	       a->off, a->has_idle, a->idle, a->has_intvl, a->intvl,
-	       a->has_cnt, a->cnt, a->has_user_timeout, a->user_timeout,
+	       a->off, a->has_idle, a->idle_s, a->has_intvl, a->intvl_s,
+	       a->has_cnt, a->cnt, a->has_user_timeout, a->user_timeout_ms,
 	       a->has_mode, a->mode);
 }
 
 /* "set --port 80": the command line of a case, for the TAP line. */
 static const char *const op_names[] = {
-	[KA_OP_SET] = "set", [KA_OP_DEL] = "del", [KA_OP_ADD] = "add",
+	[KACTL_OP_SET] = "set", [KACTL_OP_DEL] = "del", [KACTL_OP_ADD] = "add",
 };
 
 static void join(const struct policy_case *c, char *buf, size_t size)
@@ -423,14 +458,14 @@ static void run_policy_case(const struct policy_case *c)
 {
 	char *argv[MAX_ARGS + 2] = { (char *)op_names[c->op] };
 	char err[512] = "", line[256];
-	struct ka_policy p;
+	struct kactl_policy p;
 	int argc = 1, ret;
 
 	/* getopt_long() does not write to the strings, only reads them. */
 	for (int i = 0; i < MAX_ARGS && c->args[i]; i++)
 		argv[argc++] = (char *)c->args[i];
 	memset(&p, 0xa5, sizeof(p));
-	ret = ka_policy_parse(c->op, argc, argv, &p, err, sizeof(err));
+	ret = kactl_policy_parse(c->op, argc, argv, &p, err, sizeof(err));
 	join(c, line, sizeof(line));
 	if (!c->err) {
 		bool ok = ret == 0 && selector_eq(&p.sel, &c->want.sel) &&
@@ -457,19 +492,19 @@ static void test_cgroup_path_length(void)
 	char *path = malloc(KA_CGROUP_PATH_MAX + 2);
 	char *argv[] = { "set", "--cgroup", path, NULL };
 	char err[512] = "";
-	struct ka_policy p;
+	struct kactl_policy p;
 	int ret;
 
 	memset(path, 'a', KA_CGROUP_PATH_MAX + 1);
 	path[0] = '/';
 	path[KA_CGROUP_PATH_MAX] = '\0';
-	ret = ka_policy_parse(KA_OP_SET, 3, argv, &p, err, sizeof(err));
+	ret = kactl_policy_parse(KACTL_OP_SET, 3, argv, &p, err, sizeof(err));
 	check(ret == 0 && p.sel.cgroup_path == path,
 	      "accepts a cgroup path of %d bytes (%d: %s)", KA_CGROUP_PATH_MAX,
 	      ret, err);
 	path[KA_CGROUP_PATH_MAX] = 'a';
 	path[KA_CGROUP_PATH_MAX + 1] = '\0';
-	ret = ka_policy_parse(KA_OP_SET, 3, argv, &p, err, sizeof(err));
+	ret = kactl_policy_parse(KACTL_OP_SET, 3, argv, &p, err, sizeof(err));
 	check(ret == -EINVAL && strcmp(err, "invalid --cgroup: longer than 1023 bytes") == 0,
 	      "rejects a cgroup path of %d bytes (%d: %s)",
 	      KA_CGROUP_PATH_MAX + 1, ret, err);
@@ -484,7 +519,7 @@ static void test_policy_parse(void)
 }
 
 struct selector_case {
-	struct ka_selector sel;
+	struct kactl_selector sel;
 	const char *want;
 };
 
@@ -516,55 +551,97 @@ static const struct selector_case selector_cases[] = {
 
 static void test_selector_text(void)
 {
-	const struct ka_selector sel = { PORT(6379, 6400), DIR(KA_DIR_IN) };
-	char buf[KA_SELECTOR_TEXT_SIZE], small[8];
+	const struct kactl_selector sel = { PORT(6379, 6400), DIR(KA_DIR_IN) };
+	char buf[KACTL_SELECTOR_TEXT_SIZE], small[8];
 	int len;
 
 	for (size_t i = 0; i < sizeof(selector_cases) / sizeof(selector_cases[0]); i++) {
 		const struct selector_case *c = &selector_cases[i];
 
 		memset(buf, 'x', sizeof(buf));
-		len = ka_selector_text(&c->sel, buf, sizeof(buf));
+		len = kactl_selector_text(&c->sel, buf, sizeof(buf));
 		check(strcmp(buf, c->want) == 0 && len == (int)strlen(c->want),
 		      "selector text '%s' (got '%s', %d)", c->want, buf, len);
 	}
 	/* Like snprintf(): cut to fit, NUL-terminated, full length back. */
-	len = ka_selector_text(&sel, small, sizeof(small));
+	len = kactl_selector_text(&sel, small, sizeof(small));
 	check(len == 21 && strcmp(small, "port 63") == 0,
 	      "selector text is cut to the buffer (got '%s', %d)", small, len);
-	len = ka_selector_text(&sel, NULL, 0);
+	len = kactl_selector_text(&sel, NULL, 0);
 	check(len == 21, "selector text with no buffer gives its length (%d)",
 	      len);
 }
 
-static const struct ka_policy list_policies[] = {
+/*
+ * iproute2's rule: a selector as list and stats print it pastes back into
+ * set and del. Each selector of kactl's own is printed, split into words
+ * as a shell or a policy file would, parsed, and printed again.
+ */
+static const struct kactl_selector paste_cases[] = {
+	{ .is_default = true },
+	{ PORT(6379, 6379) },
+	{ PORT(8000, 8099), DIR(KA_DIR_IN) },
+	{ PORT(1, 65535), DIR(KA_DIR_OUT), .cgroup_path = "/system.slice/redis.service" },
+	{ PORT(443, 443), .cgroup_path = "/" },
+	{ .cgroup_path = "/a/b" },
+};
+
+static void test_selector_pastes_back(void)
+{
+	for (size_t i = 0; i < sizeof(paste_cases) / sizeof(paste_cases[0]); i++) {
+		for (int op = KACTL_OP_SET; op <= KACTL_OP_ADD; op++) {
+			char text[KACTL_SELECTOR_TEXT_SIZE], words[KACTL_SELECTOR_TEXT_SIZE];
+			char again[KACTL_SELECTOR_TEXT_SIZE], err[256] = "";
+			char *argv[16] = { (char *)op_names[op] };
+			const struct kactl_selector *want = &paste_cases[i];
+			struct kactl_policy p;
+			int n, ok;
+
+			kactl_selector_text(want, text, sizeof(text));
+			snprintf(words, sizeof(words), "%s", text);
+			n = kactl_conf_split(words, argv + 1, 15, err, sizeof(err));
+			ok = n > 0 && kactl_policy_parse(op, n + 1, argv, &p, err,
+							 sizeof(err)) == 0;
+			again[0] = '\0';
+			if (ok) {
+				kactl_selector_text(&p.sel, again, sizeof(again));
+				ok = selector_eq(&p.sel, want) &&
+				     strcmp(again, text) == 0;
+			}
+			check(ok, "'%s %s' is the selector list printed (%s%s)",
+			      op_names[op], text, err, again);
+		}
+	}
+}
+
+static const struct kactl_policy list_policies[] = {
 	{ SEL(.is_default = true),
-	  ACT(.has_idle = true, .idle = 60, .has_intvl = true, .intvl = 10,
+	  ACT(.has_idle = true, .idle_s = 60, .has_intvl = true, .intvl_s = 10,
 	      .has_cnt = true, .cnt = 5, .has_mode = true,
 	      .mode = KA_MODE_DEFAULT) },
 	{ SEL(PORT(6379, 6379), DIR(KA_DIR_IN), .cgroup_path = "/svc",
 	      .has_cgroup_id = true, .cgroup_id = 42),
 	  ACT(.off = true, .has_mode = true, .mode = KA_MODE_DEFAULT) },
 	{ SEL(PORT(6379, 6400), DIR(KA_DIR_BOTH)),
-	  ACT(.has_user_timeout = true, .user_timeout = 2147483647,
+	  ACT(.has_user_timeout = true, .user_timeout_ms = 2147483647,
 	      .has_mode = true, .mode = KA_MODE_FORCE) },
 	{ SEL(.has_cgroup_id = true, .cgroup_id = 7),
-	  ACT(.has_idle = true, .idle = 32767, .has_mode = true,
+	  ACT(.has_idle = true, .idle_s = 32767, .has_mode = true,
 	      .mode = KA_MODE_FORCE) },
 };
 
 static void print_list(void)
 {
-	ka_policy_print_header();
+	kactl_policy_print_header();
 	out_open_array(NULL);
 	for (size_t i = 0; i < sizeof(list_policies) / sizeof(list_policies[0]); i++)
-		ka_policy_print(&list_policies[i]);
+		kactl_policy_print(&list_policies[i]);
 	out_close_array();
 }
 
 static void print_list_empty(void)
 {
-	ka_policy_print_header();
+	kactl_policy_print_header();
 	out_open_array(NULL);
 	out_close_array();
 }
@@ -625,7 +702,7 @@ static void test_conf_split(void)
 		int argc, ok;
 
 		snprintf(buf, sizeof(buf), "%s", c->line);
-		argc = ka_conf_split(buf, argv, 5, err, sizeof(err));
+		argc = kactl_conf_split(buf, argv, 5, err, sizeof(err));
 		ok = argc == c->argc;
 		for (int j = 0; ok && j < argc; j++)
 			ok = strcmp(argv[j], c->words[j]) == 0;
@@ -652,7 +729,7 @@ static void test_conf_roundtrip(void)
 {
 	for (size_t i = 0; i < sizeof(roundtrip_cases) / sizeof(roundtrip_cases[0]); i++) {
 		char in[256], out[256], again[256], *w1[16], *w2[16], err[128];
-		struct ka_policy p1, p2;
+		struct kactl_policy p1, p2;
 		char *text = NULL;
 		size_t len = 0;
 		FILE *f;
@@ -660,29 +737,29 @@ static void test_conf_roundtrip(void)
 
 		snprintf(in, sizeof(in), "%s", roundtrip_cases[i]);
 		w1[0] = w2[0] = "set";
-		n1 = ka_conf_split(in, w1 + 1, 15, err, sizeof(err));
-		ok = n1 > 0 && ka_policy_parse(KA_OP_SET, n1 + 1, w1, &p1, err,
+		n1 = kactl_conf_split(in, w1 + 1, 15, err, sizeof(err));
+		ok = n1 > 0 && kactl_policy_parse(KACTL_OP_SET, n1 + 1, w1, &p1, err,
 					       sizeof(err)) == 0;
 		f = open_memstream(&text, &len);
 		if (ok)
-			ka_conf_write(f, &p1);
+			kactl_conf_write(f, &p1);
 		fclose(f);
 		snprintf(out, sizeof(out), "%s", text ? text : "");
 		snprintf(again, sizeof(again), "%s", out);
-		n2 = ok ? ka_conf_split(again, w2 + 1, 15, err, sizeof(err)) : -1;
-		ok = ok && n2 > 0 && ka_policy_parse(KA_OP_SET, n2 + 1, w2, &p2,
+		n2 = ok ? kactl_conf_split(again, w2 + 1, 15, err, sizeof(err)) : -1;
+		ok = ok && n2 > 0 && kactl_policy_parse(KACTL_OP_SET, n2 + 1, w2, &p2,
 						     err, sizeof(err)) == 0;
 		if (ok) {
-			char t1[KA_SELECTOR_TEXT_SIZE], t2[KA_SELECTOR_TEXT_SIZE];
+			char t1[KACTL_SELECTOR_TEXT_SIZE], t2[KACTL_SELECTOR_TEXT_SIZE];
 
-			ka_selector_text(&p1.sel, t1, sizeof(t1));
-			ka_selector_text(&p2.sel, t2, sizeof(t2));
+			kactl_selector_text(&p1.sel, t1, sizeof(t1));
+			kactl_selector_text(&p2.sel, t2, sizeof(t2));
 			ok = strcmp(t1, t2) == 0 && p1.act.off == p2.act.off &&
-			     p1.act.idle == p2.act.idle &&
-			     p1.act.intvl == p2.act.intvl &&
+			     p1.act.idle_s == p2.act.idle_s &&
+			     p1.act.intvl_s == p2.act.intvl_s &&
 			     p1.act.cnt == p2.act.cnt &&
 			     p1.act.has_user_timeout == p2.act.has_user_timeout &&
-			     p1.act.user_timeout == p2.act.user_timeout &&
+			     p1.act.user_timeout_ms == p2.act.user_timeout_ms &&
 			     (p1.act.has_mode ? p1.act.mode : 0) ==
 			     (p2.act.has_mode ? p2.act.mode : 0);
 		}
@@ -722,7 +799,7 @@ static void test_fuzz(void)
 	int bad_argv = 0, bad_lines = 0, runs = 20000;
 	uint32_t seed = 0x6b61;	/* "ka" */
 	char err[256], line[96], *words[17];
-	struct ka_policy p;
+	struct kactl_policy p;
 
 	for (int i = 0; i < runs; i++) {
 		char *argv[10];
@@ -733,7 +810,7 @@ static void test_fuzz(void)
 			argv[j] = (char *)fuzz_words[fuzz_rand(&seed) % nwords];
 		argv[argc] = NULL;
 		err[0] = '\0';
-		if (ka_policy_parse(argv[0][0] == 's' ? KA_OP_SET : KA_OP_DEL,
+		if (kactl_policy_parse(argv[0][0] == 's' ? KACTL_OP_SET : KACTL_OP_DEL,
 				    argc, argv, &p, err, sizeof(err)) && !err[0])
 			bad_argv++;
 	}
@@ -753,12 +830,12 @@ static void test_fuzz(void)
 		line[len] = '\0';
 		err[0] = '\0';
 		words[0] = "set";
-		int n = ka_conf_split(line, words + 1, 16, err, sizeof(err));
+		int n = kactl_conf_split(line, words + 1, 16, err, sizeof(err));
 
 		if (n < 0 && !err[0])
 			bad_lines++;
 		if (n > 0)
-			ka_policy_parse(KA_OP_SET, n + 1, words, &p, err, sizeof(err));
+			kactl_policy_parse(KACTL_OP_SET, n + 1, words, &p, err, sizeof(err));
 	}
 	check(!bad_lines, "fuzz: %d random file lines, every rejection explained (%d silent)",
 	      runs, bad_lines);
@@ -771,6 +848,7 @@ int main(void)
 	test_out();
 	test_policy_parse();
 	test_selector_text();
+	test_selector_pastes_back();
 	test_list();
 	test_conf_split();
 	test_conf_roundtrip();

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * kactl version: kactl's, the module's and its netlink API's, and what
+ * the running kernel keeps the module from doing.
+ */
+#include <stdlib.h>
+
+#include "codec.h"
+#include "kactl.h"
+#include "out.h"
+
+/* enum ka_feature, as kactl version names what a kernel lacks. */
+static const char *const feature_names[] = {
+	[KA_FEATURE_PROBES_SENT]	= "probes_sent",
+	[KA_FEATURE_TIMEOUTS]		= "timeouts",
+};
+
+/* "; missing on this kernel: a, b" in text, "missing": [...] in JSON. */
+static void print_missing(uint32_t missing)
+{
+	unsigned int i, n = sizeof(feature_names) / sizeof(feature_names[0]);
+	bool first = true;
+	const char *name;
+	char unknown[32];
+
+	out_open_array("missing");
+	for (i = 0; i < 32; i++) {
+		if (!(missing & (1U << i)))
+			continue;
+		/* A newer module may name a feature this kactl does not know. */
+		snprintf(unknown, sizeof(unknown), "feature%u", i);
+		name = i < n && feature_names[i] ? feature_names[i] : unknown;
+		if (first)
+			out_str(NULL, "; missing on this kernel: %s", name);
+		else
+			out_str(NULL, ", %s", name);
+		first = false;
+	}
+	out_close_array();
+}
+
+static int version_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[KA_A_MAX + 1] = {};
+
+	(void)data;
+	kactl_reply_attrs(nlh, tb);
+	if (tb[KA_A_VERSION] &&
+	    mnl_attr_validate(tb[KA_A_VERSION], MNL_TYPE_NUL_STRING) == 0)
+		out_str("module", ", module %s", mnl_attr_get_str(tb[KA_A_VERSION]));
+	if (tb[KA_A_API_VERSION] &&
+	    mnl_attr_validate(tb[KA_A_API_VERSION], MNL_TYPE_U32) == 0)
+		out_u64("api", " (netlink API %llu)",
+			(unsigned long long)mnl_attr_get_u32(tb[KA_A_API_VERSION]));
+	/* A module older than the attribute lacks nothing it knows of. */
+	if (tb[KA_A_MISSING] &&
+	    mnl_attr_validate(tb[KA_A_MISSING], MNL_TYPE_U32) == 0)
+		print_missing(mnl_attr_get_u32(tb[KA_A_MISSING]));
+	else
+		print_missing(0);
+	return MNL_CB_OK;
+}
+
+static void version_begin(void)
+{
+	out_open_object(NULL);
+	out_str("kactl", "kactl %s", KA_POLICY_VERSION);
+}
+
+static void version_end(void)
+{
+	out_close_object();
+	out_text("\n");
+	out_finish();
+}
+
+const struct kactl_query kactl_query_version = {
+	.cmd = KA_CMD_VERSION, .begin = version_begin, .cb = version_cb,
+	.end = version_end,
+};
