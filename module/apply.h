@@ -24,8 +24,8 @@ enum ka_field {
 
 /*
  * ka_policy's own marks on a socket, kept in sk_flags bits that no kernel
- * flag uses (enum sock_flags stays far below them; compat.h refuses a
- * 32-bit kernel). They travel with the socket and are inherited by
+ * flag uses (enum sock_flags stays far below them, and apply.c checks
+ * that at build time). They travel with the socket and are inherited by
  * accepted children (sock_copy), at no cost per socket:
  *  KA_SK_APP_KEEPALIVE_OFF  the application set SO_KEEPALIVE to 0
  *  KA_SK_APPLIED_IN/_OUT    a policy was applied on accept / on connect
@@ -33,6 +33,10 @@ enum ka_field {
  *                           ka_policy wrote that setting, and the
  *                           application has not set it since
  */
+#if BITS_PER_LONG < 64
+/* A 32-bit kernel's flags leave no top bits free. */
+#error "ka_policy needs a 64-bit kernel: it keeps its socket marks in the top bits of sk_flags"
+#endif
 #define KA_SK_APP_KEEPALIVE_OFF	(BITS_PER_LONG - 1)
 #define KA_SK_APPLIED_IN	(BITS_PER_LONG - 2)
 #define KA_SK_APPLIED_OUT	(BITS_PER_LONG - 3)

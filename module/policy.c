@@ -478,7 +478,7 @@ int ka_table_commit(struct ka_net *kn, struct ka_table *t)
 	return 0;
 }
 
-int ka_policies_init(struct ka_net *kn)
+int ka_policy_table_init(struct ka_net *kn)
 {
 	struct ka_table *t = ka_table_new();
 
@@ -495,16 +495,47 @@ int ka_policies_init(struct ka_net *kn)
  * The namespace is going away: no socket of it is left (each held a
  * reference), so no reader can reach its table.
  */
-void ka_policies_destroy(struct ka_net *kn)
+void ka_policy_table_destroy(struct ka_net *kn)
 {
 	ka_table_free(rcu_dereference_protected(kn->table, true));
 	RCU_INIT_POINTER(kn->table, NULL);
 }
 
+/*
+ * Registered by main.c after netns.c's operations, which give every
+ * namespace its struct ka_net: namespaces are set up in registration
+ * order and torn down in reverse.
+ */
+static int __net_init policy_net_init(struct net *net)
+{
+	return ka_policy_table_init(ka_net(net));
+}
+
+static void __net_exit policy_net_exit(struct net *net)
+{
+	ka_policy_table_destroy(ka_net(net));
+}
+
+static struct pernet_operations ka_policy_net_ops = {
+	.init = policy_net_init,
+	.exit = policy_net_exit,
+};
+
+int ka_policy_pernet_init(void)
+{
+	return register_pernet_subsys(&ka_policy_net_ops);
+}
+
+void ka_policy_pernet_exit(void)
+{
+	unregister_pernet_subsys(&ka_policy_net_ops);
+}
+
 /* ---- lookup: RCU, atomic context ---- */
 
-static const struct ka_policy *exact(const struct ka_table *t, u64 cgroup_id,
-				     u16 port, u8 dir)
+/* The policy whose selector is exactly this one, if any: one hash lookup. */
+static const struct ka_policy *policy_by_selector(const struct ka_table *t,
+						  u64 cgroup_id, u16 port, u8 dir)
 {
 	struct ka_selector key = {
 		.cgroup_id = cgroup_id,
@@ -521,9 +552,9 @@ static const struct ka_policy *port_match(const struct ka_table *t,
 {
 	const struct ka_policy *p;
 
-	p = exact(t, cgroup_id, port, dir);
+	p = policy_by_selector(t, cgroup_id, port, dir);
 	if (!p)
-		p = exact(t, cgroup_id, port, KA_DIR_BOTH);
+		p = policy_by_selector(t, cgroup_id, port, KA_DIR_BOTH);
 	if (!p && READ_ONCE(t->n_range))
 		p = ka_ranges_lookup(&t->ranges, cgroup_id, dir, port);
 	return p;
@@ -554,14 +585,14 @@ static const struct ka_policy *cgroup_match(const struct ka_table *t,
 
 	if (READ_ONCE(t->n_cgroup_id))
 		p = with_port ? port_match(t, id, port, dir) :
-				exact(t, id, 0, KA_DIR_BOTH);
+				policy_by_selector(t, id, 0, KA_DIR_BOTH);
 	if (p || !READ_ONCE(t->n_cgroup_path))
 		return p;
 	key = ka_cgpath_key_of(id);
 	if (!key)
 		return NULL;
 	return with_port ? port_match(t, key, port, dir) :
-			   exact(t, key, 0, KA_DIR_BOTH);
+			   policy_by_selector(t, key, 0, KA_DIR_BOTH);
 }
 
 /*
@@ -599,6 +630,6 @@ const struct ka_policy *ka_policy_lookup(const struct ka_table *t, u8 dir,
 		}
 	}
 	if (READ_ONCE(t->n_default))
-		return exact(t, 0, 0, KA_DIR_BOTH);
+		return policy_by_selector(t, 0, 0, KA_DIR_BOTH);
 	return NULL;
 }

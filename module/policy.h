@@ -105,8 +105,10 @@ struct ka_table {
 	unsigned int n_cgroup_id, n_cgroup_path;
 };
 
-int ka_policies_init(struct ka_net *kn);
-void ka_policies_destroy(struct ka_net *kn);
+int ka_policy_table_init(struct ka_net *kn);
+void ka_policy_table_destroy(struct ka_net *kn);
+int ka_policy_pernet_init(void);
+void ka_policy_pernet_exit(void);
 
 /* The current table for a writer or a reader holding kn->lock. */
 struct ka_table *ka_table_locked(struct ka_net *kn);

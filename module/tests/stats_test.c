@@ -66,12 +66,12 @@ static void counters_sum_test(struct kunit *test)
 	for_each_possible_cpu(cpu) {
 		struct ka_counters *pc = per_cpu_ptr(c, cpu);
 
-		for (i = 0; i < KA_CNT_MAX; i++)
+		for (i = 0; i < KA_NR_COUNTERS; i++)
 			pc->v[i] = i == idx ? (1ULL << 33) + cpu + 1 : 0;
 		want += (1ULL << 33) + cpu + 1;
 	}
 	ka_counters_sum(c, &sum);
-	for (i = 0; i < KA_CNT_MAX; i++)
+	for (i = 0; i < KA_NR_COUNTERS; i++)
 		KUNIT_EXPECT_EQ_MSG(test, sum.v[i], i == idx ? want : 0,
 				    "counter %s", ka_counter_names[i]);
 }
@@ -83,23 +83,23 @@ static void counters_inc_test(struct kunit *test)
 	enum ka_counter idx = param_counter(test);
 	struct ka_counters sum;
 	int cpu, other, i;
-	u64 mine[KA_CNT_MAX];
+	u64 mine[KA_NR_COUNTERS];
 
 	preempt_disable();
 	cpu = smp_processor_id();
 	ka_counters_inc(c, idx);
 	ka_counters_inc(c, idx);
-	for (i = 0; i < KA_CNT_MAX; i++)
+	for (i = 0; i < KA_NR_COUNTERS; i++)
 		mine[i] = per_cpu_ptr(c, cpu)->v[i];
 	preempt_enable();
 
-	for (i = 0; i < KA_CNT_MAX; i++)
+	for (i = 0; i < KA_NR_COUNTERS; i++)
 		KUNIT_EXPECT_EQ_MSG(test, mine[i], i == idx ? 2 : 0,
 				    "counter %s", ka_counter_names[i]);
 	for_each_possible_cpu(other) {
 		if (other == cpu)
 			continue;
-		for (i = 0; i < KA_CNT_MAX; i++)
+		for (i = 0; i < KA_NR_COUNTERS; i++)
 			KUNIT_EXPECT_EQ_MSG(test, per_cpu_ptr(c, other)->v[i], 0,
 					    "cpu %d counter %s", other,
 					    ka_counter_names[i]);

@@ -147,7 +147,7 @@ static void table_kinds_test(struct kunit *test)
 
 static void kn_destroy(void *data)
 {
-	ka_policies_destroy(data);
+	ka_policy_table_destroy(data);
 	rcu_barrier();		/* released policies: call_rcu into this module */
 }
 
@@ -156,7 +156,7 @@ static struct ka_net *kn_new(struct kunit *test)
 	struct ka_net *kn = kunit_kzalloc(test, sizeof(*kn), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, kn);
-	KUNIT_ASSERT_EQ(test, ka_policies_init(kn), 0);
+	KUNIT_ASSERT_EQ(test, ka_policy_table_init(kn), 0);
 	ka_test_defer(test, kn_destroy, kn);
 	return kn;
 }
