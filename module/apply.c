@@ -188,7 +188,7 @@ static const struct ka_policy *ka_match(struct ka_net *kn, struct sock *sk,
 }
 
 static void ka_count(struct ka_net *kn, const struct ka_policy *p,
-		     enum ka_counter idx)
+		     enum ka_counter_id idx)
 {
 	ka_counters_inc(p->stats, idx);
 	ka_counters_inc(kn->totals, idx);
@@ -294,7 +294,7 @@ void ka_app_sets(struct sock *sk, enum ka_field field)
  * policy was applied to sk, in the policy that matches it now (policies
  * are named by their selector, so a replaced policy keeps counting).
  */
-void ka_account(struct sock *sk, enum ka_counter idx)
+void ka_account(struct sock *sk, enum ka_counter_id idx)
 {
 	const struct ka_policy *p;
 	struct ka_net *kn;

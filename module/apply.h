@@ -67,7 +67,7 @@ enum ka_verdict ka_decide(const struct ka_action *act,
  * ka_apply(), req is an accepted socket's request, NULL for a connect.
  */
 void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir);
-void ka_account(struct sock *sk, enum ka_counter idx);
+void ka_account(struct sock *sk, enum ka_counter_id idx);
 /* Probe handler: atomic context, sk may not be locked yet. */
 void ka_app_sets(struct sock *sk, enum ka_field field);
 

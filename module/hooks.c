@@ -253,10 +253,9 @@ static void ka_hooks_unregister(void)
 
 int ka_hooks_init(void)
 {
-	unsigned long unavailable = 0;	/* bit per enum ka_counter */
+	unsigned long unavailable = 0;	/* bit per enum ka_counter_id */
 	const char *name;
 	int i, ret;
-
 
 	/* The timer marker first: the reset probe depends on it. */
 	ret = ka_attach(NULL, &ka_keepalive_timer_probe);

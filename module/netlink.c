@@ -430,7 +430,7 @@ static int ka_nl_policy_replace_doit(struct sk_buff *skb,
 				       ka_policy_nl_policy, info->extack);
 		if (ret)
 			goto out;
-		if (t->count >= ka_policies_max(kn)) {
+		if (t->count >= ka_policy_limit(kn)) {
 			if (kn->contained)
 				NL_SET_ERR_MSG_ATTR(info->extack, attr,
 						    "more policies than max_policies_userns");

@@ -31,7 +31,7 @@
 
 #define KA_PROC_NAME "ka_stats"
 
-static const char * const ka_dir_names[] = {
+static const char * const dir_text[] = {
 	[KA_DIR_BOTH] = "both", [KA_DIR_IN] = "in", [KA_DIR_OUT] = "out",
 };
 
@@ -59,7 +59,7 @@ static void show_value(struct seq_file *seq, bool set, u32 v)
 		seq_puts(seq, " -");
 }
 
-static const char * const ka_cgroup_state_names[] = {
+static const char * const cgroup_state_text[] = {
 	[KA_CGROUP_ACTIVE] = "active",
 	[KA_CGROUP_WAITING] = "waiting",
 	[KA_CGROUP_GONE] = "gone",
@@ -86,7 +86,7 @@ static void show_cgroup(struct seq_file *seq, const struct ka_policy *p,
 		seq_printf(seq, "cgroup_id=%llu", p->sel.cgroup_id);
 		state = ka_cgroup_id_state(p->sel.cgroup_id);
 	}
-	seq_printf(seq, ",state=%s", ka_cgroup_state_names[state]);
+	seq_printf(seq, ",state=%s", cgroup_state_text[state]);
 }
 
 static void show_policy(struct seq_file *seq, const struct ka_policy *p,
@@ -100,7 +100,7 @@ static void show_policy(struct seq_file *seq, const struct ka_policy *p,
 		if (sel->port_max != sel->port_min)
 			seq_printf(seq, "-%u", sel->port_max);
 		if (sel->dir != KA_DIR_BOTH)
-			seq_printf(seq, ",dir=%s", ka_dir_names[sel->dir]);
+			seq_printf(seq, ",dir=%s", dir_text[sel->dir]);
 	}
 	if (sel->cgroup_id) {
 		if (ka_selector_has_port(sel))

@@ -28,7 +28,7 @@ void ka_counters_set_unavailable(unsigned long mask)
 	WRITE_ONCE(ka_unavailable, mask);
 }
 
-bool ka_counter_available(enum ka_counter idx)
+bool ka_counter_available(enum ka_counter_id idx)
 {
 	return !(READ_ONCE(ka_unavailable) & BIT(idx));
 }

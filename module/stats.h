@@ -5,7 +5,7 @@
 #include <linux/percpu.h>
 #include <linux/types.h>
 
-enum ka_counter {
+enum ka_counter_id {
 	KA_CNT_APPLIED,
 	KA_CNT_SKIPPED,
 	KA_CNT_PROBES_SENT,
@@ -31,12 +31,12 @@ void ka_counters_sum(const struct ka_counters __percpu *c,
  * anything reads them); /proc/net/ka_stats and netlink show those as
  * unavailable.
  */
-void ka_counters_set_unavailable(unsigned long mask);	/* BIT(enum ka_counter) */
-bool ka_counter_available(enum ka_counter idx);
+void ka_counters_set_unavailable(unsigned long mask);	/* BIT(enum ka_counter_id) */
+bool ka_counter_available(enum ka_counter_id idx);
 
 /* Safe from any context, including probe handlers in softirq. */
 static inline void ka_counters_inc(struct ka_counters __percpu *c,
-				   enum ka_counter idx)
+				   enum ka_counter_id idx)
 {
 	this_cpu_inc(c->v[idx]);
 }

@@ -5,6 +5,9 @@
  * its own.
  */
 
+/* What this suite tests, static functions and all (Kbuild says why). */
+#include "../stats.c"
+
 #include <kunit/test.h>
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
@@ -12,7 +15,6 @@
 #include <linux/preempt.h>
 #include <linux/smp.h>
 
-#include "../stats.h"
 #include "ka_test.h"
 
 static void counters_free(void *c)
@@ -37,7 +39,7 @@ static void counter_desc(const char * const *name, char *desc)
 /* One run per counter, named as ka_stats names it. */
 KUNIT_ARRAY_PARAM(counter, ka_counter_names, counter_desc);
 
-static enum ka_counter param_counter(struct kunit *test)
+static enum ka_counter_id param_counter(struct kunit *test)
 {
 	return (const char * const *)test->param_value - ka_counter_names;
 }
@@ -58,7 +60,7 @@ static void counters_zero_test(struct kunit *test)
 static void counters_sum_test(struct kunit *test)
 {
 	struct ka_counters __percpu *c = counters_new(test);
-	enum ka_counter idx = param_counter(test);
+	enum ka_counter_id idx = param_counter(test);
 	struct ka_counters sum;
 	u64 want = 0;
 	int cpu, i;
@@ -80,7 +82,7 @@ static void counters_sum_test(struct kunit *test)
 static void counters_inc_test(struct kunit *test)
 {
 	struct ka_counters __percpu *c = counters_new(test);
-	enum ka_counter idx = param_counter(test);
+	enum ka_counter_id idx = param_counter(test);
 	struct ka_counters sum;
 	int cpu, other, i;
 	u64 mine[KA_NR_COUNTERS];
@@ -155,7 +157,7 @@ static struct kunit_case stats_test_cases[] = {
 };
 
 static struct kunit_suite stats_suite = {
-	.name = "ka_counters",
+	.name = "ka_stats",
 	.test_cases = stats_test_cases,
 };
 

@@ -9,13 +9,15 @@
  * checks that whatever a rejected call was given is freed.
  */
 
+/* What this suite tests, static functions and all (Kbuild says why). */
+#include "../policy.c"
+
 #include <kunit/test.h>
 #include <linux/jiffies.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 
 #include "../netns.h"
-#include "../policy.h"
 #include "ka_test.h"
 
 static struct ka_selector port_sel(u16 min, u16 max, u8 dir, u64 cgroup_id)
@@ -455,7 +457,7 @@ static struct kunit_case table_test_cases[] = {
 };
 
 static struct kunit_suite table_suite = {
-	.name = "ka_table",
+	.name = "ka_policy",
 	.test_cases = table_test_cases,
 };
 
