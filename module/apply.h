@@ -46,10 +46,10 @@ enum ka_field {
 struct ka_sock_state {
 	bool keepopen;		/* SOCK_KEEPOPEN */
 	bool app_off;		/* the application set SO_KEEPALIVE to 0 */
-	u32 time;		/* jiffies, 0: the netns sysctl */
-	u32 intvl;		/* jiffies, 0: the netns sysctl */
+	u32 idle_jiffies;	/* 0: the netns sysctl */
+	u32 intvl_jiffies;	/* 0: the netns sysctl */
 	u32 probes;		/* 0: the netns sysctl */
-	u32 user_timeout;	/* ms, 0: none */
+	u32 user_timeout_ms;	/* 0: none */
 	u8 ours;		/* what ka_policy wrote: BIT(enum ka_field) */
 };
 

@@ -38,10 +38,10 @@ struct decide_case {
 #define ALL4(m) { .idle_s = 60, .intvl_s = 10, .cnt = 5, \
 		  .has_user_timeout = true, .user_timeout_ms = 3000, .mode = (m) }
 /* The settings of ALL4 on a socket, and other values an application set. */
-#define SET4(on) { .keepopen = (on), .time = S(60), .intvl = S(10), \
-		   .probes = 5, .user_timeout = 3000 }
-#define APP4(on) { .keepopen = (on), .time = S(7200), .intvl = S(75), \
-		   .probes = 9, .user_timeout = 100 }
+#define SET4(on) { .keepopen = (on), .idle_jiffies = S(60), \
+		   .intvl_jiffies = S(10), .probes = 5, .user_timeout_ms = 3000 }
+#define APP4(on) { .keepopen = (on), .idle_jiffies = S(7200), \
+		   .intvl_jiffies = S(75), .probes = 9, .user_timeout_ms = 100 }
 
 static const struct decide_case decide_cases[] = {
 	/* default mode */
@@ -49,31 +49,36 @@ static const struct decide_case decide_cases[] = {
 	  .act = ALL4(KA_MODE_DEFAULT), .out = SET4(true),
 	  .verdict = KA_APPLY },
 	{ .name = "default keeps the application's idle",
-	  .act = ALL4(KA_MODE_DEFAULT), .in = { .time = S(7) },
-	  .out = { .keepopen = true, .time = S(7), .intvl = S(10), .probes = 5,
-		   .user_timeout = 3000 },
+	  .act = ALL4(KA_MODE_DEFAULT), .in = { .idle_jiffies = S(7) },
+	  .out = { .keepopen = true, .idle_jiffies = S(7),
+		   .intvl_jiffies = S(10), .probes = 5,
+		   .user_timeout_ms = 3000 },
 	  .verdict = KA_APPLY },
 	{ .name = "default keeps the application's intvl",
-	  .act = ALL4(KA_MODE_DEFAULT), .in = { .intvl = S(7) },
-	  .out = { .keepopen = true, .time = S(60), .intvl = S(7), .probes = 5,
-		   .user_timeout = 3000 },
+	  .act = ALL4(KA_MODE_DEFAULT), .in = { .intvl_jiffies = S(7) },
+	  .out = { .keepopen = true, .idle_jiffies = S(60),
+		   .intvl_jiffies = S(7), .probes = 5,
+		   .user_timeout_ms = 3000 },
 	  .verdict = KA_APPLY },
 	{ .name = "default keeps the application's cnt",
 	  .act = ALL4(KA_MODE_DEFAULT), .in = { .probes = 2 },
-	  .out = { .keepopen = true, .time = S(60), .intvl = S(10), .probes = 2,
-		   .user_timeout = 3000 },
+	  .out = { .keepopen = true, .idle_jiffies = S(60),
+		   .intvl_jiffies = S(10), .probes = 2,
+		   .user_timeout_ms = 3000 },
 	  .verdict = KA_APPLY },
 	{ .name = "default keeps the application's user_timeout",
-	  .act = ALL4(KA_MODE_DEFAULT), .in = { .user_timeout = 99 },
-	  .out = { .keepopen = true, .time = S(60), .intvl = S(10), .probes = 5,
-		   .user_timeout = 99 },
+	  .act = ALL4(KA_MODE_DEFAULT), .in = { .user_timeout_ms = 99 },
+	  .out = { .keepopen = true, .idle_jiffies = S(60),
+		   .intvl_jiffies = S(10), .probes = 5, .user_timeout_ms = 99 },
 	  .verdict = KA_APPLY },
 	{ .name = "default honours SO_KEEPALIVE=0",
 	  .act = ALL4(KA_MODE_DEFAULT), .in = { .app_off = true },
 	  .out = { .app_off = true }, .verdict = KA_SKIP },
 	{ .name = "default honours SO_KEEPALIVE=0 with fields set",
-	  .act = ALL4(KA_MODE_DEFAULT), .in = { .app_off = true, .time = S(1) },
-	  .out = { .app_off = true, .time = S(1) }, .verdict = KA_SKIP },
+	  .act = ALL4(KA_MODE_DEFAULT),
+	  .in = { .app_off = true, .idle_jiffies = S(1) },
+	  .out = { .app_off = true, .idle_jiffies = S(1) },
+		   .verdict = KA_SKIP },
 	{ .name = "default leaves a fully configured socket alone",
 	  .act = ALL4(KA_MODE_DEFAULT), .in = APP4(true), .out = APP4(true),
 	  .verdict = KA_SKIP },
@@ -84,38 +89,43 @@ static const struct decide_case decide_cases[] = {
 	  .act = ALL4(KA_MODE_DEFAULT), .in = APP4(false), .out = APP4(true),
 	  .verdict = KA_APPLY },
 	{ .name = "default writes no field the policy leaves unset",
-	  .act = { .idle_s = 30 }, .out = { .keepopen = true, .time = S(30) },
+	  .act = { .idle_s = 30 }, .out = { .keepopen = true,
+		   .idle_jiffies = S(30) },
 	  .verdict = KA_APPLY },
 	{ .name = "default policy with no field turns keepalive on",
-	  .act = { .mode = KA_MODE_DEFAULT }, .in = { .time = S(5) },
-	  .out = { .keepopen = true, .time = S(5) }, .verdict = KA_APPLY },
+	  .act = { .mode = KA_MODE_DEFAULT }, .in = { .idle_jiffies = S(5) },
+	  .out = { .keepopen = true, .idle_jiffies = S(5) },
+		   .verdict = KA_APPLY },
 	{ .name = "default policy with no field skips a keepalive socket",
 	  .act = { .mode = KA_MODE_DEFAULT }, .in = { .keepopen = true },
 	  .out = { .keepopen = true }, .verdict = KA_SKIP },
 	{ .name = "default fills a keepalive socket's unset fields",
 	  .act = { .intvl_s = 20, .cnt = 3 },
-	  .in = { .keepopen = true, .time = S(9) },
-	  .out = { .keepopen = true, .time = S(9), .intvl = S(20),
-		   .probes = 3 },
+	  .in = { .keepopen = true, .idle_jiffies = S(9) },
+	  .out = { .keepopen = true, .idle_jiffies = S(9),
+		   .intvl_jiffies = S(20), .probes = 3 },
 	  .verdict = KA_APPLY },
 	{ .name = "default user_timeout 0 on an unset socket changes nothing",
 	  .act = { .has_user_timeout = true }, .in = { .keepopen = true },
 	  .out = { .keepopen = true }, .verdict = KA_SKIP },
 	{ .name = "default user_timeout not set by the policy is never written",
 	  .act = { .idle_s = 60, .user_timeout_ms = 3000 },
-	  .out = { .keepopen = true, .time = S(60) }, .verdict = KA_APPLY },
+	  .out = { .keepopen = true, .idle_jiffies = S(60) },
+		   .verdict = KA_APPLY },
 	/* force mode */
 	{ .name = "force overrides every field", .act = ALL4(KA_MODE_FORCE),
 	  .in = APP4(true), .out = SET4(true), .verdict = KA_APPLY },
 	{ .name = "force overrides SO_KEEPALIVE=0", .act = ALL4(KA_MODE_FORCE),
 	  .in = { .app_off = true },
-	  .out = { .keepopen = true, .app_off = true, .time = S(60),
-		   .intvl = S(10), .probes = 5, .user_timeout = 3000 },
+	  .out = { .keepopen = true, .app_off = true, .idle_jiffies = S(60),
+		   .intvl_jiffies = S(10), .probes = 5,
+		   .user_timeout_ms = 3000 },
 	  .verdict = KA_APPLY },
 	{ .name = "force keeps fields the policy leaves unset",
 	  .act = { .idle_s = 30, .mode = KA_MODE_FORCE }, .in = APP4(true),
-	  .out = { .keepopen = true, .time = S(30), .intvl = S(75), .probes = 9,
-		   .user_timeout = 100 },
+	  .out = { .keepopen = true, .idle_jiffies = S(30),
+		   .intvl_jiffies = S(75), .probes = 9,
+		   .user_timeout_ms = 100 },
 	  .verdict = KA_APPLY },
 	{ .name = "force applies when every field already equals the policy",
 	  .act = ALL4(KA_MODE_FORCE), .in = SET4(true), .out = SET4(true),
@@ -125,7 +135,7 @@ static const struct decide_case decide_cases[] = {
 	  .out = APP4(true), .verdict = KA_APPLY },
 	{ .name = "force user_timeout 0 clears the application's",
 	  .act = { .has_user_timeout = true, .mode = KA_MODE_FORCE },
-	  .in = { .keepopen = true, .user_timeout = 100 },
+	  .in = { .keepopen = true, .user_timeout_ms = 100 },
 	  .out = { .keepopen = true }, .verdict = KA_APPLY },
 };
 
@@ -141,10 +151,10 @@ static u8 changed_fields(const struct ka_sock_state *a,
 			 const struct ka_sock_state *b)
 {
 	return (a->keepopen != b->keepopen) << KA_F_KEEPOPEN |
-	       (a->time != b->time) << KA_F_IDLE |
-	       (a->intvl != b->intvl) << KA_F_INTVL |
+	       (a->idle_jiffies != b->idle_jiffies) << KA_F_IDLE |
+	       (a->intvl_jiffies != b->intvl_jiffies) << KA_F_INTVL |
 	       (a->probes != b->probes) << KA_F_CNT |
-	       (a->user_timeout != b->user_timeout) << KA_F_USER_TIMEOUT;
+	       (a->user_timeout_ms != b->user_timeout_ms) << KA_F_USER_TIMEOUT;
 }
 
 static void expect_state(struct kunit *test, const struct ka_sock_state *st,
@@ -152,10 +162,10 @@ static void expect_state(struct kunit *test, const struct ka_sock_state *st,
 {
 	KUNIT_EXPECT_EQ(test, st->keepopen, want->keepopen);
 	KUNIT_EXPECT_EQ(test, st->app_off, want->app_off);
-	KUNIT_EXPECT_EQ(test, st->time, want->time);
-	KUNIT_EXPECT_EQ(test, st->intvl, want->intvl);
+	KUNIT_EXPECT_EQ(test, st->idle_jiffies, want->idle_jiffies);
+	KUNIT_EXPECT_EQ(test, st->intvl_jiffies, want->intvl_jiffies);
 	KUNIT_EXPECT_EQ(test, st->probes, want->probes);
-	KUNIT_EXPECT_EQ(test, st->user_timeout, want->user_timeout);
+	KUNIT_EXPECT_EQ(test, st->user_timeout_ms, want->user_timeout_ms);
 	KUNIT_EXPECT_EQ(test, st->ours, want->ours);
 }
 
@@ -174,19 +184,22 @@ static const struct undo_case undo_cases[] = {
 	{ .name = "undo without marks changes nothing", .in = APP4(true),
 	  .out = APP4(true) },
 	{ .name = "undo of every mark leaves every field unset",
-	  .in = { .keepopen = true, .time = S(60), .intvl = S(10), .probes = 5,
-		  .user_timeout = 3000, .ours = OURS_ALL },
+	  .in = { .keepopen = true, .idle_jiffies = S(60),
+		  .intvl_jiffies = S(10), .probes = 5, .user_timeout_ms = 3000,
+		  .ours = OURS_ALL },
 	  .undone = true },
 	{ .name = "undo takes back only the marked fields",
-	  .in = { .keepopen = true, .time = S(60), .intvl = S(10), .probes = 5,
-		  .user_timeout = 3000, .ours = OURS(IDLE) | OURS(CNT) },
-	  .out = { .keepopen = true, .intvl = S(10), .user_timeout = 3000 },
+	  .in = { .keepopen = true, .idle_jiffies = S(60),
+		  .intvl_jiffies = S(10), .probes = 5, .user_timeout_ms = 3000,
+		  .ours = OURS(IDLE) | OURS(CNT) },
+	  .out = { .keepopen = true, .intvl_jiffies = S(10),
+		   .user_timeout_ms = 3000 },
 	  .undone = true },
 	{ .name = "undo turns keepalive off only when it was ka_policy's",
-	  .in = { .keepopen = true, .time = S(60), .ours = OURS(IDLE) },
+	  .in = { .keepopen = true, .idle_jiffies = S(60), .ours = OURS(IDLE) },
 	  .out = { .keepopen = true }, .undone = true },
 	{ .name = "undo keeps the application's SO_KEEPALIVE=0",
-	  .in = { .keepopen = true, .app_off = true, .time = S(60),
+	  .in = { .keepopen = true, .app_off = true, .idle_jiffies = S(60),
 		  .ours = OURS(KEEPOPEN) | OURS(IDLE) },
 	  .out = { .app_off = true }, .undone = true },
 };
@@ -220,27 +233,31 @@ struct reconnect_case {
 static const struct reconnect_case reconnect_cases[] = {
 	{ .name = "reconnect gets the second policy's values, not the first's",
 	  .a = { .idle_s = 60, .intvl_s = 10 }, .b = { .idle_s = 30, .cnt = 4 },
-	  .after = { .keepopen = true, .time = S(30), .probes = 4,
+	  .after = { .keepopen = true, .idle_jiffies = S(30), .probes = 4,
 		     .ours = OURS(KEEPOPEN) | OURS(IDLE) | OURS(CNT) },
 	  .verdict = KA_APPLY },
 	{ .name = "reconnect with the same fields is applied, not skipped",
 	  .a = { .idle_s = 60, .intvl_s = 10 },
 	  .b = { .idle_s = 30, .intvl_s = 5 },
-	  .after = { .keepopen = true, .time = S(30), .intvl = S(5),
+	  .after = { .keepopen = true, .idle_jiffies = S(30),
+		     .intvl_jiffies = S(5),
 		     .ours = OURS(KEEPOPEN) | OURS(IDLE) | OURS(INTVL) },
 	  .verdict = KA_APPLY },
 	{ .name = "reconnect without a policy is back to the application's settings",
 	  .a = ALL4(KA_MODE_DEFAULT), .none = true, .verdict = KA_SKIP },
 	{ .name = "reconnect keeps what the application set before",
-	  .before = { .time = S(20) }, .a = { .idle_s = 60, .intvl_s = 10 },
+	  .before = { .idle_jiffies = S(20) }, .a = { .idle_s = 60,
+		      .intvl_s = 10 },
 	  .b = { .idle_s = 30, .intvl_s = 5 },
-	  .after = { .keepopen = true, .time = S(20), .intvl = S(5),
+	  .after = { .keepopen = true, .idle_jiffies = S(20),
+		     .intvl_jiffies = S(5),
 		     .ours = OURS(KEEPOPEN) | OURS(INTVL) },
 	  .verdict = KA_APPLY },
 	{ .name = "reconnect keeps what the application set in between",
 	  .a = { .idle_s = 60, .intvl_s = 10 }, .app_sets = OURS(INTVL),
-	  .app = { .intvl = S(7) }, .b = { .idle_s = 30, .intvl_s = 5 },
-	  .after = { .keepopen = true, .time = S(30), .intvl = S(7),
+	  .app = { .intvl_jiffies = S(7) }, .b = { .idle_s = 30, .intvl_s = 5 },
+	  .after = { .keepopen = true, .idle_jiffies = S(30),
+		     .intvl_jiffies = S(7),
 		     .ours = OURS(KEEPOPEN) | OURS(IDLE) },
 	  .verdict = KA_APPLY },
 	{ .name = "reconnect keeps keepalive the application turned on in between",
@@ -248,13 +265,14 @@ static const struct reconnect_case reconnect_cases[] = {
 	  .app = { .keepopen = true }, .none = true,
 	  .after = { .keepopen = true }, .verdict = KA_SKIP },
 	{ .name = "reconnect leaves a field force overwrote unset",
-	  .before = { .time = S(20) },
+	  .before = { .idle_jiffies = S(20) },
 	  .a = { .idle_s = 60, .mode = KA_MODE_FORCE }, .none = true,
 	  .verdict = KA_SKIP },
 	{ .name = "reconnect keeps a value force found already set",
-	  .before = { .keepopen = true, .time = S(60) },
+	  .before = { .keepopen = true, .idle_jiffies = S(60) },
 	  .a = { .idle_s = 60, .mode = KA_MODE_FORCE }, .none = true,
-	  .after = { .keepopen = true, .time = S(60) }, .verdict = KA_SKIP },
+	  .after = { .keepopen = true, .idle_jiffies = S(60) },
+		     .verdict = KA_SKIP },
 	{ .name = "reconnect after force over SO_KEEPALIVE=0 honours it again",
 	  .before = { .app_off = true },
 	  .a = { .idle_s = 60, .mode = KA_MODE_FORCE }, .b = { .idle_s = 30 },
@@ -281,18 +299,18 @@ static void decide_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, verdict, c->verdict);
 	KUNIT_EXPECT_EQ(test, st.keepopen, c->out.keepopen);
 	KUNIT_EXPECT_EQ(test, st.app_off, c->out.app_off);
-	KUNIT_EXPECT_EQ(test, st.time, c->out.time);
-	KUNIT_EXPECT_EQ(test, st.intvl, c->out.intvl);
+	KUNIT_EXPECT_EQ(test, st.idle_jiffies, c->out.idle_jiffies);
+	KUNIT_EXPECT_EQ(test, st.intvl_jiffies, c->out.intvl_jiffies);
 	KUNIT_EXPECT_EQ(test, st.probes, c->out.probes);
-	KUNIT_EXPECT_EQ(test, st.user_timeout, c->out.user_timeout);
+	KUNIT_EXPECT_EQ(test, st.user_timeout_ms, c->out.user_timeout_ms);
 	KUNIT_EXPECT_EQ(test, st.ours, changed_fields(&c->in, &c->out));
 	/* SKIP means nothing changed: the caller writes nothing back. */
 	if (verdict == KA_SKIP) {
 		KUNIT_EXPECT_EQ(test, st.keepopen, c->in.keepopen);
-		KUNIT_EXPECT_EQ(test, st.time, c->in.time);
-		KUNIT_EXPECT_EQ(test, st.intvl, c->in.intvl);
+		KUNIT_EXPECT_EQ(test, st.idle_jiffies, c->in.idle_jiffies);
+		KUNIT_EXPECT_EQ(test, st.intvl_jiffies, c->in.intvl_jiffies);
 		KUNIT_EXPECT_EQ(test, st.probes, c->in.probes);
-		KUNIT_EXPECT_EQ(test, st.user_timeout, c->in.user_timeout);
+		KUNIT_EXPECT_EQ(test, st.user_timeout_ms, c->in.user_timeout_ms);
 	}
 }
 
@@ -312,13 +330,13 @@ static void app_sets(struct ka_sock_state *st, u8 fields,
 	if (fields & OURS(KEEPOPEN))
 		st->keepopen = app->keepopen;
 	if (fields & OURS(IDLE))
-		st->time = app->time;
+		st->idle_jiffies = app->idle_jiffies;
 	if (fields & OURS(INTVL))
-		st->intvl = app->intvl;
+		st->intvl_jiffies = app->intvl_jiffies;
 	if (fields & OURS(CNT))
 		st->probes = app->probes;
 	if (fields & OURS(USER_TIMEOUT))
-		st->user_timeout = app->user_timeout;
+		st->user_timeout_ms = app->user_timeout_ms;
 	st->ours &= ~fields;
 }
 

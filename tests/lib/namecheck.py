@@ -5,19 +5,20 @@
 Every exported or file-scope name of the C files under each DIR (functions,
 globals, types, macros, enum constants, as ctags lists them) is reduced to
 a key: split on '_', a trailing 's' dropped from each word, the words
-sorted (a leading '__' kept, as in netlink's __KA_A_MAX beside KA_A_MAX). Two different names with one key (ka_policy_init and
-ka_policies_init, ka_nl_policy_policy and ka_policy_nl_policy) are the kind
-a reader confuses, and a grep finds only one of: each such group is
-printed, and the check fails. A name spelled the same in two places (a
-prototype and its definition, a struct and its variable) is one name.
+sorted (a leading '__' kept: netlink's __KA_A_MAX beside KA_A_MAX). Two
+different names with one key (ka_policy_init and ka_policies_init,
+ka_nl_policy_policy and ka_policy_nl_policy) are the kind a reader
+confuses and a grep finds only one of: each such group is printed, and
+the check fails. A name spelled the same in two places (a prototype and
+its definition, a struct and its variable) is one name.
+
 C keeps two name spaces apart and so does this check: struct, union and
 enum tags are compared with tags (struct ka_counters and enum ka_counter
 collide), other names with other names; a type beside an array of it
 (struct ka_hook, ka_hooks[]) is the kernel's idiom and stays. Case counts:
-a macro or enum constant (KA_APPLY) is not a function (ka_apply).
-Names of one DIR are compared with the names of every other DIR too;
-KA_NAMECHECK_ALLOW holds keys (space-separated, the words joined by '_')
-to leave out.
+a macro or enum constant (KA_APPLY) is not a function (ka_apply). The
+names of every DIR are compared with each other's. KA_NAMECHECK_ALLOW
+holds keys to leave out (space-separated; a key's words joined by '_').
 """
 import collections
 import os
