@@ -69,6 +69,16 @@ module_param_named(max_policies, ka_max_policies, uint, 0644);
 MODULE_PARM_DESC(max_policies, "Most policies a network namespace may hold (default 65536)");
 
 /*
+ * A container's root (CAP_NET_ADMIN in the user namespace owning its
+ * network namespace) is not the machine's administrator: its namespace
+ * gets a lower limit. Its policies are charged to its memory cgroup too.
+ */
+static unsigned int ka_max_policies_userns __read_mostly = 4096;
+module_param_named(max_policies_userns, ka_max_policies_userns, uint, 0644);
+MODULE_PARM_DESC(max_policies_userns,
+		 "Most policies a network namespace owned by a user namespace other than the initial one may hold (default 4096)");
+
+/*
  * selhash.c and ranges.c index a policy by its node and its selector and
  * give those back: the policy around them.
  */
@@ -84,16 +94,6 @@ static const struct ka_policy *policy_of_range(const struct ka_selector *sel)
 {
 	return sel ? container_of(sel, struct ka_policy, sel) : NULL;
 }
-
-/*
- * A container's root (CAP_NET_ADMIN in the user namespace owning its
- * network namespace) is not the machine's administrator: its namespace
- * gets a lower limit. Its policies are charged to its memory cgroup too.
- */
-static unsigned int ka_max_policies_userns __read_mostly = 4096;
-module_param_named(max_policies_userns, ka_max_policies_userns, uint, 0644);
-MODULE_PARM_DESC(max_policies_userns,
-		 "Most policies a network namespace owned by a user namespace other than the initial one may hold (default 4096)");
 
 unsigned int ka_policy_limit(const struct ka_net *kn)
 {
@@ -534,6 +534,7 @@ static int __net_init policy_net_init(struct net *net)
 	return ka_policy_table_init(ka_net(net));
 }
 
+/* Freed policies still go through call_rcu: module unload waits (main.c). */
 static void __net_exit policy_net_exit(struct net *net)
 {
 	ka_policy_table_destroy(ka_net(net));
