@@ -110,13 +110,13 @@ bool ka_undo(struct ka_sock_state *st)
 	if (ours & BIT(KA_F_KEEPOPEN))
 		st->keepopen = false;
 	if (ours & BIT(KA_F_IDLE))
-		st->time = 0;
+		st->idle_jiffies = 0;
 	if (ours & BIT(KA_F_INTVL))
-		st->intvl = 0;
+		st->intvl_jiffies = 0;
 	if (ours & BIT(KA_F_CNT))
 		st->probes = 0;
 	if (ours & BIT(KA_F_USER_TIMEOUT))
-		st->user_timeout = 0;
+		st->user_timeout_ms = 0;
 	st->ours = 0;
 	return true;
 }
@@ -134,12 +134,12 @@ enum ka_verdict ka_decide(const struct ka_action *act,
 		st->ours |= BIT(KA_F_KEEPOPEN);
 		changed = true;
 	}
-	changed |= fill(st, KA_F_IDLE, &st->time, act->idle_jiffies,
+	changed |= fill(st, KA_F_IDLE, &st->idle_jiffies, act->idle_jiffies,
 			act->idle_s, force);
-	changed |= fill(st, KA_F_INTVL, &st->intvl, act->intvl_jiffies,
+	changed |= fill(st, KA_F_INTVL, &st->intvl_jiffies, act->intvl_jiffies,
 			act->intvl_s, force);
 	changed |= fill(st, KA_F_CNT, &st->probes, act->cnt, act->cnt, force);
-	changed |= fill(st, KA_F_USER_TIMEOUT, &st->user_timeout,
+	changed |= fill(st, KA_F_USER_TIMEOUT, &st->user_timeout_ms,
 			act->user_timeout_ms, act->has_user_timeout, force);
 	return changed || force ? KA_APPLY : KA_SKIP;
 }
@@ -188,7 +188,7 @@ static const struct ka_policy *ka_match(struct ka_net *kn, struct sock *sk,
 }
 
 static void ka_count(struct ka_net *kn, const struct ka_policy *p,
-		     enum ka_counter idx)
+		     enum ka_counter_id idx)
 {
 	ka_counters_inc(p->stats, idx);
 	ka_counters_inc(kn->totals, idx);
@@ -206,10 +206,10 @@ static void ka_sock_read(const struct sock *sk, struct ka_sock_state *st)
 
 	st->keepopen = sock_flag(sk, SOCK_KEEPOPEN);
 	st->app_off = test_bit(KA_SK_APP_KEEPALIVE_OFF, &sk->sk_flags);
-	st->time = tp->keepalive_time;
-	st->intvl = tp->keepalive_intvl;
+	st->idle_jiffies = tp->keepalive_time;
+	st->intvl_jiffies = tp->keepalive_intvl;
 	st->probes = tp->keepalive_probes;
-	st->user_timeout = icsk->icsk_user_timeout;
+	st->user_timeout_ms = icsk->icsk_user_timeout;
 	st->ours = ka_sk_ours(sk);
 }
 
@@ -218,10 +218,10 @@ static void ka_sock_write(struct sock *sk, const struct ka_sock_state *st)
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
 
-	WRITE_ONCE(tp->keepalive_time, st->time);
-	WRITE_ONCE(tp->keepalive_intvl, st->intvl);
+	WRITE_ONCE(tp->keepalive_time, st->idle_jiffies);
+	WRITE_ONCE(tp->keepalive_intvl, st->intvl_jiffies);
 	WRITE_ONCE(tp->keepalive_probes, st->probes);
-	WRITE_ONCE(icsk->icsk_user_timeout, st->user_timeout);
+	WRITE_ONCE(icsk->icsk_user_timeout, st->user_timeout_ms);
 	sock_valbool_flag(sk, SOCK_KEEPOPEN, st->keepopen);
 	sk->sk_flags = (sk->sk_flags & ~((unsigned long)KA_F_ALL << KA_SK_OURS)) |
 		       (unsigned long)st->ours << KA_SK_OURS;
@@ -294,7 +294,7 @@ void ka_app_sets(struct sock *sk, enum ka_field field)
  * policy was applied to sk, in the policy that matches it now (policies
  * are named by their selector, so a replaced policy keeps counting).
  */
-void ka_account(struct sock *sk, enum ka_counter idx)
+void ka_account(struct sock *sk, enum ka_counter_id idx)
 {
 	const struct ka_policy *p;
 	struct ka_net *kn;

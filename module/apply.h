@@ -24,8 +24,8 @@ enum ka_field {
 
 /*
  * ka_policy's own marks on a socket, kept in sk_flags bits that no kernel
- * flag uses (enum sock_flags stays far below them; compat.h refuses a
- * 32-bit kernel). They travel with the socket and are inherited by
+ * flag uses (enum sock_flags stays far below them, and apply.c checks
+ * that at build time). They travel with the socket and are inherited by
  * accepted children (sock_copy), at no cost per socket:
  *  KA_SK_APP_KEEPALIVE_OFF  the application set SO_KEEPALIVE to 0
  *  KA_SK_APPLIED_IN/_OUT    a policy was applied on accept / on connect
@@ -33,6 +33,10 @@ enum ka_field {
  *                           ka_policy wrote that setting, and the
  *                           application has not set it since
  */
+#if BITS_PER_LONG < 64
+/* A 32-bit kernel's flags leave no top bits free. */
+#error "ka_policy needs a 64-bit kernel: it keeps its socket marks in the top bits of sk_flags"
+#endif
 #define KA_SK_APP_KEEPALIVE_OFF	(BITS_PER_LONG - 1)
 #define KA_SK_APPLIED_IN	(BITS_PER_LONG - 2)
 #define KA_SK_APPLIED_OUT	(BITS_PER_LONG - 3)
@@ -42,10 +46,10 @@ enum ka_field {
 struct ka_sock_state {
 	bool keepopen;		/* SOCK_KEEPOPEN */
 	bool app_off;		/* the application set SO_KEEPALIVE to 0 */
-	u32 time;		/* jiffies, 0: the netns sysctl */
-	u32 intvl;		/* jiffies, 0: the netns sysctl */
+	u32 idle_jiffies;	/* 0: the netns sysctl */
+	u32 intvl_jiffies;	/* 0: the netns sysctl */
 	u32 probes;		/* 0: the netns sysctl */
-	u32 user_timeout;	/* ms, 0: none */
+	u32 user_timeout_ms;	/* 0: none */
 	u8 ours;		/* what ka_policy wrote: BIT(enum ka_field) */
 };
 
@@ -63,7 +67,7 @@ enum ka_verdict ka_decide(const struct ka_action *act,
  * ka_apply(), req is an accepted socket's request, NULL for a connect.
  */
 void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir);
-void ka_account(struct sock *sk, enum ka_counter idx);
+void ka_account(struct sock *sk, enum ka_counter_id idx);
 /* Probe handler: atomic context, sk may not be locked yet. */
 void ka_app_sets(struct sock *sk, enum ka_field field);
 

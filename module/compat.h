@@ -33,14 +33,6 @@
 #include <ka_config.h>	/* generated in the build directory */
 
 /*
- * The module keeps marks in the top bits of sk_flags (apply.h), which only
- * a 64-bit kernel has free: its flags use fewer than 32 bits.
- */
-#if BITS_PER_LONG < 64
-#error "ka_policy needs a 64-bit kernel: it keeps its socket marks in the top bits of sk_flags"
-#endif
-
-/*
  * The socket a keepalive timer belongs to, from the timer_list that
  * tcp_keepalive_timer() receives: inet_connection_sock's own
  * icsk_keepalive_timer where the kernel has it, sock's sk_timer before.

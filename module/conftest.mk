@@ -8,10 +8,11 @@ ka_conftest_sh := $(dir $(lastword $(MAKEFILE_LIST)))conftest.sh
 
 # The probes compile with what a module object compiles with (kbuild's
 # c_flags: its force-included compiler_types.h too), minus the module's
-# own flags (compat.h needs their result). Why a probe failed is in
+# own flags (compat.h needs their result; kbuild adds a directory's
+# subdir-ccflags-y to KBUILD_CFLAGS). Why a probe failed is in
 # ka_config.log.
 ka_conftest_cc = $(CC) $(KBUILD_CPPFLAGS) $(NOSTDINC_FLAGS) $(LINUXINCLUDE) \
-	$(KBUILD_CFLAGS) $(KBUILD_CFLAGS_MODULE) \
+	$(filter-out $(subdir-ccflags-y),$(KBUILD_CFLAGS)) $(KBUILD_CFLAGS_MODULE) \
 	-include $(srctree)/include/linux/compiler_types.h \
 	-DKBUILD_MODNAME='"ka_conftest"'
 

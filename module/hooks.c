@@ -54,13 +54,7 @@
 #include "apply.h"
 #include "cgpath.h"
 #include "hooks.h"
-
-static unsigned long ka_unavailable;	/* bit per enum ka_counter */
-
-bool ka_counter_available(enum ka_counter idx)
-{
-	return !test_bit(idx, &ka_unavailable);
-}
+#include "stats.h"
 
 static struct sock *arg_sk(struct pt_regs *regs, unsigned int n)
 {
@@ -259,17 +253,16 @@ static void ka_hooks_unregister(void)
 
 int ka_hooks_init(void)
 {
+	unsigned long unavailable = 0;	/* bit per enum ka_counter_id */
 	const char *name;
 	int i, ret;
-
-	ka_unavailable = 0;
 
 	/* The timer marker first: the reset probe depends on it. */
 	ret = ka_attach(NULL, &ka_keepalive_timer_probe);
 	if (ret) {
 		pr_warn("cannot attach to tcp_keepalive_timer (error %d): timeouts will not be counted\n",
 			ret);
-		ka_unavailable |= BIT(KA_CNT_TIMEOUTS);
+		unavailable |= BIT(KA_CNT_TIMEOUTS);
 	} else {
 		ka_keepalive_timer_attached = true;
 	}
@@ -278,7 +271,7 @@ int ka_hooks_init(void)
 		struct ka_hook *h = &ka_hooks[i];
 
 		name = h->kp.symbol_name;
-		if (h->feeds & ka_unavailable)
+		if (h->feeds & unavailable)
 			continue;
 		ret = ka_attach(&h->kp, NULL);
 		if (!ret) {
@@ -292,8 +285,9 @@ int ka_hooks_init(void)
 		}
 		pr_warn("cannot attach to %s (error %d): some counters will be unavailable\n",
 			name, ret);
-		ka_unavailable |= h->feeds;
+		unavailable |= h->feeds;
 	}
+	ka_counters_set_unavailable(unavailable);
 	return 0;
 
 err:

@@ -3,10 +3,11 @@
  * ka_policy: TCP keepalive policies per network namespace.
  *
  * This file only brings the pieces up in order and takes them down in
- * reverse: the cgroup paths policies may name, then per-netns state
- * (which also creates /proc/net/ka_stats in every namespace), then the
- * hooks in the TCP stack that apply policies, then the netlink family
- * that lets users set them.
+ * reverse: the cgroup paths policies may name, then per-netns state (the
+ * namespace's area and counters, its policies, its /proc/net/ka_stats:
+ * pernet operations run in the order they are registered, and in reverse
+ * on the way out), then the hooks in the TCP stack that apply policies,
+ * then the netlink family that lets users set them.
  * Documentation/ka_policy.rst describes the design.
  */
 
@@ -17,39 +18,51 @@
 #include "hooks.h"
 #include "netlink.h"
 #include "netns.h"
+#include "policy.h"
+#include "proc.h"
 
-static int __init ka_policy_init(void)
+static int __init mod_init(void)
 {
 	int ret;
 
 	ret = ka_cgpaths_init();
 	if (ret)
 		return ret;
-
 	ret = ka_netns_init();
 	if (ret) {
 		pr_err("per-namespace state: error %d\n", ret);
 		goto err_cgpaths;
 	}
-
+	ret = ka_policy_pernet_init();
+	if (ret) {
+		pr_err("per-namespace state: error %d\n", ret);
+		goto err_netns;
+	}
+	ret = ka_proc_init();
+	if (ret) {
+		pr_err("per-namespace state: error %d\n", ret);
+		goto err_policies;
+	}
 	ret = ka_hooks_init();
 	if (ret)
-		goto err_netns;
-
+		goto err_proc;
 	ret = ka_genl_init();
 	if (ret) {
 		pr_err("generic netlink family: error %d\n", ret);
 		goto err_hooks;
 	}
-
 	pr_info("version %s loaded\n", KA_POLICY_VERSION);
 	return 0;
 
 err_hooks:
 	ka_hooks_exit();
+err_proc:
+	ka_proc_exit();
+err_policies:
+	ka_policy_pernet_exit();
+	rcu_barrier();
 err_netns:
 	ka_netns_exit();
-	rcu_barrier();
 err_cgpaths:
 	ka_cgpaths_exit();
 	return ret;
@@ -62,18 +75,20 @@ err_cgpaths:
  * which live in this module and release cgroup paths (cgpath.c), so those
  * go after them.
  */
-static void __exit ka_policy_exit(void)
+static void __exit mod_exit(void)
 {
 	ka_genl_exit();
 	ka_hooks_exit();
+	ka_proc_exit();
+	ka_policy_pernet_exit();
 	ka_netns_exit();
 	rcu_barrier();
 	ka_cgpaths_exit();
 	pr_info("unloaded\n");
 }
 
-module_init(ka_policy_init);
-module_exit(ka_policy_exit);
+module_init(mod_init);
+module_exit(mod_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("ka_policy developers");
 MODULE_DESCRIPTION("TCP keepalive policies per network namespace");

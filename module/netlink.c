@@ -23,14 +23,14 @@
 
 #include "cgpath.h"
 #include "gfp.h"
-#include "hooks.h"
 #include "netlink.h"
 #include "netns.h"
 #include "policy.h"
+#include "stats.h"
 
 static struct genl_family ka_genl_family;
 
-static const int ka_counter_attrs[KA_CNT_MAX] = {
+static const int ka_counter_attrs[KA_NR_COUNTERS] = {
 	[KA_CNT_APPLIED]	= KA_STATS_A_APPLIED,
 	[KA_CNT_SKIPPED]	= KA_STATS_A_SKIPPED,
 	[KA_CNT_PROBES_SENT]	= KA_STATS_A_PROBES_SENT,
@@ -430,7 +430,7 @@ static int ka_nl_policy_replace_doit(struct sk_buff *skb,
 				       ka_policy_nl_policy, info->extack);
 		if (ret)
 			goto out;
-		if (t->count >= ka_policies_max(kn)) {
+		if (t->count >= ka_policy_limit(kn)) {
 			if (kn->contained)
 				NL_SET_ERR_MSG_ATTR(info->extack, attr,
 						    "more policies than max_policies_userns");
@@ -475,7 +475,7 @@ static int ka_nl_put_counters(struct sk_buff *skb, int attr,
 	nest = nla_nest_start(skb, attr);
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = 0; i < KA_CNT_MAX; i++) {
+	for (i = 0; i < KA_NR_COUNTERS; i++) {
 		if (!ka_counter_available(i))
 			continue;
 		if (nla_put_u64_64bit(skb, ka_counter_attrs[i], sum.v[i],

@@ -8,7 +8,9 @@
  *
  * Precedence, for a socket going in direction dir on port (the local port
  * of an accepted connection, the remote port of an outgoing one), in its
- * cgroup chain (own cgroup first, then each ancestor):
+ * cgroup chain (own cgroup first, then each ancestor). This is the one
+ * statement of the rule: the code, its tests and the documentation point
+ * here.
  *
  *   1. port and cgroup: for each cgroup nearest first, the port match below
  *   2. port alone:      the port match below, with no cgroup
@@ -16,10 +18,12 @@
  *   4. the namespace default
  *
  * where "the port match" is, in this order: the single port with this
- * exact direction, the single port with direction both, then the
- * narrowest range holding the port (ranges.c). The first policy found
- * wins, even an exemption: that is how an exemption carves sockets out of
- * a broader policy.
+ * exact direction, the single port with direction both, then the most
+ * specific range holding the port (ranges.c indexes them): the narrowest,
+ * then on equal width the one with this exact direction over one with
+ * both, then the lower start. The first policy found wins, even an
+ * exemption: that is how an exemption carves sockets out of a broader
+ * policy.
  *
  * Readers (the connect and accept paths) run under RCU in atomic context.
  * A namespace's policies form one struct ka_table, reached through one
@@ -74,7 +78,24 @@ module_param_named(max_policies_userns, ka_max_policies_userns, uint, 0644);
 MODULE_PARM_DESC(max_policies_userns,
 		 "Most policies a network namespace owned by a user namespace other than the initial one may hold (default 4096)");
 
-unsigned int ka_policies_max(const struct ka_net *kn)
+/*
+ * selhash.c and ranges.c index a policy by its node and its selector and
+ * give those back: the policy around them.
+ */
+static struct ka_policy *policy_find(const struct ka_selhash *h,
+				     const struct ka_selector *sel)
+{
+	struct ka_selhash_node *n = ka_selhash_lookup(h, sel);
+
+	return n ? container_of(n, struct ka_policy, hnode) : NULL;
+}
+
+static const struct ka_policy *policy_of_range(const struct ka_selector *sel)
+{
+	return sel ? container_of(sel, struct ka_policy, sel) : NULL;
+}
+
+unsigned int ka_policy_limit(const struct ka_net *kn)
 {
 	unsigned int max = READ_ONCE(ka_max_policies);
 
@@ -197,7 +218,7 @@ static struct ka_policy *policy_alloc(const struct ka_selector *sel,
 
 bool ka_policy_exists(struct ka_net *kn, const struct ka_selector *sel)
 {
-	return ka_selhash_lookup(&ka_table_locked(kn)->policies, sel);
+	return policy_find(&ka_table_locked(kn)->policies, sel);
 }
 
 int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
@@ -209,8 +230,8 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 	struct ka_policy *old, *p;
 	int ret;
 
-	old = ka_selhash_lookup(&t->policies, sel);
-	if (!old && t->count >= ka_policies_max(kn)) {
+	old = policy_find(&t->policies, sel);
+	if (!old && t->count >= ka_policy_limit(kn)) {
 		ka_cgroup_name_release(cg);
 		return -ENOSPC;
 	}
@@ -231,17 +252,18 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 		}
 	}
 	if (range) {
-		ret = ka_ranges_prepare(&rc, &t->ranges, p, old);
+		ret = ka_ranges_prepare(&rc, &t->ranges, &p->sel,
+					old ? &old->sel : NULL);
 		if (ret)
 			goto err_free;
 	}
 
 	/* Nothing fails from here on. */
 	if (old) {
-		ka_selhash_replace(&t->policies, old, p);
+		ka_selhash_replace(&t->policies, &old->hnode, &p->hnode);
 		list_replace(&old->list, &p->list);
 	} else {
-		ka_selhash_insert(&t->policies, p);
+		ka_selhash_insert(&t->policies, &p->hnode);
 		list_add_tail(&p->list, &t->list);
 		count_policy(t, sel, 1);
 	}
@@ -260,7 +282,7 @@ err_free:
 
 static void policy_unlink(struct ka_table *t, struct ka_policy *p)
 {
-	ka_selhash_remove(&t->policies, p);
+	ka_selhash_remove(&t->policies, &p->hnode);
 	list_del(&p->list);
 	count_policy(t, &p->sel, -1);
 }
@@ -272,11 +294,11 @@ int ka_policy_del(struct ka_net *kn, const struct ka_selector *sel)
 	struct ka_policy *p;
 	int ret;
 
-	p = ka_selhash_lookup(&t->policies, sel);
+	p = policy_find(&t->policies, sel);
 	if (!p)
 		return -ENOENT;
 	if (ka_selector_is_range(sel)) {
-		ret = ka_ranges_prepare(&rc, &t->ranges, NULL, p);
+		ret = ka_ranges_prepare(&rc, &t->ranges, NULL, &p->sel);
 		if (ret)
 			return ret;
 	}
@@ -317,7 +339,7 @@ void ka_policy_flush(struct ka_net *kn)
 	WRITE_ONCE(t->n_range, 0);
 	ka_ranges_clear(&t->ranges, true);
 	list_for_each_entry_safe(p, tmp, &t->list, list) {
-		ka_selhash_remove(&t->policies, p);
+		ka_selhash_remove(&t->policies, &p->hnode);
 		list_del(&p->list);
 		policy_release(p, false);
 	}
@@ -360,7 +382,8 @@ struct ka_table *ka_table_new(void)
 	if (!t)
 		return NULL;
 	INIT_LIST_HEAD(&t->list);
-	if (ka_selhash_init(&t->policies)) {
+	if (ka_selhash_init(&t->policies, offsetof(struct ka_policy, sel) -
+					   offsetof(struct ka_policy, hnode))) {
 		kfree(t);
 		return NULL;
 	}
@@ -377,7 +400,7 @@ int ka_table_add(struct ka_table *t, const struct ka_selector *sel,
 		ka_cgroup_name_release(cg);
 		return -ENOSPC;
 	}
-	if (ka_selhash_lookup(&t->policies, sel)) {
+	if (policy_find(&t->policies, sel)) {
 		ka_cgroup_name_release(cg);
 		return -EEXIST;		/* a selector given twice */
 	}
@@ -388,7 +411,7 @@ int ka_table_add(struct ka_table *t, const struct ka_selector *sel,
 	p = policy_alloc(sel, act, cg);
 	if (!p)
 		return -ENOMEM;
-	ka_selhash_insert(&t->policies, p);
+	ka_selhash_insert(&t->policies, &p->hnode);
 	list_add_tail(&p->list, &t->list);
 	count_policy(t, sel, 1);
 	return 0;
@@ -419,7 +442,7 @@ int ka_table_index_ranges(struct ka_table *t)
 	list_for_each_entry(p, &t->list, list) {
 		if (!ka_selector_is_range(&p->sel))
 			continue;
-		ret = ka_ranges_prepare(&rc, &t->ranges, p, NULL);
+		ret = ka_ranges_prepare(&rc, &t->ranges, &p->sel, NULL);
 		if (ret) {
 			ka_ranges_clear(&t->ranges, false);
 			return ret;
@@ -448,7 +471,7 @@ int ka_table_commit(struct ka_net *kn, struct ka_table *t)
 	mutex_lock(&kn->lock);
 	old = ka_table_locked(kn);
 	list_for_each_entry(p, &t->list, list) {
-		prev = ka_selhash_lookup(&old->policies, &p->sel);
+		prev = policy_find(&old->policies, &p->sel);
 		if (prev) {
 			p->stats = prev->stats;
 			p->stats_borrowed = true;
@@ -463,7 +486,7 @@ int ka_table_commit(struct ka_net *kn, struct ka_table *t)
 	list_for_each_entry(p, &t->list, list) {
 		if (!p->stats_borrowed)
 			continue;
-		prev = ka_selhash_lookup(&old->policies, &p->sel);
+		prev = policy_find(&old->policies, &p->sel);
 		prev->stats_moved = true;
 		p->stats_borrowed = false;
 	}
@@ -478,7 +501,7 @@ int ka_table_commit(struct ka_net *kn, struct ka_table *t)
 	return 0;
 }
 
-int ka_policies_init(struct ka_net *kn)
+int ka_policy_table_init(struct ka_net *kn)
 {
 	struct ka_table *t = ka_table_new();
 
@@ -495,16 +518,48 @@ int ka_policies_init(struct ka_net *kn)
  * The namespace is going away: no socket of it is left (each held a
  * reference), so no reader can reach its table.
  */
-void ka_policies_destroy(struct ka_net *kn)
+void ka_policy_table_destroy(struct ka_net *kn)
 {
 	ka_table_free(rcu_dereference_protected(kn->table, true));
 	RCU_INIT_POINTER(kn->table, NULL);
 }
 
+/*
+ * Registered by main.c after netns.c's operations, which give every
+ * namespace its struct ka_net: namespaces are set up in registration
+ * order and torn down in reverse.
+ */
+static int __net_init policy_net_init(struct net *net)
+{
+	return ka_policy_table_init(ka_net(net));
+}
+
+/* Freed policies still go through call_rcu: module unload waits (main.c). */
+static void __net_exit policy_net_exit(struct net *net)
+{
+	ka_policy_table_destroy(ka_net(net));
+}
+
+static struct pernet_operations ka_policy_net_ops = {
+	.init = policy_net_init,
+	.exit = policy_net_exit,
+};
+
+int ka_policy_pernet_init(void)
+{
+	return register_pernet_subsys(&ka_policy_net_ops);
+}
+
+void ka_policy_pernet_exit(void)
+{
+	unregister_pernet_subsys(&ka_policy_net_ops);
+}
+
 /* ---- lookup: RCU, atomic context ---- */
 
-static const struct ka_policy *exact(const struct ka_table *t, u64 cgroup_id,
-				     u16 port, u8 dir)
+/* The policy whose selector is exactly this one, if any: one hash lookup. */
+static const struct ka_policy *policy_by_selector(const struct ka_table *t,
+						  u64 cgroup_id, u16 port, u8 dir)
 {
 	struct ka_selector key = {
 		.cgroup_id = cgroup_id,
@@ -513,7 +568,7 @@ static const struct ka_policy *exact(const struct ka_table *t, u64 cgroup_id,
 		.dir = dir,
 	};
 
-	return ka_selhash_lookup(&t->policies, &key);
+	return policy_find(&t->policies, &key);
 }
 
 static const struct ka_policy *port_match(const struct ka_table *t,
@@ -521,11 +576,12 @@ static const struct ka_policy *port_match(const struct ka_table *t,
 {
 	const struct ka_policy *p;
 
-	p = exact(t, cgroup_id, port, dir);
+	p = policy_by_selector(t, cgroup_id, port, dir);
 	if (!p)
-		p = exact(t, cgroup_id, port, KA_DIR_BOTH);
+		p = policy_by_selector(t, cgroup_id, port, KA_DIR_BOTH);
 	if (!p && READ_ONCE(t->n_range))
-		p = ka_ranges_lookup(&t->ranges, cgroup_id, dir, port);
+		p = policy_of_range(ka_ranges_lookup(&t->ranges, cgroup_id,
+						     dir, port));
 	return p;
 }
 
@@ -554,14 +610,14 @@ static const struct ka_policy *cgroup_match(const struct ka_table *t,
 
 	if (READ_ONCE(t->n_cgroup_id))
 		p = with_port ? port_match(t, id, port, dir) :
-				exact(t, id, 0, KA_DIR_BOTH);
+				policy_by_selector(t, id, 0, KA_DIR_BOTH);
 	if (p || !READ_ONCE(t->n_cgroup_path))
 		return p;
 	key = ka_cgpath_key_of(id);
 	if (!key)
 		return NULL;
 	return with_port ? port_match(t, key, port, dir) :
-			   exact(t, key, 0, KA_DIR_BOTH);
+			   policy_by_selector(t, key, 0, KA_DIR_BOTH);
 }
 
 /*
@@ -599,6 +655,6 @@ const struct ka_policy *ka_policy_lookup(const struct ka_table *t, u8 dir,
 		}
 	}
 	if (READ_ONCE(t->n_default))
-		return exact(t, 0, 0, KA_DIR_BOTH);
+		return policy_by_selector(t, 0, 0, KA_DIR_BOTH);
 	return NULL;
 }

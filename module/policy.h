@@ -6,27 +6,12 @@
 #include <linux/ka_policy.h>
 
 #include "ranges.h"
+#include "selector.h"
 #include "selhash.h"
 #include "stats.h"
 
 struct cgroup;
 struct ka_net;
-
-/*
- * Which sockets a policy matches. It is also the policy's name and its
- * hash key, so every byte counts: build one with ka_selector_init().
- */
-struct ka_selector {
-	/*
-	 * 0: any cgroup; else a cgroup's id (a policy by id: that object),
-	 * or the key of a path (KA_CGPATH_KEY set: whatever cgroup is there)
-	 */
-	u64 cgroup_id;
-	u16 port_min;		/* 0: any port */
-	u16 port_max;		/* == port_min for a single port */
-	u8 dir;			/* enum ka_dir; KA_DIR_BOTH without a port */
-	u8 pad[3];
-};
 
 /* What a matching socket gets. Zero in a field means "not set". */
 struct ka_action {
@@ -71,21 +56,12 @@ struct ka_policy {
 extern unsigned int ka_max_policies;
 
 /* max_policies, or max_policies_userns in a container's namespace. */
-unsigned int ka_policies_max(const struct ka_net *kn);
+unsigned int ka_policy_limit(const struct ka_net *kn);
 
 /* Fills in the action's derived fields (*_jiffies) from the rest. */
 void ka_action_prepare(struct ka_action *act);
 
 void ka_selector_init(struct ka_selector *sel);
-static inline bool ka_selector_has_port(const struct ka_selector *sel)
-{
-	return sel->port_min != 0;
-}
-
-static inline bool ka_selector_is_range(const struct ka_selector *sel)
-{
-	return sel->port_max != sel->port_min;
-}
 
 /*
  * A namespace's policy set. Readers take it with one rcu_dereference()
@@ -105,8 +81,10 @@ struct ka_table {
 	unsigned int n_cgroup_id, n_cgroup_path;
 };
 
-int ka_policies_init(struct ka_net *kn);
-void ka_policies_destroy(struct ka_net *kn);
+int ka_policy_table_init(struct ka_net *kn);
+void ka_policy_table_destroy(struct ka_net *kn);
+int ka_policy_pernet_init(void);
+void ka_policy_pernet_exit(void);
 
 /* The current table for a writer or a reader holding kn->lock. */
 struct ka_table *ka_table_locked(struct ka_net *kn);

@@ -24,14 +24,14 @@
 #include <linux/seq_file.h>
 
 #include "cgpath.h"
-#include "hooks.h"
 #include "netns.h"
 #include "policy.h"
 #include "proc.h"
+#include "stats.h"
 
 #define KA_PROC_NAME "ka_stats"
 
-static const char * const ka_dir_names[] = {
+static const char * const dir_text[] = {
 	[KA_DIR_BOTH] = "both", [KA_DIR_IN] = "in", [KA_DIR_OUT] = "out",
 };
 
@@ -42,7 +42,7 @@ static void show_counters(struct seq_file *seq,
 	int i;
 
 	ka_counters_sum(c, &sum);
-	for (i = 0; i < KA_CNT_MAX; i++) {
+	for (i = 0; i < KA_NR_COUNTERS; i++) {
 		if (ka_counter_available(i))
 			seq_printf(seq, " %llu", sum.v[i]);
 		else
@@ -59,7 +59,7 @@ static void show_value(struct seq_file *seq, bool set, u32 v)
 		seq_puts(seq, " -");
 }
 
-static const char * const ka_cgroup_state_names[] = {
+static const char * const cgroup_state_text[] = {
 	[KA_CGROUP_ACTIVE] = "active",
 	[KA_CGROUP_WAITING] = "waiting",
 	[KA_CGROUP_GONE] = "gone",
@@ -86,7 +86,7 @@ static void show_cgroup(struct seq_file *seq, const struct ka_policy *p,
 		seq_printf(seq, "cgroup_id=%llu", p->sel.cgroup_id);
 		state = ka_cgroup_id_state(p->sel.cgroup_id);
 	}
-	seq_printf(seq, ",state=%s", ka_cgroup_state_names[state]);
+	seq_printf(seq, ",state=%s", cgroup_state_text[state]);
 }
 
 static void show_policy(struct seq_file *seq, const struct ka_policy *p,
@@ -100,7 +100,7 @@ static void show_policy(struct seq_file *seq, const struct ka_policy *p,
 		if (sel->port_max != sel->port_min)
 			seq_printf(seq, "-%u", sel->port_max);
 		if (sel->dir != KA_DIR_BOTH)
-			seq_printf(seq, ",dir=%s", ka_dir_names[sel->dir]);
+			seq_printf(seq, ",dir=%s", dir_text[sel->dir]);
 	}
 	if (sel->cgroup_id) {
 		if (ka_selector_has_port(sel))
@@ -176,7 +176,7 @@ static int ka_seq_show(struct seq_file *seq, void *v)
 		return 0;
 	}
 	seq_puts(seq, "selector idle intvl cnt user_timeout mode");
-	for (i = 0; i < KA_CNT_MAX; i++)
+	for (i = 0; i < KA_NR_COUNTERS; i++)
 		seq_printf(seq, " %s", ka_counter_names[i]);
 	seq_putc(seq, '\n');
 	seq_puts(seq, "total - - - - -");
@@ -191,15 +191,36 @@ static const struct seq_operations ka_seq_ops = {
 	.show	= ka_seq_show,
 };
 
-int ka_proc_init_net(struct net *net)
+static int __net_init proc_net_init(struct net *net)
 {
 	if (!proc_create_net(KA_PROC_NAME, 0444, net->proc_net, &ka_seq_ops,
-			     sizeof(struct ka_proc_iter)))
+			     sizeof(struct ka_proc_iter))) {
+		pr_err("cannot create /proc/net/" KA_PROC_NAME ": error %d\n", -ENOMEM);
 		return -ENOMEM;
+	}
 	return 0;
 }
 
-void ka_proc_exit_net(struct net *net)
+static void __net_exit proc_net_exit(struct net *net)
 {
 	remove_proc_entry(KA_PROC_NAME, net->proc_net);
+}
+
+/*
+ * Registered by main.c after the namespace's policies (policy.c): a
+ * reader of the file finds them set up, and the file goes first.
+ */
+static struct pernet_operations ka_proc_net_ops = {
+	.init = proc_net_init,
+	.exit = proc_net_exit,
+};
+
+int ka_proc_init(void)
+{
+	return register_pernet_subsys(&ka_proc_net_ops);
+}
+
+void ka_proc_exit(void)
+{
+	unregister_pernet_subsys(&ka_proc_net_ops);
 }

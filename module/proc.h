@@ -2,9 +2,8 @@
 #ifndef _KA_PROC_H
 #define _KA_PROC_H
 
-struct net;
-
-int ka_proc_init_net(struct net *net);
-void ka_proc_exit_net(struct net *net);
+/* /proc/net/ka_stats in every network namespace. */
+int ka_proc_init(void);
+void ka_proc_exit(void);
 
 #endif /* _KA_PROC_H */

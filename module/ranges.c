@@ -3,10 +3,16 @@
  * Port range policies: found in O(log n), changed in time that does not
  * grow with how many there are.
  *
- * Ranges may overlap and nest; the most specific one covering a port wins:
- * the narrowest, then the one for this exact direction over one for both,
- * then the lower start. That is a total order: two ranges of one cgroup
- * and direction that tie are one selector, one policy.
+ * What this file indexes is selectors (selector.h): each range is a
+ * struct ka_selector that its owner embeds in its own object, passed and
+ * returned by pointer; policy.c gets its policy back with container_of().
+ * It knows nothing of policies, of their list or of how policy.c changes
+ * a table: it is given one range to add, replace or delete at a time.
+ *
+ * Ranges may overlap and nest; at each port the most specific range that
+ * covers it wins, as policy.c's precedence rule orders them (beats()).
+ * That is a total order: two ranges of one cgroup and direction that tie
+ * are one selector, one policy.
  *
  * Layout. Ranges are grouped by cgroup (0: none), the groups kept in an
  * array sorted by cgroup id. A group cuts the port space, for each
@@ -50,13 +56,13 @@
 #include <linux/slab.h>
 
 #include "gfp.h"
-#include "policy.h"
 #include "ranges.h"
+#include "selector.h"
 
 #define KA_RANGE_BLOCK_PORTS	BIT(KA_RANGE_BLOCK_SHIFT)
 
 struct ka_range_seg {
-	const struct ka_policy *p;
+	const struct ka_selector *p;
 	u16 start, end;
 };
 
@@ -70,7 +76,7 @@ struct ka_range_block {
 struct ka_range_node {
 	struct rb_node rb;
 	u32 start, last, subtree_last;	/* the range's ports */
-	const struct ka_policy *p;
+	const struct ka_selector *p;
 };
 
 /*
@@ -86,9 +92,9 @@ INTERVAL_TREE_DEFINE(struct ka_range_node, rb, u32, subtree_last,
 		     NODE_START, NODE_LAST, static __maybe_unused, range_tree);
 
 /* <0, 0, >0: p's range before, at, after node's in the tree's order. */
-static int node_cmp(const struct ka_policy *p, const struct ka_range_node *node)
+static int node_cmp(const struct ka_selector *p, const struct ka_range_node *node)
 {
-	const struct ka_selector *a = &p->sel, *b = &node->p->sel;
+	const struct ka_selector *a = p, *b = node->p;
 
 	if (a->port_min != b->port_min)
 		return a->port_min < b->port_min ? -1 : 1;
@@ -129,7 +135,7 @@ struct ka_range_group {
 	struct rcu_head rcu;
 };
 
-struct ka_range_groups {
+struct ka_range_group_array {
 	struct rcu_head rcu;
 	unsigned int n;
 	struct ka_range_group *g[];	/* sorted by cgroup_id */
@@ -146,7 +152,7 @@ static bool covers_dir(const struct ka_selector *sel, unsigned int d)
 	return sel->dir == KA_DIR_BOTH || dir_index(sel->dir) == d;
 }
 
-/* Whether a beats b at a port both cover: the rules above. */
+/* Whether a beats b at a port both cover: policy.c's precedence rule. */
 static bool beats(const struct ka_selector *a, const struct ka_selector *b)
 {
 	u32 wa = a->port_max - a->port_min, wb = b->port_max - b->port_min;
@@ -160,7 +166,7 @@ static bool beats(const struct ka_selector *a, const struct ka_selector *b)
 }
 
 /* Writers: the caller serializes them (policy.c holds ka_net.lock). */
-static struct ka_range_groups *groups_of(struct ka_ranges *r)
+static struct ka_range_group_array *groups_of(struct ka_ranges *r)
 {
 	return rcu_dereference_protected(r->groups, true);
 }
@@ -172,7 +178,7 @@ static struct ka_range_block *block_of(struct ka_range_group *g,
 }
 
 /* The first group whose cgroup_id is >= id; *found when equal. */
-static unsigned int group_find(const struct ka_range_groups *gs, u64 id,
+static unsigned int group_find(const struct ka_range_group_array *gs, u64 id,
 			       bool *found)
 {
 	unsigned int lo = 0, hi = gs ? gs->n : 0;
@@ -199,7 +205,7 @@ struct seg_buf {
 
 /* Appends [start, end] won by p, merged with the last when they touch. */
 static void emit(struct seg_buf *b, u32 start, u32 end,
-		 const struct ka_policy *p)
+		 const struct ka_selector *p)
 {
 	struct ka_range_seg *last = b->n ? &b->seg[b->n - 1] : NULL;
 
@@ -216,7 +222,7 @@ static void emit(struct seg_buf *b, u32 start, u32 end,
  * wherever p beats the range there or none is there, into out.
  */
 static void paint(const struct ka_range_seg *in, unsigned int n, u32 lo,
-		  u32 hi, const struct ka_policy *p, struct seg_buf *out)
+		  u32 hi, const struct ka_selector *p, struct seg_buf *out)
 {
 	u32 pos = lo, a, b;	/* pos: the first port of [lo, hi] not done */
 	unsigned int i;
@@ -242,7 +248,7 @@ static void paint(const struct ka_range_seg *in, unsigned int n, u32 lo,
 		b = min_t(u32, s->end, hi);
 		if (pos < a)
 			emit(out, pos, a - 1, p);
-		emit(out, a, b, beats(&p->sel, &s->p->sel) ? p : s->p);
+		emit(out, a, b, beats(p, s->p) ? p : s->p);
 		pos = b + 1;
 		if (s->end > hi)
 			emit(out, hi + 1, s->end, s->p);
@@ -301,7 +307,7 @@ static struct ka_range_block *block_change(const struct ka_ranges_change *c,
 					   unsigned int d, unsigned int i,
 					   struct seg_buf *buf)
 {
-	const struct ka_policy *p = c->add ?: c->del;
+	const struct ka_selector *p = c->add ?: c->del;
 	struct ka_range_block *old = NULL;
 	struct ka_range_node *node;
 	u32 blo = i << KA_RANGE_BLOCK_SHIFT, lo, hi, hlo = U32_MAX, hhi = 0;
@@ -309,8 +315,8 @@ static struct ka_range_block *block_change(const struct ka_ranges_change *c,
 
 	if (!c->group_new)
 		old = block_of(c->group, d, i);
-	lo = max_t(u32, p->sel.port_min, blo);
-	hi = min_t(u32, p->sel.port_max, blo + KA_RANGE_BLOCK_PORTS - 1);
+	lo = max_t(u32, p->port_min, blo);
+	hi = min_t(u32, p->port_max, blo + KA_RANGE_BLOCK_PORTS - 1);
 	if (old)
 		n = old->n;
 
@@ -349,12 +355,12 @@ static struct ka_range_block *block_change(const struct ka_ranges_change *c,
 	 */
 	for (node = range_tree_iter_first(&c->group->tree, hlo, hhi); node;
 	     node = range_tree_iter_next(node, hlo, hhi)) {
-		const struct ka_policy *q = node->p;
+		const struct ka_selector *q = node->p;
 
-		if (q == c->del || !covers_dir(&q->sel, d))
+		if (q == c->del || !covers_dir(q, d))
 			continue;
-		paint(buf[cur].seg, buf[cur].n, max_t(u32, q->sel.port_min, hlo),
-		      min_t(u32, q->sel.port_max, hhi), q, &buf[!cur]);
+		paint(buf[cur].seg, buf[cur].n, max_t(u32, q->port_min, hlo),
+		      min_t(u32, q->port_max, hhi), q, &buf[!cur]);
 		cur = !cur;
 	}
 	return block_new(&buf[cur], old);
@@ -388,7 +394,7 @@ static void group_release(struct ka_range_group *g, bool published)
 		group_free(g);
 }
 
-static void groups_release(struct ka_range_groups *gs, bool published)
+static void group_array_release(struct ka_range_group_array *gs, bool published)
 {
 	if (gs && published)
 		kvfree_rcu(gs, rcu);
@@ -396,9 +402,9 @@ static void groups_release(struct ka_range_groups *gs, bool published)
 		kvfree(gs);
 }
 
-/* p's node in g's tree: the one with p's selector, in O(log n). */
+/* p's node in g's tree, in O(log n). */
 static struct ka_range_node *node_find(struct ka_range_group *g,
-				       const struct ka_policy *p)
+				       const struct ka_selector *p)
 {
 	struct rb_node *rb = g->tree.rb_root.rb_node;
 
@@ -414,12 +420,12 @@ static struct ka_range_node *node_find(struct ka_range_group *g,
 }
 
 /* gs (which may be NULL) with g inserted at i, or with entry i removed. */
-static struct ka_range_groups *groups_copy(const struct ka_range_groups *gs,
-					   unsigned int i,
-					   struct ka_range_group *g)
+static struct ka_range_group_array *
+groups_copy(const struct ka_range_group_array *gs, unsigned int i,
+	    struct ka_range_group *g)
 {
 	unsigned int n = (gs ? gs->n : 0) + (g ? 1 : -1);
-	struct ka_range_groups *new;
+	struct ka_range_group_array *new;
 
 	if (!n)
 		return NULL;
@@ -444,10 +450,10 @@ static struct ka_range_groups *groups_copy(const struct ka_range_groups *gs,
 /* ---- changes ---- */
 
 int ka_ranges_prepare(struct ka_ranges_change *c, struct ka_ranges *r,
-		      const struct ka_policy *add, const struct ka_policy *del)
+		      const struct ka_selector *add, const struct ka_selector *del)
 {
-	const struct ka_selector *sel = &(add ?: del)->sel;
-	struct ka_range_groups *gs = groups_of(r);
+	const struct ka_selector *sel = add ?: del;
+	struct ka_range_group_array *gs = groups_of(r);
 	struct seg_buf buf[2] = {};
 	unsigned int d, i, gi;
 	bool found;
@@ -582,9 +588,9 @@ static void tree_update(struct ka_range_group *g, struct ka_ranges_change *c)
 
 void ka_ranges_commit(struct ka_ranges_change *c, bool published)
 {
-	const struct ka_selector *sel = &(c->add ?: c->del)->sel;
+	const struct ka_selector *sel = c->add ?: c->del;
 	struct ka_range_group *g = c->group;
-	struct ka_range_groups *old_groups;
+	struct ka_range_group_array *old_groups;
 	unsigned int d, i;
 
 	if (!c->group_gone) {
@@ -608,7 +614,7 @@ void ka_ranges_commit(struct ka_ranges_change *c, bool published)
 	if (c->group_new || c->group_gone) {
 		old_groups = rcu_replace_pointer(c->r->groups, c->new_groups,
 						 true);
-		groups_release(old_groups, published);
+		group_array_release(old_groups, published);
 		c->new_groups = NULL;
 	}
 	if (c->group_gone)
@@ -617,14 +623,14 @@ void ka_ranges_commit(struct ka_ranges_change *c, bool published)
 
 void ka_ranges_clear(struct ka_ranges *r, bool published)
 {
-	struct ka_range_groups *gs = rcu_replace_pointer(r->groups, NULL, true);
+	struct ka_range_group_array *gs = rcu_replace_pointer(r->groups, NULL, true);
 	unsigned int i;
 
 	if (!gs)
 		return;
 	for (i = 0; i < gs->n; i++)
 		group_release(gs->g[i], published);
-	groups_release(gs, published);
+	group_array_release(gs, published);
 }
 
 bool ka_ranges_empty(const struct ka_ranges *r)
@@ -634,10 +640,10 @@ bool ka_ranges_empty(const struct ka_ranges *r)
 
 /* ---- lookup: RCU, any context ---- */
 
-const struct ka_policy *ka_ranges_lookup(const struct ka_ranges *r,
-					 u64 cgroup_id, u8 dir, u16 port)
+const struct ka_selector *ka_ranges_lookup(const struct ka_ranges *r,
+					   u64 cgroup_id, u8 dir, u16 port)
 {
-	const struct ka_range_groups *gs = rcu_dereference(r->groups);
+	const struct ka_range_group_array *gs = rcu_dereference(r->groups);
 	const struct ka_range_block *blk;
 	const struct ka_range_seg *s;
 	unsigned int lo, hi;

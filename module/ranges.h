@@ -4,8 +4,8 @@
 
 #include <linux/types.h>
 
-struct ka_policy;
-struct ka_range_groups;
+struct ka_selector;
+struct ka_range_group_array;
 struct ka_range_group;
 struct ka_range_block;
 struct ka_range_node;
@@ -15,11 +15,12 @@ struct ka_range_node;
 #define KA_RANGE_BLOCKS		(65536 >> KA_RANGE_BLOCK_SHIFT)
 
 /*
- * A namespace table's port range policies, indexed for lookup. Embedded
+ * A namespace table's port ranges (selectors with a range of ports,
+ * each embedded in its policy), indexed for lookup. Embedded
  * in struct ka_table; zeroed is empty.
  */
 struct ka_ranges {
-	struct ka_range_groups __rcu *groups;
+	struct ka_range_group_array __rcu *groups;
 };
 
 /*
@@ -29,9 +30,9 @@ struct ka_ranges {
  */
 struct ka_ranges_change {
 	struct ka_ranges *r;
-	const struct ka_policy *add, *del;
+	const struct ka_selector *add, *del;
 	struct ka_range_group *group;
-	struct ka_range_groups *new_groups;	/* group added or removed */
+	struct ka_range_group_array *new_groups;	/* group added or removed */
 	bool group_new, group_gone;
 	struct ka_range_node *node;	/* add's, new; or del's, in the tree */
 	unsigned int b0, nb;	/* the blocks touched: b0 .. b0 + nb - 1 */
@@ -39,12 +40,12 @@ struct ka_ranges_change {
 };
 
 /*
- * Prepares adding the range policy add, replacing del by add (the same
+ * Prepares adding the range add, replacing del by add (the same
  * selector), or deleting del (add NULL). May sleep; 0 or -ENOMEM
  * (-ENOENT, with a warning, for a del that is not indexed: a bug).
  */
 int ka_ranges_prepare(struct ka_ranges_change *c, struct ka_ranges *r,
-		      const struct ka_policy *add, const struct ka_policy *del);
+		      const struct ka_selector *add, const struct ka_selector *del);
 
 /*
  * Publishes a prepared change. published: readers may hold r now (what
@@ -60,8 +61,8 @@ void ka_ranges_clear(struct ka_ranges *r, bool published);
 /* Whether r holds no range. */
 bool ka_ranges_empty(const struct ka_ranges *r);
 
-/* The range policy for (cgroup_id, dir, port), dir IN or OUT; under RCU. */
-const struct ka_policy *ka_ranges_lookup(const struct ka_ranges *r,
-					 u64 cgroup_id, u8 dir, u16 port);
+/* The range that wins (cgroup_id, dir, port), dir IN or OUT; under RCU. */
+const struct ka_selector *ka_ranges_lookup(const struct ka_ranges *r,
+					   u64 cgroup_id, u8 dir, u16 port);
 
 #endif /* _KA_RANGES_H */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A table's policies by selector: a hash table whose memory is charged
- * to whoever sets the policies.
+ * to whoever sets the policies. It knows an entry by its node and its
+ * key (selhash.h), nothing else of a policy.
  *
  * Why not the kernel's rhashtable: it allocates its bucket arrays with
  * GFP_KERNEL, grows them in a worker (and with GFP_ATOMIC when an insert
@@ -30,7 +31,7 @@
 #include <linux/slab.h>
 
 #include "gfp.h"
-#include "policy.h"
+#include "selector.h"
 #include "selhash.h"
 
 #define KA_SELHASH_MIN_BITS	3
@@ -56,14 +57,22 @@ static struct ka_selhash_node __rcu **bucket(const struct ka_selhash_buckets *b,
 	return (struct ka_selhash_node __rcu **)&b->head[hash & ((1U << b->bits) - 1)];
 }
 
-/* Writers: the link that points at p in its chain of b. */
-static struct ka_selhash_node __rcu **link_to(struct ka_selhash_buckets *b,
-					      struct ka_policy *p)
+/* The key of the entry whose node is n. */
+static const struct ka_selector *key_of(const struct ka_selhash *h,
+					const struct ka_selhash_node *n)
 {
-	struct ka_selhash_node __rcu **pp = bucket(b, &p->sel);
+	return (const struct ka_selector *)((const char *)n + h->key_offset);
+}
+
+/* Writers: the link that points at node in its chain of b. */
+static struct ka_selhash_node __rcu **link_to(const struct ka_selhash *h,
+					      struct ka_selhash_buckets *b,
+					      struct ka_selhash_node *node)
+{
+	struct ka_selhash_node __rcu **pp = bucket(b, key_of(h, node));
 	struct ka_selhash_node *n;
 
-	while ((n = rcu_dereference_protected(*pp, true)) != &p->hnode) {
+	while ((n = rcu_dereference_protected(*pp, true)) != node) {
 		if (WARN_ON_ONCE(!n))
 			return NULL;
 		pp = &n->next[b->link];
@@ -86,7 +95,7 @@ static struct ka_selhash_buckets *buckets_alloc(unsigned int bits,
 	return b;
 }
 
-int ka_selhash_init(struct ka_selhash *h)
+int ka_selhash_init(struct ka_selhash *h, ptrdiff_t key_offset)
 {
 	struct ka_selhash_buckets *b;
 
@@ -98,6 +107,7 @@ int ka_selhash_init(struct ka_selhash *h)
 	h->count = 0;
 	h->published = false;
 	h->resized_published = false;
+	h->key_offset = key_offset;
 	return 0;
 }
 
@@ -126,8 +136,7 @@ static int resize(struct ka_selhash *h, unsigned int bits)
 	for (i = 0; i < (1U << old->bits); i++) {
 		for (n = rcu_dereference_protected(old->head[i], true); n;
 		     n = rcu_dereference_protected(n->next[old->link], true)) {
-			head = bucket(new, &container_of(n, struct ka_policy,
-							 hnode)->sel);
+			head = bucket(new, key_of(h, n));
 			/* Unpublished until the array is: no barrier needed. */
 			RCU_INIT_POINTER(n->next[link],
 					 rcu_dereference_protected(*head, true));
@@ -154,42 +163,41 @@ int ka_selhash_reserve(struct ka_selhash *h)
 	return resize(h, b->bits + 1);
 }
 
-void ka_selhash_insert(struct ka_selhash *h, struct ka_policy *p)
+void ka_selhash_insert(struct ka_selhash *h, struct ka_selhash_node *n)
 {
 	struct ka_selhash_buckets *b = buckets_of(h);
-	struct ka_selhash_node __rcu **head = bucket(b, &p->sel);
+	struct ka_selhash_node __rcu **head = bucket(b, key_of(h, n));
 
-	RCU_INIT_POINTER(p->hnode.next[b->link],
+	RCU_INIT_POINTER(n->next[b->link],
 			 rcu_dereference_protected(*head, true));
-	rcu_assign_pointer(*head, &p->hnode);
+	rcu_assign_pointer(*head, n);
 	h->count++;
 }
 
-/* p's own link stays: a reader standing on p goes on down the chain. */
-void ka_selhash_remove(struct ka_selhash *h, struct ka_policy *p)
+/* n's own link stays: a reader standing on n goes on down the chain. */
+void ka_selhash_remove(struct ka_selhash *h, struct ka_selhash_node *n)
 {
 	struct ka_selhash_buckets *b = buckets_of(h);
-	struct ka_selhash_node __rcu **pp = link_to(b, p);
+	struct ka_selhash_node __rcu **pp = link_to(h, b, n);
 
 	if (!pp)
 		return;
-	RCU_INIT_POINTER(*pp, rcu_dereference_protected(p->hnode.next[b->link],
+	RCU_INIT_POINTER(*pp, rcu_dereference_protected(n->next[b->link],
 							true));
 	h->count--;
 }
 
-void ka_selhash_replace(struct ka_selhash *h, struct ka_policy *old,
-			struct ka_policy *new)
+void ka_selhash_replace(struct ka_selhash *h, struct ka_selhash_node *old,
+			struct ka_selhash_node *new)
 {
 	struct ka_selhash_buckets *b = buckets_of(h);
-	struct ka_selhash_node __rcu **pp = link_to(b, old);
+	struct ka_selhash_node __rcu **pp = link_to(h, b, old);
 
 	if (!pp)
 		return;
-	RCU_INIT_POINTER(new->hnode.next[b->link],
-			 rcu_dereference_protected(old->hnode.next[b->link],
-						   true));
-	rcu_assign_pointer(*pp, &new->hnode);
+	RCU_INIT_POINTER(new->next[b->link],
+			 rcu_dereference_protected(old->next[b->link], true));
+	rcu_assign_pointer(*pp, new);
 }
 
 void ka_selhash_shrink(struct ka_selhash *h)
@@ -215,23 +223,18 @@ unsigned int ka_selhash_buckets(const struct ka_selhash *h)
  * Takes rcu_read_lock() itself, for writers too; what it returns stays
  * valid while the caller holds kn->lock or its own RCU read lock.
  */
-struct ka_policy *ka_selhash_lookup(const struct ka_selhash *h,
-				    const struct ka_selector *sel)
+struct ka_selhash_node *ka_selhash_lookup(const struct ka_selhash *h,
+					  const struct ka_selector *sel)
 {
 	const struct ka_selhash_buckets *b;
-	struct ka_policy *p, *found = NULL;
 	struct ka_selhash_node *n;
 
 	rcu_read_lock();
 	b = rcu_dereference(h->buckets);
 	for (n = rcu_dereference(*bucket(b, sel)); n;
-	     n = rcu_dereference(n->next[b->link])) {
-		p = container_of(n, struct ka_policy, hnode);
-		if (!memcmp(&p->sel, sel, sizeof(*sel))) {
-			found = p;
+	     n = rcu_dereference(n->next[b->link]))
+		if (!memcmp(key_of(h, n), sel, sizeof(*sel)))
 			break;
-		}
-	}
 	rcu_read_unlock();
-	return found;
+	return n;
 }

@@ -10,14 +10,28 @@
  * counter that is being printed while it wraps 2^32, and is accepted.
  */
 
+#include <linux/bits.h>
+
 #include "stats.h"
 
-const char * const ka_counter_names[KA_CNT_MAX] = {
+const char * const ka_counter_names[KA_NR_COUNTERS] = {
 	[KA_CNT_APPLIED]	= "applied",
 	[KA_CNT_SKIPPED]	= "skipped",
 	[KA_CNT_PROBES_SENT]	= "probes_sent",
 	[KA_CNT_TIMEOUTS]	= "timeouts",
 };
+
+static unsigned long ka_unavailable __read_mostly;
+
+void ka_counters_set_unavailable(unsigned long mask)
+{
+	WRITE_ONCE(ka_unavailable, mask);
+}
+
+bool ka_counter_available(enum ka_counter_id idx)
+{
+	return !(READ_ONCE(ka_unavailable) & BIT(idx));
+}
 
 struct ka_counters __percpu *ka_counters_alloc(gfp_t gfp)
 {
@@ -38,7 +52,7 @@ void ka_counters_sum(const struct ka_counters __percpu *c,
 	for_each_possible_cpu(cpu) {
 		const struct ka_counters *pc = per_cpu_ptr(c, cpu);
 
-		for (i = 0; i < KA_CNT_MAX; i++)
+		for (i = 0; i < KA_NR_COUNTERS; i++)
 			sum->v[i] += READ_ONCE(pc->v[i]);
 	}
 }

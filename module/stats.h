@@ -5,29 +5,38 @@
 #include <linux/percpu.h>
 #include <linux/types.h>
 
-enum ka_counter {
+enum ka_counter_id {
 	KA_CNT_APPLIED,
 	KA_CNT_SKIPPED,
 	KA_CNT_PROBES_SENT,
 	KA_CNT_TIMEOUTS,
-	KA_CNT_MAX
+	KA_NR_COUNTERS		/* how many there are: not a counter */
 };
 
 struct ka_counters {
-	u64 v[KA_CNT_MAX];
+	u64 v[KA_NR_COUNTERS];
 };
 
 /* Counter names as /proc/net/ka_stats and kactl show them. */
-extern const char * const ka_counter_names[KA_CNT_MAX];
+extern const char * const ka_counter_names[KA_NR_COUNTERS];
 
 struct ka_counters __percpu *ka_counters_alloc(gfp_t gfp);
 void ka_counters_free(struct ka_counters __percpu *c);
 void ka_counters_sum(const struct ka_counters __percpu *c,
 		     struct ka_counters *sum);
 
+/*
+ * Which counters the module can provide: those whose hook attached.
+ * hooks.c says which cannot, once, when it attaches its hooks (before
+ * anything reads them); /proc/net/ka_stats and netlink show those as
+ * unavailable.
+ */
+void ka_counters_set_unavailable(unsigned long mask);	/* BIT(enum ka_counter_id) */
+bool ka_counter_available(enum ka_counter_id idx);
+
 /* Safe from any context, including probe handlers in softirq. */
 static inline void ka_counters_inc(struct ka_counters __percpu *c,
-				   enum ka_counter idx)
+				   enum ka_counter_id idx)
 {
 	this_cpu_inc(c->v[idx]);
 }

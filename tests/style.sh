@@ -3,8 +3,10 @@
 #
 # style.sh: the kernel's own style checks on the module, as TAP lines:
 # checkpatch.pl --strict on the module, its KUnit suites and the test
-# modules of tests/kmod, and sparse (make C=2) on the module and the test
-# modules. checkpatch ships with the
+# modules of tests/kmod, sparse (make C=2) on the module and the test
+# modules, then two checks of the module's shape: no circle between its
+# files (tests/lib/callgraph.py) and no names that differ only by word
+# order or plural (tests/lib/namecheck.py). checkpatch ships with the
 # kernel source, not the headers: it is taken from Debian's linux-source
 # tarball once and cached in $KA_CACHE (default ~/.cache/ka_policy).
 set -u
@@ -60,6 +62,24 @@ if [ -z "$out" ]; then
 	result ok "sparse"
 else
 	result not-ok "sparse" "$out"
+fi
+# The module's files form layers: no circle in the call graph (nm of the
+# objects sparse's build just left in module/) nor in the include graph.
+out=$(python3 tests/lib/callgraph.py module 2>&1)
+if [ $? = 0 ]; then
+	result ok "no circle between the module's files"
+else
+	result not-ok "no circle between the module's files" "$out"
+fi
+
+# No two names differ only by word order or plural (issue 14), in the
+# module and in kactl. ka_nl_policy_policy/ka_policy_nl_policy: the netlink
+# policy tables, which the ynl-gen generated code renames.
+out=$(KA_NAMECHECK_ALLOW=ka_nl_policy_policy python3 tests/lib/namecheck.py module userspace 2>&1)
+if [ $? = 0 ]; then
+	result ok "names that differ only by word order or plural"
+else
+	result not-ok "names that differ only by word order or plural" "$out"
 fi
 echo "# style: $((n - failed)) passed, $failed failed"
 [ $failed = 0 ]

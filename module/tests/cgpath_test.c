@@ -8,10 +8,12 @@
  * has the new cgroup's path.
  */
 
+/* What this suite tests, static functions and all (Kbuild says why). */
+#include "../cgpath.c"
+
 #include <kunit/test.h>
 #include <linux/rcupdate.h>
 
-#include "../cgpath.h"
 #include "ka_test.h"
 
 struct norm_case {

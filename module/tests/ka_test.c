@@ -1,7 +1,36 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Helpers shared by the KUnit suites. */
+/*
+ * ka_policy_test: KUnit suites for ka_policy's logic. Each X_test.c tests
+ * the module's X.c, registers its suite ka_X (kunit_test_suite()), and
+ * includes X.c itself, so that it reaches its static functions (Kbuild
+ * says why):
+ *
+ *   ka_apply          the per-field default/force decision, and undoing
+ *                     it for a socket that connects again (apply_test.c)
+ *   ka_cgpath         cgroup paths: normalizing, binding (cgpath_test.c)
+ *   ka_netlink        selector and action validation (netlink_test.c)
+ *   ka_policy         the policy set: add, set, del, flush, replace
+ *                     (policy_test.c)
+ *   ka_policy_lookup  which policy a socket gets, with fake cgroups
+ *                     (policy_lookup_test.c: policy.c too)
+ *   ka_ranges         the port range index against a brute-force matcher
+ *   ka_selhash        policies by selector, as the table grows and shrinks
+ *   ka_stats          per-CPU counters
+ *
+ * The suites run when the module is loaded and print KTAP to the kernel
+ * log (and /sys/kernel/debug/kunit/<suite>/results); the module does
+ * nothing else. tests/run-tests.sh builds it with the module's sources
+ * and runs it in a VM on the debug test kernel. A bug found later gets
+ * its case here.
+ *
+ * This file holds the test module's tags, the helpers the suites share,
+ * and netns.c, which has no suite but which apply.c and policy.c need.
+ */
+
+#include "../netns.c"
 
 #include <linux/err.h>
+#include <linux/module.h>
 #include <linux/slab.h>
 #include <kunit/resource.h>
 
@@ -77,3 +106,8 @@ int ka_test_table_compile(struct ka_table *t)
 {
 	return ka_table_index_ranges(t);
 }
+
+MODULE_LICENSE("GPL");
+MODULE_AUTHOR("ka_policy developers");
+MODULE_DESCRIPTION("KUnit tests for ka_policy");
+MODULE_VERSION(KA_POLICY_VERSION);

@@ -37,9 +37,4 @@ struct ka_table *ka_test_table_new(struct kunit *test);
 /* Indexes t's ranges, as ka_table_commit() does; 0 or -errno. */
 int ka_test_table_compile(struct ka_table *t);
 
-/* Block i of direction d (0 IN, 1 OUT) of a cgroup's ranges (tests/ranges.c). */
-struct ka_ranges;
-const void *ka_ranges_test_block(const struct ka_ranges *r, u64 cgroup_id,
-				 unsigned int d, unsigned int i);
-
 #endif /* _KA_TEST_H */

@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Port ranges (ranges.c): ka_ranges_prepare() and ka_ranges_commit() add,
- * replace and delete range policies one at a time, and ka_ranges_lookup()
- * finds the one that holds a port. The most specific range wins: the
- * narrowest, then an exact direction over both, then the lower start;
- * ranges of different cgroups and directions never mix; single ports are
- * not ranges (policy.c looks them up by hash).
+ * replace and delete range policies one at a time, and test_lookup()
+ * finds the one that holds a port: the most specific, by the precedence
+ * rule at the top of policy.c; ranges of different cgroups and directions
+ * never mix; single ports are not ranges (policy.c looks them up by hash).
  *
  * The fixed cases name the rules; the randomized cases compare thousands
  * of lookups against a brute-force matcher: over random overlapping sets
@@ -13,14 +12,43 @@
  * deletes, where each change builds on the blocks the last ones left.
  */
 
+/* What this suite tests, static functions and all (Kbuild says why). */
+#include "../ranges.c"
+
 #include <kunit/test.h>
 #include <linux/err.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
 
 #include "../policy.h"
-#include "../ranges.h"
 #include "ka_test.h"
+
+/* ranges.c deals in selectors: these pass and return the policies around them. */
+static int test_prepare(struct ka_ranges_change *c, struct ka_ranges *r,
+			const struct ka_policy *add, const struct ka_policy *del)
+{
+	return ka_ranges_prepare(c, r, add ? &add->sel : NULL,
+				 del ? &del->sel : NULL);
+}
+
+static const struct ka_policy *test_lookup(const struct ka_ranges *r,
+					   u64 cgroup_id, u8 dir, u16 port)
+{
+	const struct ka_selector *sel = ka_ranges_lookup(r, cgroup_id, dir, port);
+
+	return sel ? container_of(sel, struct ka_policy, sel) : NULL;
+}
+
+/* Block i of direction d (0 IN, 1 OUT) of a cgroup's ranges. */
+static const void *ka_ranges_test_block(const struct ka_ranges *r, u64 cgroup_id,
+					unsigned int d, unsigned int i)
+{
+	const struct ka_range_group_array *gs = rcu_dereference_protected(r->groups, true);
+	bool found;
+	unsigned int gi = group_find(gs, cgroup_id, &found);
+
+	return found ? rcu_dereference_protected(gs->g[gi]->block[d][i], true) : NULL;
+}
 
 #define IN	KA_DIR_IN
 #define OUT	KA_DIR_OUT
@@ -158,14 +186,14 @@ static int ranges_build(struct ka_ranges *r, struct list_head *list,
 	list_for_each_entry(p, list, list) {
 		if (!ka_selector_is_range(&p->sel))
 			continue;
-		ret = ka_ranges_prepare(&c, r, p, NULL);
+		ret = test_prepare(&c, r, p, NULL);
 		if (ret)
 			return ret;
 		ka_ranges_commit(&c, false);
 	}
 	if (!add && !del)
 		return 0;
-	ret = ka_ranges_prepare(&c, r, add, del);
+	ret = test_prepare(&c, r, add, del);
 	if (!ret)
 		ka_ranges_commit(&c, true);
 	return ret;
@@ -186,7 +214,7 @@ static struct ka_ranges *ranges_new(struct kunit *test)
 	return r;
 }
 
-static void range_case_test(struct kunit *test)
+static void range_param_test(struct kunit *test)
 {
 	const struct range_case *c = test->param_value;
 	const struct ka_policy *add = NULL, *del = NULL, *got, *want;
@@ -221,7 +249,7 @@ static void range_case_test(struct kunit *test)
 		dirs[1] = k->dir == BOTH ? OUT : k->dir;
 		want = k->want == NONE ? NULL : &p[k->want];
 		for (d = 0; d < 2; d++) {
-			got = ka_ranges_lookup(r, k->cgroup_id, dirs[d], k->port);
+			got = test_lookup(r, k->cgroup_id, dirs[d], k->port);
 			KUNIT_EXPECT_PTR_EQ_MSG(test, got, want,
 						"cgroup %llu dir %u port %u: got policy %ld, want %d",
 						k->cgroup_id, dirs[d], k->port,
@@ -340,7 +368,7 @@ static void check_port(struct kunit *test, const struct ka_ranges *r,
 	for (c = 0; c < ARRAY_SIZE(random_cgroups); c++) {
 		for (d = KA_DIR_IN; d <= KA_DIR_OUT; d++) {
 			rcu_read_lock();
-			got = ka_ranges_lookup(r, random_cgroups[c], d, port);
+			got = test_lookup(r, random_cgroups[c], d, port);
 			rcu_read_unlock();
 			want = brute_force(p, n, del, random_cgroups[c], d, port);
 			if (got == want)
@@ -431,25 +459,25 @@ static void ranges_empty_test(struct kunit *test)
 	p = kunit_kzalloc(test, sizeof(*p), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, p);
 	rcu_read_lock();
-	KUNIT_EXPECT_NULL(test, ka_ranges_lookup(r, 0, KA_DIR_IN, 80));
+	KUNIT_EXPECT_NULL(test, test_lookup(r, 0, KA_DIR_IN, 80));
 	rcu_read_unlock();
 	KUNIT_EXPECT_TRUE(test, ka_ranges_empty(r));
 
 	range_policy_init(p, 7, 80, 90, KA_DIR_IN);
-	KUNIT_ASSERT_EQ(test, ka_ranges_prepare(&c, r, p, NULL), 0);
+	KUNIT_ASSERT_EQ(test, test_prepare(&c, r, p, NULL), 0);
 	ka_ranges_commit(&c, true);
 	KUNIT_EXPECT_FALSE(test, ka_ranges_empty(r));
 	rcu_read_lock();
-	KUNIT_EXPECT_PTR_EQ(test, ka_ranges_lookup(r, 7, KA_DIR_IN, 80), p);
-	KUNIT_EXPECT_NULL(test, ka_ranges_lookup(r, 7, KA_DIR_OUT, 80));
-	KUNIT_EXPECT_NULL(test, ka_ranges_lookup(r, 0, KA_DIR_IN, 80));
+	KUNIT_EXPECT_PTR_EQ(test, test_lookup(r, 7, KA_DIR_IN, 80), p);
+	KUNIT_EXPECT_NULL(test, test_lookup(r, 7, KA_DIR_OUT, 80));
+	KUNIT_EXPECT_NULL(test, test_lookup(r, 0, KA_DIR_IN, 80));
 	rcu_read_unlock();
 
-	KUNIT_ASSERT_EQ(test, ka_ranges_prepare(&c, r, NULL, p), 0);
+	KUNIT_ASSERT_EQ(test, test_prepare(&c, r, NULL, p), 0);
 	ka_ranges_commit(&c, true);
 	KUNIT_EXPECT_TRUE(test, ka_ranges_empty(r));
 	rcu_read_lock();
-	KUNIT_EXPECT_NULL(test, ka_ranges_lookup(r, 7, KA_DIR_IN, 80));
+	KUNIT_EXPECT_NULL(test, test_lookup(r, 7, KA_DIR_IN, 80));
 	rcu_read_unlock();
 	/* The policy outlives the ranges' grace period (freed by kunit). */
 	rcu_barrier();
@@ -474,27 +502,27 @@ static void ranges_unchanged_block_kept_test(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, b);
 	range_policy_init(a, 0, 100, 2000, KA_DIR_IN);
 	range_policy_init(b, 0, 100, 2000, KA_DIR_BOTH);
-	KUNIT_ASSERT_EQ(test, ka_ranges_prepare(&c, r, a, NULL), 0);
+	KUNIT_ASSERT_EQ(test, test_prepare(&c, r, a, NULL), 0);
 	ka_ranges_commit(&c, false);
 	in0 = ka_ranges_test_block(r, 0, 0, 0);
 	in1 = ka_ranges_test_block(r, 0, 0, 1);
 	KUNIT_ASSERT_NOT_NULL(test, in0);
 	KUNIT_ASSERT_NOT_NULL(test, in1);
 
-	KUNIT_ASSERT_EQ(test, ka_ranges_prepare(&c, r, b, NULL), 0);
+	KUNIT_ASSERT_EQ(test, test_prepare(&c, r, b, NULL), 0);
 	ka_ranges_commit(&c, false);
 	KUNIT_EXPECT_PTR_EQ(test, ka_ranges_test_block(r, 0, 0, 0), in0);
 	KUNIT_EXPECT_PTR_EQ(test, ka_ranges_test_block(r, 0, 0, 1), in1);
 	KUNIT_EXPECT_NOT_NULL(test, ka_ranges_test_block(r, 0, 1, 0));
 
-	KUNIT_ASSERT_EQ(test, ka_ranges_prepare(&c, r, NULL, b), 0);
+	KUNIT_ASSERT_EQ(test, test_prepare(&c, r, NULL, b), 0);
 	ka_ranges_commit(&c, false);
 	KUNIT_EXPECT_PTR_EQ(test, ka_ranges_test_block(r, 0, 0, 0), in0);
 	KUNIT_EXPECT_PTR_EQ(test, ka_ranges_test_block(r, 0, 0, 1), in1);
 	KUNIT_EXPECT_NULL(test, ka_ranges_test_block(r, 0, 1, 0));
 	rcu_read_lock();
-	KUNIT_EXPECT_PTR_EQ(test, ka_ranges_lookup(r, 0, KA_DIR_IN, 150), a);
-	KUNIT_EXPECT_NULL(test, ka_ranges_lookup(r, 0, KA_DIR_OUT, 150));
+	KUNIT_EXPECT_PTR_EQ(test, test_lookup(r, 0, KA_DIR_IN, 150), a);
+	KUNIT_EXPECT_NULL(test, test_lookup(r, 0, KA_DIR_OUT, 150));
 	rcu_read_unlock();
 }
 
@@ -528,7 +556,7 @@ static void seq_check(struct kunit *test, const struct ka_ranges *r,
 					want = live[i];
 			}
 			rcu_read_lock();
-			got = ka_ranges_lookup(r, random_cgroups[c], d, port);
+			got = test_lookup(r, random_cgroups[c], d, port);
 			rcu_read_unlock();
 			if (got != want && ++*bad <= 10)
 				KUNIT_FAIL(test, "step %d: cgroup %llu dir %d port %u: wrong",
@@ -577,7 +605,7 @@ static void ranges_sequence_test(struct kunit *test)
 			add = NULL;
 			del = live[k];
 		}
-		if (ka_ranges_prepare(&c, r, add, del)) {
+		if (test_prepare(&c, r, add, del)) {
 			KUNIT_FAIL(test, "step %d: out of memory", step);
 			break;
 		}
@@ -601,7 +629,7 @@ static void ranges_sequence_test(struct kunit *test)
 				  step, &bad);
 	}
 	while (n_live && !bad) {
-		KUNIT_ASSERT_EQ(test, ka_ranges_prepare(&c, r, NULL, live[0]), 0);
+		KUNIT_ASSERT_EQ(test, test_prepare(&c, r, NULL, live[0]), 0);
 		ka_ranges_commit(&c, true);
 		live[0] = live[--n_live];
 		seq_check(test, r, live, n_live, 1 + prandom_u32_state(&rs) % 400,
@@ -614,7 +642,7 @@ static void ranges_sequence_test(struct kunit *test)
 }
 
 static struct kunit_case ranges_test_cases[] = {
-	KUNIT_CASE_PARAM(range_case_test, range_gen_params),
+	KUNIT_CASE_PARAM(range_param_test, range_gen_params),
 	KUNIT_CASE(ranges_empty_test),
 	KUNIT_CASE(ranges_unchanged_block_kept_test),
 	KUNIT_CASE(ranges_random_test),

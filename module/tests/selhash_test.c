@@ -9,12 +9,14 @@
  * periods, old arrays are freed after one) and on an unpublished one.
  */
 
+/* What this suite tests, static functions and all (Kbuild says why). */
+#include "../selhash.c"
+
 #include <kunit/test.h>
 #include <linux/prandom.h>
 #include <linux/slab.h>
 
 #include "../policy.h"
-#include "../selhash.h"
 #include "ka_test.h"
 
 #define SEQ_STEPS	6000
@@ -61,7 +63,8 @@ static void selhash_sequence(struct kunit *test, bool published)
 	KUNIT_ASSERT_NOT_NULL(test, h);
 	KUNIT_ASSERT_NOT_NULL(test, pool);
 	KUNIT_ASSERT_NOT_NULL(test, live);
-	KUNIT_ASSERT_EQ(test, ka_selhash_init(h), 0);
+	KUNIT_ASSERT_EQ(test, ka_selhash_init(h, offsetof(struct ka_policy, sel) -
+						   offsetof(struct ka_policy, hnode)), 0);
 	ka_test_defer(test, selhash_destroy, h);
 	if (published)
 		ka_selhash_publish(h);
@@ -79,16 +82,16 @@ static void selhash_sequence(struct kunit *test, bool published)
 			if (live_has(live, n, &pool[used].sel))
 				continue;
 			KUNIT_ASSERT_EQ(test, ka_selhash_reserve(h), 0);
-			ka_selhash_insert(h, &pool[used]);
+			ka_selhash_insert(h, &pool[used].hnode);
 			live[n++] = &pool[used++];
 		} else if (op == 1 && n) {
 			k = prandom_u32_state(&rs) % n;
 			pool[used].sel = live[k]->sel;
-			ka_selhash_replace(h, live[k], &pool[used]);
+			ka_selhash_replace(h, &live[k]->hnode, &pool[used].hnode);
 			live[k] = &pool[used++];
 		} else if (n) {
 			k = prandom_u32_state(&rs) % n;
-			ka_selhash_remove(h, live[k]);
+			ka_selhash_remove(h, &live[k]->hnode);
 			live[k] = live[--n];
 			ka_selhash_shrink(h);
 		}
@@ -97,12 +100,11 @@ static void selhash_sequence(struct kunit *test, bool published)
 		for (i = 0; i < 4 && n; i++) {
 			p = live[prandom_u32_state(&rs) % n];
 			sel = p->sel;	/* equal, not the same memory */
-			if (ka_selhash_lookup(h, &sel) != p && ++bad <= 5)
+			if (ka_selhash_lookup(h, &sel) != &p->hnode && ++bad <= 5)
 				KUNIT_FAIL(test, "step %d: a live policy not found", step);
 		}
 		random_selector(&rs, &sel);
-		p = ka_selhash_lookup(h, &sel);
-		if (p && !live_has(live, n, &sel) && ++bad <= 5)
+		if (ka_selhash_lookup(h, &sel) && !live_has(live, n, &sel) && ++bad <= 5)
 			KUNIT_FAIL(test, "step %d: found a removed policy", step);
 		if (used == SEQ_STEPS)
 			break;
@@ -111,7 +113,7 @@ static void selhash_sequence(struct kunit *test, bool published)
 	/* It grew past the live count, and shrank back with it. */
 	KUNIT_EXPECT_GE(test, most, 512U);
 	while (n) {
-		ka_selhash_remove(h, live[--n]);
+		ka_selhash_remove(h, &live[--n]->hnode);
 		ka_selhash_shrink(h);
 	}
 	KUNIT_EXPECT_LE(test, ka_selhash_buckets(h), 8U);

@@ -5,6 +5,9 @@
  * its own.
  */
 
+/* What this suite tests, static functions and all (Kbuild says why). */
+#include "../stats.c"
+
 #include <kunit/test.h>
 #include <linux/cpu.h>
 #include <linux/cpumask.h>
@@ -12,7 +15,6 @@
 #include <linux/preempt.h>
 #include <linux/smp.h>
 
-#include "../stats.h"
 #include "ka_test.h"
 
 static void counters_free(void *c)
@@ -37,7 +39,7 @@ static void counter_desc(const char * const *name, char *desc)
 /* One run per counter, named as ka_stats names it. */
 KUNIT_ARRAY_PARAM(counter, ka_counter_names, counter_desc);
 
-static enum ka_counter param_counter(struct kunit *test)
+static enum ka_counter_id param_counter(struct kunit *test)
 {
 	return (const char * const *)test->param_value - ka_counter_names;
 }
@@ -58,7 +60,7 @@ static void counters_zero_test(struct kunit *test)
 static void counters_sum_test(struct kunit *test)
 {
 	struct ka_counters __percpu *c = counters_new(test);
-	enum ka_counter idx = param_counter(test);
+	enum ka_counter_id idx = param_counter(test);
 	struct ka_counters sum;
 	u64 want = 0;
 	int cpu, i;
@@ -66,12 +68,12 @@ static void counters_sum_test(struct kunit *test)
 	for_each_possible_cpu(cpu) {
 		struct ka_counters *pc = per_cpu_ptr(c, cpu);
 
-		for (i = 0; i < KA_CNT_MAX; i++)
+		for (i = 0; i < KA_NR_COUNTERS; i++)
 			pc->v[i] = i == idx ? (1ULL << 33) + cpu + 1 : 0;
 		want += (1ULL << 33) + cpu + 1;
 	}
 	ka_counters_sum(c, &sum);
-	for (i = 0; i < KA_CNT_MAX; i++)
+	for (i = 0; i < KA_NR_COUNTERS; i++)
 		KUNIT_EXPECT_EQ_MSG(test, sum.v[i], i == idx ? want : 0,
 				    "counter %s", ka_counter_names[i]);
 }
@@ -80,26 +82,26 @@ static void counters_sum_test(struct kunit *test)
 static void counters_inc_test(struct kunit *test)
 {
 	struct ka_counters __percpu *c = counters_new(test);
-	enum ka_counter idx = param_counter(test);
+	enum ka_counter_id idx = param_counter(test);
 	struct ka_counters sum;
 	int cpu, other, i;
-	u64 mine[KA_CNT_MAX];
+	u64 mine[KA_NR_COUNTERS];
 
 	preempt_disable();
 	cpu = smp_processor_id();
 	ka_counters_inc(c, idx);
 	ka_counters_inc(c, idx);
-	for (i = 0; i < KA_CNT_MAX; i++)
+	for (i = 0; i < KA_NR_COUNTERS; i++)
 		mine[i] = per_cpu_ptr(c, cpu)->v[i];
 	preempt_enable();
 
-	for (i = 0; i < KA_CNT_MAX; i++)
+	for (i = 0; i < KA_NR_COUNTERS; i++)
 		KUNIT_EXPECT_EQ_MSG(test, mine[i], i == idx ? 2 : 0,
 				    "counter %s", ka_counter_names[i]);
 	for_each_possible_cpu(other) {
 		if (other == cpu)
 			continue;
-		for (i = 0; i < KA_CNT_MAX; i++)
+		for (i = 0; i < KA_NR_COUNTERS; i++)
 			KUNIT_EXPECT_EQ_MSG(test, per_cpu_ptr(c, other)->v[i], 0,
 					    "cpu %d counter %s", other,
 					    ka_counter_names[i]);
@@ -155,7 +157,7 @@ static struct kunit_case stats_test_cases[] = {
 };
 
 static struct kunit_suite stats_suite = {
-	.name = "ka_counters",
+	.name = "ka_stats",
 	.test_cases = stats_test_cases,
 };
 

@@ -9,13 +9,15 @@
  * checks that whatever a rejected call was given is freed.
  */
 
+/* What this suite tests, static functions and all (Kbuild says why). */
+#include "../policy.c"
+
 #include <kunit/test.h>
 #include <linux/jiffies.h>
 #include <linux/rcupdate.h>
 #include <linux/slab.h>
 
 #include "../netns.h"
-#include "../policy.h"
 #include "ka_test.h"
 
 static struct ka_selector port_sel(u16 min, u16 max, u8 dir, u64 cgroup_id)
@@ -147,7 +149,7 @@ static void table_kinds_test(struct kunit *test)
 
 static void kn_destroy(void *data)
 {
-	ka_policies_destroy(data);
+	ka_policy_table_destroy(data);
 	rcu_barrier();		/* released policies: call_rcu into this module */
 }
 
@@ -156,7 +158,7 @@ static struct ka_net *kn_new(struct kunit *test)
 	struct ka_net *kn = kunit_kzalloc(test, sizeof(*kn), GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, kn);
-	KUNIT_ASSERT_EQ(test, ka_policies_init(kn), 0);
+	KUNIT_ASSERT_EQ(test, ka_policy_table_init(kn), 0);
 	ka_test_defer(test, kn_destroy, kn);
 	return kn;
 }
@@ -455,7 +457,7 @@ static struct kunit_case table_test_cases[] = {
 };
 
 static struct kunit_suite table_suite = {
-	.name = "ka_table",
+	.name = "ka_policy",
 	.test_cases = table_test_cases,
 };
 

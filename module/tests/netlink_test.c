@@ -399,7 +399,7 @@ static struct kunit_case selector_test_cases[] = {
 };
 
 static struct kunit_suite selector_suite = {
-	.name = "ka_selector",
+	.name = "ka_netlink",
 	.suite_init = ka_test_cgpaths_init,
 	.suite_exit = ka_test_cgpaths_exit,
 	.test_cases = selector_test_cases,

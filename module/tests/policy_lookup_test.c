@@ -1,17 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Precedence (policy.c, ka_policy_lookup()): which policy a socket gets,
- * from its direction, port and cgroup:
- *
- *   1. port and cgroup, for the socket's cgroup and then each ancestor
- *   2. port alone
- *   3. cgroup alone, nearest first
- *   4. the namespace default
- *
- * where a port matches by the single port with the exact direction, then
- * with both, then the narrowest range. The first policy found wins, an
- * exemption (off) included. Each scenario builds a table with
- * ka_table_new()/ka_table_add() (no namespace needed) and checks lookups.
+ * ka_policy_lookup(): which policy a socket gets, from its direction, port
+ * and cgroup, by the precedence rule stated at the top of policy.c. Each
+ * scenario builds a table with ka_table_new()/ka_table_add() (no
+ * namespace needed) and checks lookups.
  *
  * Cgroups are fakes: a lookup reads only cgrp->level, cgrp->ancestors[]
  * and, through cgroup_id(), each ancestor's kn->id (6.1's
@@ -60,13 +52,13 @@ static const struct {
 };
 
 /* test->priv: the fakes, built for each case. */
-struct fake_cgroups {
+struct fake_cgroup_set {
 	struct cgroup *cg[N_FAKE_CGROUPS];
 };
 
 static int lookup_test_init(struct kunit *test)
 {
-	struct fake_cgroups *f;
+	struct fake_cgroup_set *f;
 	struct cgroup *cg, *parent;
 	int i, level, l;
 
@@ -99,7 +91,7 @@ static int lookup_test_init(struct kunit *test)
 /* The fakes are what the lookup expects of real cgroups. */
 static void fake_cgroups_test(struct kunit *test)
 {
-	struct fake_cgroups *f = test->priv;
+	struct fake_cgroup_set *f = test->priv;
 
 	KUNIT_EXPECT_EQ(test, f->cg[DEEP]->level, 3);
 	KUNIT_EXPECT_EQ(test, cgroup_id(f->cg[DEEP]), 500);
@@ -247,7 +239,7 @@ KUNIT_ARRAY_PARAM(scenario, scenarios, scenario_desc);
 static void precedence_test(struct kunit *test)
 {
 	const struct lookup_scenario *s = test->param_value;
-	struct fake_cgroups *f = test->priv;
+	struct fake_cgroup_set *f = test->priv;
 	const struct ka_policy *pol[MAX_POLICIES], *got, *want;
 	const struct ka_policy *p;
 	bool wants_cgroups = false;
@@ -333,7 +325,7 @@ static void add_by_path(struct kunit *test, struct ka_table *t,
  */
 static void path_policy_test(struct kunit *test)
 {
-	struct fake_cgroups *f = test->priv;
+	struct fake_cgroup_set *f = test->priv;
 	struct ka_table *t = ka_test_table_new(test);
 	struct ka_selector sel;
 	struct ka_action act = { .idle_s = 3 };
@@ -388,7 +380,7 @@ static struct kunit_case lookup_test_cases[] = {
 };
 
 static struct kunit_suite lookup_suite = {
-	.name = "ka_precedence",
+	.name = "ka_policy_lookup",
 	.suite_init = ka_test_cgpaths_init,
 	.suite_exit = ka_test_cgpaths_exit,
 	.init = lookup_test_init,
