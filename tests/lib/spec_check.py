@@ -9,6 +9,10 @@ its genl_ops entry.
 The module's tables are hand-written, not generated from the spec with the
 kernel's ynl-gen (module/netlink.c says why), so this reconciles the two.
 
+With --schema FILE (the kernel's Documentation/netlink/genetlink-legacy.yaml,
+which tests/unit/spec.sh takes from linux-source-7.3), the spec is first
+checked against that schema, as the kernel's own ynl tools check a spec.
+
 Prints one line per disagreement and exits 1 if there is any.
 """
 import os
@@ -76,9 +80,19 @@ def kernel_policy(src, table):
     return out
 
 
+def check_schema(spec, path):
+    import jsonschema  # python3-jsonschema, only for --schema
+    schema = yaml.safe_load(open(path))
+    for e in jsonschema.Draft7Validator(schema).iter_errors(spec):
+        where = "/".join(str(p) for p in e.absolute_path) or "the spec"
+        errors.append("%s: %s (schema %s)" % (where, e.message, os.path.basename(path)))
+
+
 def main():
     spec = yaml.safe_load(open(SPEC))
     src = open(NETLINK_C).read()
+    if sys.argv[1:2] == ["--schema"]:
+        check_schema(spec, sys.argv[2])
 
     for d in spec.get("definitions", []):
         uapi = enum("ka_" + d["name"].replace("-", "_"))
