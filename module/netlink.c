@@ -49,7 +49,20 @@ static struct netlink_range_validation ka_cgroup_id_range = {
 	.max = S64_MAX,
 };
 
-static const struct nla_policy ka_policy_nl_policy[KA_POLICY_A_MAX + 1] = {
+/*
+ * The attribute policies, named by what they validate, and the ops below
+ * mirror the spec, Documentation/netlink/specs/ka_policy.yaml, entry for
+ * entry; tests/lib/spec_check.py holds the two together. The kernel's
+ * ynl-gen cannot write them for 5.10 and 6.1: its split ops are 6.2+, its
+ * genl_ops (kernel-policy: per-op) need a do with request attributes in
+ * every op and have no dump start/done, and its ranges are const, which
+ * the policies of 5.10 and 6.1 do not take (above).
+ *
+ * The attributes inside one KA_A_POLICY nest (enum ka_policy_attr).
+ * Reply-only ones (stats, cgroup state, hidden) are left NLA_UNSPEC, which
+ * strict validation rejects in a request.
+ */
+static const struct nla_policy ka_policy_attr_nl_policy[KA_POLICY_A_MAX + 1] = {
 	[KA_POLICY_A_DEFAULT]	= { .type = NLA_FLAG },
 	[KA_POLICY_A_PORT_MIN]	= NLA_POLICY_MIN(NLA_U16, 1),
 	[KA_POLICY_A_PORT_MAX]	= NLA_POLICY_MIN(NLA_U16, 1),
@@ -65,12 +78,13 @@ static const struct nla_policy ka_policy_nl_policy[KA_POLICY_A_MAX + 1] = {
 	[KA_POLICY_A_MODE]	= NLA_POLICY_MAX(NLA_U8, KA_MODE_FORCE),
 };
 
-static const struct nla_policy ka_nl_policy_policy[KA_A_MAX + 1] = {
-	[KA_A_POLICY] = NLA_POLICY_NESTED(ka_policy_nl_policy),
+/* Requests that carry policies (set, add, del, replace): KA_A_POLICY only. */
+static const struct nla_policy ka_policy_req_nl_policy[KA_A_MAX + 1] = {
+	[KA_A_POLICY] = NLA_POLICY_NESTED(ka_policy_attr_nl_policy),
 };
 
 /* Requests that take no attributes: strict validation rejects any. */
-static const struct nla_policy ka_nl_empty_policy[KA_A_MAX + 1] = {
+static const struct nla_policy ka_empty_req_nl_policy[KA_A_MAX + 1] = {
 };
 
 /* ---- requests ---- */
@@ -284,7 +298,7 @@ static int ka_nl_policy_attrs(struct genl_info *info, struct nlattr **tb)
 		return -EINVAL;
 	}
 	return nla_parse_nested(tb, KA_POLICY_A_MAX, info->attrs[KA_A_POLICY],
-				ka_policy_nl_policy, info->extack);
+				ka_policy_attr_nl_policy, info->extack);
 }
 
 /*
@@ -427,7 +441,7 @@ static int ka_nl_policy_replace_doit(struct sk_buff *skb,
 	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
 			  genlmsg_len(info->genlhdr), rem) {
 		ret = nla_parse_nested(tb, KA_POLICY_A_MAX, attr,
-				       ka_policy_nl_policy, info->extack);
+				       ka_policy_attr_nl_policy, info->extack);
 		if (ret)
 			goto out;
 		if (t->count >= ka_policy_limit(kn)) {
@@ -685,7 +699,7 @@ static const struct genl_ops ka_genl_ops[] = {
 	{
 		.cmd	= KA_CMD_VERSION,
 		.doit	= ka_nl_version_doit,
-		.policy	= ka_nl_empty_policy,
+		.policy	= ka_empty_req_nl_policy,
 		.maxattr = KA_A_MAX,
 	},
 	{
@@ -693,20 +707,20 @@ static const struct genl_ops ka_genl_ops[] = {
 		.start	= ka_nl_dump_start,
 		.dumpit	= ka_nl_stats_dumpit,
 		.done	= ka_nl_dump_done,
-		.policy	= ka_nl_empty_policy,
+		.policy	= ka_empty_req_nl_policy,
 		.maxattr = KA_A_MAX,
 	},
 	{
 		.cmd	= KA_CMD_POLICY_SET,
 		.doit	= ka_nl_policy_set_doit,
-		.policy	= ka_nl_policy_policy,
+		.policy	= ka_policy_req_nl_policy,
 		.maxattr = KA_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= KA_CMD_POLICY_DEL,
 		.doit	= ka_nl_policy_del_doit,
-		.policy	= ka_nl_policy_policy,
+		.policy	= ka_policy_req_nl_policy,
 		.maxattr = KA_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
@@ -715,27 +729,27 @@ static const struct genl_ops ka_genl_ops[] = {
 		.start	= ka_nl_dump_start,
 		.dumpit	= ka_nl_policy_get_dumpit,
 		.done	= ka_nl_dump_done,
-		.policy	= ka_nl_empty_policy,
+		.policy	= ka_empty_req_nl_policy,
 		.maxattr = KA_A_MAX,
 	},
 	{
 		.cmd	= KA_CMD_POLICY_FLUSH,
 		.doit	= ka_nl_policy_flush_doit,
-		.policy	= ka_nl_empty_policy,
+		.policy	= ka_empty_req_nl_policy,
 		.maxattr = KA_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= KA_CMD_POLICY_REPLACE,
 		.doit	= ka_nl_policy_replace_doit,
-		.policy	= ka_nl_policy_policy,
+		.policy	= ka_policy_req_nl_policy,
 		.maxattr = KA_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= KA_CMD_POLICY_ADD,
 		.doit	= ka_nl_policy_add_doit,
-		.policy	= ka_nl_policy_policy,
+		.policy	= ka_policy_req_nl_policy,
 		.maxattr = KA_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},

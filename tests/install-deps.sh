@@ -32,8 +32,9 @@ packages=(
 	# (tests/kernel/build.sh): kconfig needs flex and bison, objtool libelf
 	linux-source-7.3 bc bison flex libelf-dev xz-utils
 	# packaging: dkms.conf is checked with a real dkms build, the netlink
-	# spec against the code (Debian's python3 with its yaml module)
-	dkms python3-yaml
+	# spec against the code and the kernel's schema (Debian's python3 with
+	# its yaml and jsonschema modules; the schema from linux-source-7.3)
+	dkms python3-yaml python3-jsonschema
 	# the test VM: Debian's own kernel under qemu, a busybox initramfs
 	linux-image-amd64 qemu-system-x86 busybox-static kmod cpio
 	# what the tests run inside the VM

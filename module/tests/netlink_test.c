@@ -252,7 +252,7 @@ static int put_attr(struct sk_buff *skb, const struct nl_attr *a, u64 root_id)
 
 	if (a->len)
 		return nla_put(skb, a->type, a->len, a->str ?: (void *)&v);
-	switch (ka_policy_nl_policy[a->type].type) {
+	switch (ka_policy_attr_nl_policy[a->type].type) {
 	case NLA_FLAG:
 		return nla_put_flag(skb, a->type);
 	case NLA_U8:
@@ -298,7 +298,7 @@ static void nl_parse_test(struct kunit *test)
 	nla_nest_end(skb, nest);
 
 	/* The genl core does this with the op's policy before the handler. */
-	ret = nla_parse_nested(tb, KA_POLICY_A_MAX, nest, ka_policy_nl_policy,
+	ret = nla_parse_nested(tb, KA_POLICY_A_MAX, nest, ka_policy_attr_nl_policy,
 			       &extack);
 	KUNIT_EXPECT_EQ(test, ret, c->parse_err);
 	if (ret || c->parse_err) {
@@ -386,10 +386,10 @@ static void nl_policy_table_test(struct kunit *test)
 				  t == KA_POLICY_A_CGROUP_STATE ||
 				  t == KA_POLICY_A_CGROUP_HIDDEN;
 
-		KUNIT_EXPECT_EQ_MSG(test, ka_policy_nl_policy[t].type == NLA_UNSPEC,
+		KUNIT_EXPECT_EQ_MSG(test, ka_policy_attr_nl_policy[t].type == NLA_UNSPEC,
 				    reply_only, "attribute %d", t);
 	}
-	KUNIT_EXPECT_EQ(test, ka_policy_nl_policy[KA_POLICY_A_PAD].type, NLA_UNSPEC);
+	KUNIT_EXPECT_EQ(test, ka_policy_attr_nl_policy[KA_POLICY_A_PAD].type, NLA_UNSPEC);
 }
 
 static struct kunit_case selector_test_cases[] = {

@@ -3,7 +3,15 @@
 """Checks that Documentation/netlink/specs/ka_policy.yaml describes the
 family exactly as the code has it: names and values against the uapi
 header, attribute types and range checks against the module's netlink
-policies, and do/dump and admin flags against its genl_ops.
+policies, and each op's do/dump, admin flag and request attributes against
+its genl_ops entry.
+
+The module's tables are hand-written, not generated from the spec with the
+kernel's ynl-gen (module/netlink.c says why), so this reconciles the two.
+
+With --schema FILE (the kernel's Documentation/netlink/genetlink-legacy.yaml,
+which tests/unit/spec.sh takes from linux-source-7.3), the spec is first
+checked against that schema, as the kernel's own ynl tools check a spec.
 
 Prints one line per disagreement and exits 1 if there is any.
 """
@@ -72,9 +80,19 @@ def kernel_policy(src, table):
     return out
 
 
+def check_schema(spec, path):
+    import jsonschema  # python3-jsonschema, only for --schema
+    schema = yaml.safe_load(open(path))
+    for e in jsonschema.Draft7Validator(schema).iter_errors(spec):
+        where = "/".join(str(p) for p in e.absolute_path) or "the spec"
+        errors.append("%s: %s (schema %s)" % (where, e.message, os.path.basename(path)))
+
+
 def main():
     spec = yaml.safe_load(open(SPEC))
     src = open(NETLINK_C).read()
+    if sys.argv[1:2] == ["--schema"]:
+        check_schema(spec, sys.argv[2])
 
     for d in spec.get("definitions", []):
         uapi = enum("ka_" + d["name"].replace("-", "_"))
@@ -100,7 +118,7 @@ def main():
             if not re.search(r"_UNSPEC$|^__|_MAX$", name) and name not in named:
                 errors.append("%s is in the uapi header, not in the spec" % name)
         if aset["name"] == "policy":
-            kernel = kernel_policy(src, "ka_policy_nl_policy")
+            kernel = kernel_policy(src, "ka_policy_attr_nl_policy")
             for name, (typ, checks) in kernel.items():
                 a = named.get(name)
                 if not a:
@@ -118,6 +136,7 @@ def main():
     for block in re.findall(r"\{\s*\.cmd\s*=\s*(KA_CMD_\w+)(.*?)\}", src, re.S):
         ops[block[0]] = block[1]
     prefix = spec["operations"]["name-prefix"]
+    top_prefix = next(s["name-prefix"] for s in spec["attribute-sets"] if s["name"] == "ka")
     for i, op in enumerate(spec["operations"]["list"], start=1):
         name = c_name(prefix, op["name"])
         if cmds.get(name) != i:
@@ -130,6 +149,16 @@ def main():
             errors.append("%s: do/dump differ between the spec and the module" % name)
         if ("uns-admin-perm" in op.get("flags", [])) != ("GENL_UNS_ADMIN_PERM" in body):
             errors.append("%s: admin permission differs between the spec and the module" % name)
+        # What the op's policy lets through at the top level (enum ka_attr).
+        table = re.search(r"\.policy\s*=\s*(\w+)", body)
+        taken = set(kernel_policy(src, table.group(1))) if table else set()
+        req = set()
+        for mode in ("do", "dump"):
+            req |= {c_name(top_prefix, a) for a in
+                    ((op.get(mode) or {}).get("request") or {}).get("attributes", [])}
+        if taken != req:
+            errors.append("%s: the request takes %s in the module, %s in the spec"
+                          % (name, sorted(taken), sorted(req)))
     real = [c for c in cmds if not c.startswith("__") and not c.endswith("_UNSPEC")]
     if len(spec["operations"]["list"]) != len(real):
         errors.append("%d commands in the uapi header, %d in the spec"
