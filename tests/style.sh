@@ -12,6 +12,8 @@
 set -u
 cd "$(dirname "$0")/.."
 cache=${KA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ka_policy}
+# KA_CACHE=off or KA_NO_CACHE=1 (as for the kernel build): keep it in the checkout.
+{ [ "$cache" != off ] && [ "${KA_NO_CACHE:-0}" = 0 ]; } || cache=tests/.build/cache
 n=0
 failed=0
 

@@ -14,6 +14,7 @@
 spec_schema() {
 	local tarball=/usr/src/linux-source-7.3.tar.xz
 	local cache=${KA_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ka_policy}
+	{ [ "$cache" != off ] && [ "${KA_NO_CACHE:-0}" = 0 ]; } || cache=tests/.build/cache
 	local dir=$cache/netlink-schema-linux-source-7.3
 
 	if [ ! -f "$dir/genetlink-legacy.yaml" ]; then
