@@ -69,8 +69,19 @@ def cycle_in(graph, comp):
 
 
 def symbol_graph(d):
+    # The objects, one per line or (5.10's kbuild) all on the first line,
+    # followed there by a line of undefined symbols: only the .o words. An
+    # object older than its source, or none at all, would make a graph of
+    # nothing or of the past: refuse it.
     with open(os.path.join(d, "ka_policy.mod")) as f:
-        objs = [os.path.basename(o) for o in f.read().split()]
+        objs = [os.path.basename(o) for o in f.read().split()
+                if o.endswith(".o")]
+    if len(objs) < 2:
+        sys.exit(f"callgraph.py: {d}/ka_policy.mod lists {len(objs)} objects")
+    for o in objs:
+        obj, src = os.path.join(d, o), os.path.join(d, o[:-2] + ".c")
+        if os.path.exists(src) and os.path.getmtime(obj) < os.path.getmtime(src):
+            sys.exit(f"callgraph.py: {obj} is older than its source: build first")
     defined, needed = {}, {}
     for o in objs:
         name = o[:-2]

@@ -4,9 +4,9 @@
 
 Every exported or file-scope name of the C files under each DIR (functions,
 globals, types, macros, enum constants, as ctags lists them) is reduced to
-a key: split on '_', a trailing 's' dropped from each word, the words
-sorted (a leading '__' kept: netlink's __KA_A_MAX beside KA_A_MAX). Two
-different names with one key (ka_policy_init and ka_policies_init,
+a key: split on '_', each word made singular (policies, matches, hooks:
+policy, match, hook), the words sorted (a leading '__' kept: netlink's
+__KA_A_MAX beside KA_A_MAX). Two different names with one key (ka_policy_init and ka_policies_init,
 ka_nl_policy_policy and ka_policy_nl_policy) are the kind a reader
 confuses and a grep finds only one of: each such group is printed, and
 the check fails. A name spelled the same in two places (a prototype and
@@ -32,9 +32,20 @@ KINDS = "dfgpstuvxe"	# macros, functions, enums, prototypes, structs,
 TAGS = ("struct", "union", "enum")
 
 
+def singular(w):
+	"""policies -> policy, matches -> match, boxes -> box, hooks -> hook."""
+	lw = w.lower()
+	if lw.endswith("ies") and len(w) > 3:
+		return w[:-3] + ("Y" if w[-1].isupper() else "y")
+	if lw.endswith(("ches", "shes", "sses", "xes", "zes")):
+		return w[:-2]
+	if lw.endswith("s") and not lw.endswith("ss") and len(w) > 1:
+		return w[:-1]
+	return w
+
+
 def key(name, kind):
-	words = [w[:-1] if w.endswith("s") and len(w) > 1 else w
-		 for w in name.split("_") if w]
+	words = [singular(w) for w in name.split("_") if w]
 	lead = name[:len(name) - len(name.lstrip("_"))]
 	space = "tag:" if kind in TAGS else ""
 	return space + lead + "_".join(sorted(words))
