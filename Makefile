@@ -91,8 +91,10 @@ matrix:
 	@$(MAKE) --no-print-directory kactl
 	@tests/matrix.sh
 
-# checkpatch --strict and sparse; checkpatch.pl comes with the kernel
-# source (Debian's linux-source), not with the headers package.
+# checkpatch --strict and sparse (checkpatch.pl comes with the kernel
+# source, Debian's linux-source, not with the headers package), the
+# module's layers (tests/lib/callgraph.py) and its names
+# (tests/lib/namecheck.py).
 style: module
 	@KDIR=$(KDIR) tests/style.sh
 

@@ -11,8 +11,10 @@
  * Documentation/ka_policy.rst describes the design.
  */
 
+#include <linux/ka_policy.h>
 #include <linux/module.h>
 #include <linux/rcupdate.h>
+#include <net/genetlink.h>
 
 #include "cgpath.h"
 #include "hooks.h"
@@ -30,17 +32,17 @@ static int __init mod_init(void)
 		return ret;
 	ret = ka_netns_init();
 	if (ret) {
-		pr_err("per-namespace state: error %d\n", ret);
+		pr_err("per-namespace area: error %d\n", ret);
 		goto err_cgpaths;
 	}
 	ret = ka_policy_pernet_init();
 	if (ret) {
-		pr_err("per-namespace state: error %d\n", ret);
+		pr_err("per-namespace policies: error %d\n", ret);
 		goto err_netns;
 	}
 	ret = ka_proc_init();
 	if (ret) {
-		pr_err("per-namespace state: error %d\n", ret);
+		pr_err("/proc/net/ka_stats: error %d\n", ret);
 		goto err_policies;
 	}
 	ret = ka_hooks_init();
@@ -60,9 +62,9 @@ err_proc:
 	ka_proc_exit();
 err_policies:
 	ka_policy_pernet_exit();
-	rcu_barrier();
 err_netns:
 	ka_netns_exit();
+	rcu_barrier();
 err_cgpaths:
 	ka_cgpaths_exit();
 	return ret;
@@ -70,10 +72,11 @@ err_cgpaths:
 
 /*
  * Sockets keep the settings they got: nothing here touches them. The
- * probes go first (unregistering waits for running handlers), the policies
- * last, and rcu_barrier() waits for the policies' call_rcu callbacks,
- * which live in this module and release cgroup paths (cgpath.c), so those
- * go after them.
+ * probes go first (unregistering waits for running handlers), then the
+ * per-namespace state in reverse (/proc/net/ka_stats, the policies, the
+ * namespace's area), and rcu_barrier() waits for the policies' call_rcu
+ * callbacks, which live in this module and release cgroup paths
+ * (cgpath.c), so those go after them.
  */
 static void __exit mod_exit(void)
 {
@@ -93,3 +96,9 @@ MODULE_LICENSE("GPL");
 MODULE_AUTHOR("ka_policy developers");
 MODULE_DESCRIPTION("TCP keepalive policies per network namespace");
 MODULE_VERSION(KA_POLICY_VERSION);
+/*
+ * Lets "genl ctrl" or a netlink request autoload the module by name. Here,
+ * not in netlink.c, which the KUnit module includes: the test module must
+ * not be what a request for the family loads.
+ */
+MODULE_ALIAS_GENL_FAMILY(KA_GENL_NAME);

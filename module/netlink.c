@@ -779,6 +779,3 @@ void ka_genl_exit(void)
 {
 	genl_unregister_family(&ka_genl_family);
 }
-
-/* Lets "genl ctrl" or a netlink request autoload the module by name. */
-MODULE_ALIAS_GENL_FAMILY(KA_GENL_NAME);

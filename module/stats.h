@@ -27,9 +27,10 @@ void ka_counters_sum(const struct ka_counters __percpu *c,
 
 /*
  * Which counters the module can provide: those whose hook attached.
- * hooks.c says which cannot, once, when it attaches its hooks (before
- * anything reads them); /proc/net/ka_stats and netlink show those as
- * unavailable.
+ * hooks.c says which cannot, once, when it attaches its hooks: before the
+ * netlink family exists, but after /proc/net/ka_stats does (main.c), which
+ * until then shows every counter, all of them 0. /proc/net/ka_stats and
+ * netlink show the ones that cannot count as unavailable.
  */
 void ka_counters_set_unavailable(unsigned long mask);	/* BIT(enum ka_counter_id) */
 bool ka_counter_available(enum ka_counter_id idx);

@@ -25,4 +25,7 @@ test_dkms_builds_the_module() {
 	[ -n "$ko" ] || fail "dkms built no ka_policy.ko"
 	assert_eq "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" "$kver" "vermagic"
 	assert_eq "$(modinfo -F version "$ko")" "$v" "module version"
+	# A request for the family loads the module (main.c).
+	modinfo -F alias "$ko" | grep -qx 'net-pf-16-proto-16-family-ka_policy' ||
+		fail "no genetlink family alias: $(modinfo -F alias "$ko")"
 }
