@@ -4,6 +4,7 @@
  * table or JSON. A counter the module cannot provide is "-" in the table
  * and left out of the JSON.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <linux/genetlink.h>
 
@@ -55,6 +56,25 @@ static void print_row(const char *scope, const struct nlattr *nest)
 	out_text("\n");
 }
 
+/*
+ * A policy's scope: its selector, and where a cgroup is now as a note
+ * ("cgroup /svc (waiting)"), as /proc/net/ka_stats has it in its column.
+ */
+static void scope_text(const struct kactl_selector *sel, char *buf,
+		       size_t size)
+{
+	const char *state = kactl_cgroup_state_name(sel->cgroup_state);
+	int len = kactl_selector_text(sel, buf, size);
+
+	if (!sel->has_cgroup_state || len < 0 || (size_t)len >= size)
+		return;
+	if (state)
+		snprintf(buf + len, size - (size_t)len, " (%s)", state);
+	else
+		snprintf(buf + len, size - (size_t)len, " (state %u)",
+			 sel->cgroup_state);
+}
+
 /* The namespace totals come first, then one message per policy. */
 static int stats_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -70,7 +90,7 @@ static int stats_cb(const struct nlmsghdr *nlh, void *data)
 	if (tb[KA_A_POLICY]) {
 		if (kactl_policy_decode(tb[KA_A_POLICY], &p, &stats) < 0)
 			return MNL_CB_ERROR;
-		kactl_selector_text(&p.sel, scope, sizeof(scope));
+		scope_text(&p.sel, scope, sizeof(scope));
 		print_row(scope, stats);
 	}
 	return MNL_CB_OK;

@@ -53,17 +53,10 @@ int kactl_conf_split(char *line, char **argv, int max, char *err, size_t size)
 /* A word as the file needs it: quoted when it holds space, quote, # or \. */
 static void write_word(FILE *f, const char *w)
 {
-	if (*w && !strpbrk(w, " \t\"\\#")) {
-		fputs(w, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *w; w++) {
-		if (*w == '"' || *w == '\\')
-			fputc('\\', f);
-		fputc(*w, f);
-	}
-	fputc('"', f);
+	char buf[2 * KA_CGROUP_PATH_MAX + 3];
+
+	kactl_word_text(w, buf, sizeof(buf));
+	fputs(buf, f);
 }
 
 void kactl_conf_write(FILE *f, const struct kactl_policy *p)

@@ -322,20 +322,36 @@ int kactl_selector_text(const struct kactl_selector *sel, char *buf, size_t size
 		}
 		sep = " ";
 	}
-	if (sel->cgroup_path)
-		append(buf, size, &len, "%scgroup %s", sep, sel->cgroup_path);
-	else if (sel->has_cgroup_id)
+	if (sel->cgroup_path) {
+		append(buf, size, &len, "%scgroup ", sep);
+		len += (size_t)kactl_word_text(sel->cgroup_path,
+					       len < size ? buf + len : NULL,
+					       len < size ? size - len : 0);
+	} else if (sel->has_cgroup_id)
 		append(buf, size, &len, "%scgroup id:%llu", sep,
 		       (unsigned long long)sel->cgroup_id);
 	else if (sel->cgroup_hidden)
 		append(buf, size, &len, "%scgroup (outside)", sep);
 	else if (!sel->has_port)
 		append(buf, size, &len, "-");	/* selects nothing we know */
-	if (sel->has_cgroup_state && kactl_cgroup_state_name(sel->cgroup_state))
-		append(buf, size, &len, " (%s)",
-		       kactl_cgroup_state_name(sel->cgroup_state));
-	else if (sel->has_cgroup_state)
-		append(buf, size, &len, " (state %u)", sel->cgroup_state);
+	return (int)len;
+}
+
+int kactl_word_text(const char *w, char *buf, size_t size)
+{
+	size_t len = 0;
+
+	if (size)
+		buf[0] = '\0';
+	if (*w && !strpbrk(w, " \t\"\\#")) {
+		append(buf, size, &len, "%s", w);
+		return (int)len;
+	}
+	append(buf, size, &len, "\"");
+	for (; *w; w++)
+		append(buf, size, &len, "%s%c",
+		       *w == '"' || *w == '\\' ? "\\" : "", *w);
+	append(buf, size, &len, "\"");
 	return (int)len;
 }
 
@@ -345,12 +361,13 @@ int kactl_selector_text(const struct kactl_selector *sel, char *buf, size_t size
 #define W_INTVL		6
 #define W_CNT		4
 #define W_USER_TIMEOUT	12
+#define W_MODE		7
 
 void kactl_policy_print_header(void)
 {
-	out_text("%-*s %*s %*s %*s %*s %s\n", W_SELECTOR, "selector",
+	out_text("%-*s %*s %*s %*s %*s %-*s %s\n", W_SELECTOR, "selector",
 		 W_IDLE, "idle", W_INTVL, "intvl", W_CNT, "cnt",
-		 W_USER_TIMEOUT, "user_timeout", "mode");
+		 W_USER_TIMEOUT, "user_timeout", W_MODE, "mode", "cgroup_state");
 }
 
 /*
@@ -376,6 +393,7 @@ void kactl_policy_print(const struct kactl_policy *p)
 	const struct kactl_action *act = &p->act;
 	uint8_t dir = sel->has_dir ? sel->dir : KA_DIR_BOTH;
 	char text[KACTL_SELECTOR_TEXT_SIZE];
+	int pad = sel->has_cgroup_state ? W_MODE : 0;
 
 	kactl_selector_text(sel, text, sizeof(text));
 	out_open_object(NULL);
@@ -406,10 +424,22 @@ void kactl_policy_print(const struct kactl_policy *p)
 	out_u64_column("cnt", W_CNT, act->has_cnt, act->cnt);
 	out_u64_column("user_timeout", W_USER_TIMEOUT, act->has_user_timeout,
 		       act->user_timeout_ms);
-	/* An exemption has no mode to speak of in the table. */
+	/*
+	 * An exemption has no mode to speak of in the table. The mode column
+	 * is padded only when a cgroup's state follows it: its own column, not
+	 * a note in the selector's, which then pastes back into set and del.
+	 */
 	if (act->off)
-		out_text(" %s", "off");
-	print_enum("mode", kactl_mode_name(act->mode), act->mode, !act->off);
+		out_text(" %-*s", pad, "off");
+	else if (kactl_mode_name(act->mode))
+		out_text(" %-*s", pad, kactl_mode_name(act->mode));
+	else
+		out_text(" %-*u", pad, act->mode);
+	print_enum("mode", kactl_mode_name(act->mode), act->mode, false);
+	if (sel->has_cgroup_state && kactl_cgroup_state_name(sel->cgroup_state))
+		out_text(" %s", kactl_cgroup_state_name(sel->cgroup_state));
+	else if (sel->has_cgroup_state)
+		out_text(" %u", sel->cgroup_state);
 	out_close_object();
 	out_text("\n");
 }

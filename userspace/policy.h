@@ -19,8 +19,11 @@
  * whitespace-free field of a table.
  */
 
-/* Room for any selector's text form, the longest cgroup path included. */
-#define KACTL_SELECTOR_TEXT_SIZE	(KA_CGROUP_PATH_MAX + 64)
+/*
+ * Room for any selector's text form, the longest cgroup path included,
+ * quoted with every byte escaped, and a state note after it.
+ */
+#define KACTL_SELECTOR_TEXT_SIZE	(2 * KA_CGROUP_PATH_MAX + 64)
 
 struct kactl_selector {
 	bool is_default;
@@ -71,13 +74,22 @@ int kactl_policy_parse(enum kactl_policy_op op, int argc, char **argv,
 
 /*
  * The selector's text form, as in "port 6379-6400 dir in cgroup /svc" or
- * "default", in buf: the words kactl set and del read. What only a reply
- * has does not paste back: a cgroup's state, which follows it as a note
- * ("cgroup /svc (waiting)"), and a cgroup kactl cannot name by path
- * ("cgroup id:42", "cgroup (outside)"). Returns the length the full text
- * has, as snprintf() does.
+ * "default", in buf: the words kactl set and del read, a cgroup path with
+ * space, quote, # or \ double-quoted as the shell and the policy file
+ * read it ("cgroup \"/my svc\""). What kactl cannot name does not paste
+ * back: a cgroup by id ("cgroup id:42") or outside the reader's cgroup
+ * namespace ("cgroup (outside)"). A reply's cgroup state is not part of
+ * it (kactl_cgroup_state_name()). Returns the length the full text has,
+ * as snprintf() does.
  */
 int kactl_selector_text(const struct kactl_selector *sel, char *buf, size_t size);
+
+/*
+ * A word as the shell and the policy file read it back: w itself, or
+ * double-quoted with \" and \\ inside when it holds space, quote, # or \.
+ * Returns the length the full text has, as snprintf() does.
+ */
+int kactl_word_text(const char *w, char *buf, size_t size);
 
 const char *kactl_dir_name(uint8_t dir);	/* NULL when unknown */
 const char *kactl_mode_name(uint8_t mode);	/* NULL when unknown */

@@ -584,6 +584,12 @@ static const struct kactl_selector paste_cases[] = {
 	{ PORT(1, 65535), DIR(KA_DIR_OUT), .cgroup_path = "/system.slice/redis.service" },
 	{ PORT(443, 443), .cgroup_path = "/" },
 	{ .cgroup_path = "/a/b" },
+	/* A reply's cgroup state is not part of the selector. */
+	{ PORT(80, 80), .cgroup_path = "/web", .has_cgroup_state = true,
+	  .cgroup_state = KA_CGROUP_ACTIVE },
+	/* Space, quote, backslash and # are quoted as the shell reads them. */
+	{ .cgroup_path = "/my svc/a\"b\\c#d", .has_cgroup_state = true,
+	  .cgroup_state = KA_CGROUP_WAITING },
 };
 
 static void test_selector_pastes_back(void)
@@ -628,6 +634,13 @@ static const struct kactl_policy list_policies[] = {
 	{ SEL(.has_cgroup_id = true, .cgroup_id = 7),
 	  ACT(.has_idle = true, .idle_s = 32767, .has_mode = true,
 	      .mode = KA_MODE_FORCE) },
+	{ SEL(.cgroup_path = "/my svc", .has_cgroup_state = true,
+	      .cgroup_state = KA_CGROUP_WAITING),
+	  ACT(.has_idle = true, .idle_s = 30, .has_mode = true,
+	      .mode = KA_MODE_FORCE) },
+	{ SEL(.cgroup_path = "/web", .has_cgroup_state = true,
+	      .cgroup_state = KA_CGROUP_ACTIVE),
+	  ACT(.off = true, .has_mode = true, .mode = KA_MODE_DEFAULT) },
 };
 
 static void print_list(void)
@@ -649,11 +662,13 @@ static void print_list_empty(void)
 static void test_list(void)
 {
 	expect_output(print_list, 0, 0,
-		      "selector                           idle  intvl  cnt user_timeout mode\n"
+		      "selector                           idle  intvl  cnt user_timeout mode    cgroup_state\n"
 		      "default                              60     10    5            - default\n"
 		      "port 6379 dir in cgroup /svc          -      -    -            - off\n"
 		      "port 6379-6400                        -      -    -   2147483647 force\n"
-		      "cgroup id:7                       32767      -    -            - force\n",
+		      "cgroup id:7                       32767      -    -            - force\n"
+		      "cgroup \"/my svc\"                     30      -    -            - force   waiting\n"
+		      "cgroup /web                           -      -    -            - off     active\n",
 		      "list table");
 	expect_output(print_list, 1, 0,
 		      "[{\"selector\":\"default\",\"default\":true,\"off\":false,"
@@ -665,10 +680,15 @@ static void test_list(void)
 		      "\"dir\":\"both\",\"off\":false,\"user_timeout\":2147483647,"
 		      "\"mode\":\"force\"},"
 		      "{\"selector\":\"cgroup id:7\",\"cgroup_id\":7,\"off\":false,"
-		      "\"idle\":32767,\"mode\":\"force\"}]\n",
+		      "\"idle\":32767,\"mode\":\"force\"},"
+		      "{\"selector\":\"cgroup \\\"/my svc\\\"\",\"cgroup\":\"/my svc\","
+		      "\"cgroup_state\":\"waiting\",\"off\":false,\"idle\":30,"
+		      "\"mode\":\"force\"},"
+		      "{\"selector\":\"cgroup /web\",\"cgroup\":\"/web\","
+		      "\"cgroup_state\":\"active\",\"off\":true,\"mode\":\"default\"}]\n",
 		      "list JSON");
 	expect_output(print_list_empty, 0, 0,
-		      "selector                           idle  intvl  cnt user_timeout mode\n",
+		      "selector                           idle  intvl  cnt user_timeout mode    cgroup_state\n",
 		      "empty list is the header alone");
 	expect_output(print_list_empty, 1, 0, "[]\n", "empty list JSON");
 }
