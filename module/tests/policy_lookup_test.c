@@ -147,64 +147,97 @@ static const struct lookup_scenario scenarios[] = {
 	    { PORT_CG(6379, IN, REDIS) },		/* 3 */
 	    { RANGE(8000, 8999, BOTH) },		/* 4 */
 	    { PORT(8080, BOTH), .off = true } },	/* 5 */
-	  { { IN, 6379, REDIS, 3 },	/* redis accepts: rule 1 */
-	    { OUT, 6379, USER, 2 },	/* a client connects: rule 2 */
-	    { OUT, 8081, NGINX, 4 },	/* port before cgroup, the range */
-	    { IN, 8080, NGINX, 5 },	/* the exemption */
-	    { OUT, 5432, NGINX, 1 },	/* rule 3, an ancestor */
-	    { OUT, 22, USER, 0 },	/* rule 4 */
-	    { OUT, 6379, REDIS, 2 },	/* rule 1 is for "in" only */
-	    { IN, 6379, DEEP, 3 },	/* a descendant of redis */
-	    { IN, 6379, NOCG, 2 },
-	    { OUT, 22, NOCG, 0 },
-	    { IN, 5432, SYS, 1 },
-	    { IN, 5432, ROOT, 0 } } },
+	  { /* redis accepts: rule 1 */
+	    { .dir = IN, .port = 6379, .cg = REDIS, .want = 3 },
+	    /* a client connects: rule 2 */
+	    { .dir = OUT, .port = 6379, .cg = USER, .want = 2 },
+	    /* port before cgroup, the range */
+	    { .dir = OUT, .port = 8081, .cg = NGINX, .want = 4 },
+	    /* the exemption */
+	    { .dir = IN, .port = 8080, .cg = NGINX, .want = 5 },
+	    /* rule 3, an ancestor */
+	    { .dir = OUT, .port = 5432, .cg = NGINX, .want = 1 },
+	    /* rule 4 */
+	    { .dir = OUT, .port = 22, .cg = USER, .want = 0 },
+	    /* rule 1 is for "in" only */
+	    { .dir = OUT, .port = 6379, .cg = REDIS, .want = 2 },
+	    /* a descendant of redis */
+	    { .dir = IN, .port = 6379, .cg = DEEP, .want = 3 },
+	    { .dir = IN, .port = 6379, .cg = NOCG, .want = 2 },
+	    { .dir = OUT, .port = 22, .cg = NOCG, .want = 0 },
+	    { .dir = IN, .port = 5432, .cg = SYS, .want = 1 },
+	    { .dir = IN, .port = 5432, .cg = ROOT, .want = 0 } } },
 	{ "port and cgroup, port, cgroup, default",
 	  { { DEFAULT_POL }, { CGROUP(SYS) }, { PORT(80, BOTH) },
 	    { PORT_CG(80, BOTH, SYS) } },
-	  { { IN, 80, SYS, 3 }, { OUT, 80, NGINX, 3 }, { IN, 80, USER, 2 },
-	    { IN, 80, NOCG, 2 }, { IN, 81, SYS, 1 }, { IN, 81, REDIS, 1 },
-	    { IN, 81, USER, 0 }, { OUT, 81, NOCG, 0 } } },
+	  { { .dir = IN, .port = 80, .cg = SYS, .want = 3 },
+	    { .dir = OUT, .port = 80, .cg = NGINX, .want = 3 },
+	    { .dir = IN, .port = 80, .cg = USER, .want = 2 },
+	    { .dir = IN, .port = 80, .cg = NOCG, .want = 2 },
+	    { .dir = IN, .port = 81, .cg = SYS, .want = 1 },
+	    { .dir = IN, .port = 81, .cg = REDIS, .want = 1 },
+	    { .dir = IN, .port = 81, .cg = USER, .want = 0 },
+	    { .dir = OUT, .port = 81, .cg = NOCG, .want = 0 } } },
 	{ "the order the policies were added does not matter",
 	  { { PORT_CG(80, BOTH, SYS) }, { PORT(80, BOTH) }, { CGROUP(SYS) },
 	    { DEFAULT_POL } },
-	  { { IN, 80, SYS, 0 }, { IN, 80, USER, 1 }, { IN, 81, SYS, 2 },
-	    { IN, 81, USER, 3 } } },
+	  { { .dir = IN, .port = 80, .cg = SYS, .want = 0 },
+	    { .dir = IN, .port = 80, .cg = USER, .want = 1 },
+	    { .dir = IN, .port = 81, .cg = SYS, .want = 2 },
+	    { .dir = IN, .port = 81, .cg = USER, .want = 3 } } },
 	{ "port match: exact direction, both, then a range",
 	  { { RANGE(70, 90, BOTH) }, { PORT(80, BOTH) }, { PORT(80, IN) },
 	    { RANGE(75, 85, OUT) } },
-	  { { IN, 80, NOCG, 2 }, { OUT, 80, NOCG, 1 }, { IN, 81, NOCG, 0 },
-	    { OUT, 81, NOCG, 3 }, { OUT, 70, NOCG, 0 }, { OUT, 86, NOCG, 0 },
-	    { IN, 91, NOCG, NONE } } },
+	  { { .dir = IN, .port = 80, .cg = NOCG, .want = 2 },
+	    { .dir = OUT, .port = 80, .cg = NOCG, .want = 1 },
+	    { .dir = IN, .port = 81, .cg = NOCG, .want = 0 },
+	    { .dir = OUT, .port = 81, .cg = NOCG, .want = 3 },
+	    { .dir = OUT, .port = 70, .cg = NOCG, .want = 0 },
+	    { .dir = OUT, .port = 86, .cg = NOCG, .want = 0 },
+	    { .dir = IN, .port = 91, .cg = NOCG, .want = NONE } } },
 	{ "a single port in one direction only",
 	  { { PORT(443, OUT) } },
-	  { { OUT, 443, NOCG, 0 }, { IN, 443, NOCG, NONE },
-	    { OUT, 444, NOCG, NONE } } },
+	  { { .dir = OUT, .port = 443, .cg = NOCG, .want = 0 },
+	    { .dir = IN, .port = 443, .cg = NOCG, .want = NONE },
+	    { .dir = OUT, .port = 444, .cg = NOCG, .want = NONE } } },
 	{ "port and cgroup: nearest cgroup first, whole port match each",
 	  { { RANGE_CG(1000, 2000, BOTH, REDIS) },
 	    { PORT_CG(1500, BOTH, SYS) },
 	    { PORT_CG(1500, IN, ROOT) },
 	    { PORT(1500, BOTH) } },
-	  { { IN, 1500, REDIS, 0 },	/* a range in the own cgroup first */
-	    { IN, 1500, DEEP, 0 },
-	    { IN, 1500, NGINX, 1 },
-	    { IN, 1500, USER, 2 },	/* a root-level policy */
-	    { OUT, 1500, USER, 3 },	/* root's is "in" only: port alone */
-	    { IN, 1999, NGINX, NONE },
-	    { IN, 1500, NOCG, 3 } } },
+	  { /* a range in the own cgroup first */
+	    { .dir = IN, .port = 1500, .cg = REDIS, .want = 0 },
+	    { .dir = IN, .port = 1500, .cg = DEEP, .want = 0 },
+	    { .dir = IN, .port = 1500, .cg = NGINX, .want = 1 },
+	    /* a root-level policy */
+	    { .dir = IN, .port = 1500, .cg = USER, .want = 2 },
+	    /* root's is "in" only: port alone */
+	    { .dir = OUT, .port = 1500, .cg = USER, .want = 3 },
+	    { .dir = IN, .port = 1999, .cg = NGINX, .want = NONE },
+	    { .dir = IN, .port = 1500, .cg = NOCG, .want = 3 } } },
 	{ "cgroup alone: the nearest ancestor wins",
 	  { { CGROUP(ROOT) }, { CGROUP(SYS) }, { CGROUP(REDIS) } },
-	  { { IN, 1, DEEP, 2 }, { IN, 1, REDIS, 2 }, { OUT, 65535, NGINX, 1 },
-	    { IN, 1, SYS, 1 }, { IN, 1, USER, 0 }, { IN, 1, ROOT, 0 },
-	    { IN, 1, NOCG, NONE } } },
+	  { { .dir = IN, .port = 1, .cg = DEEP, .want = 2 },
+	    { .dir = IN, .port = 1, .cg = REDIS, .want = 2 },
+	    { .dir = OUT, .port = 65535, .cg = NGINX, .want = 1 },
+	    { .dir = IN, .port = 1, .cg = SYS, .want = 1 },
+	    { .dir = IN, .port = 1, .cg = USER, .want = 0 },
+	    { .dir = IN, .port = 1, .cg = ROOT, .want = 0 },
+	    { .dir = IN, .port = 1, .cg = NOCG, .want = NONE } } },
 	{ "no matching cgroup falls through to the default",
 	  { { DEFAULT_POL }, { CGROUP(USER) }, { PORT_CG(443, BOTH, USER) } },
-	  { { IN, 443, NGINX, 0 }, { IN, 443, USER, 2 }, { OUT, 444, USER, 1 },
-	    { OUT, 443, DEEP, 0 }, { IN, 443, NOCG, 0 } } },
+	  { { .dir = IN, .port = 443, .cg = NGINX, .want = 0 },
+	    { .dir = IN, .port = 443, .cg = USER, .want = 2 },
+	    { .dir = OUT, .port = 444, .cg = USER, .want = 1 },
+	    { .dir = OUT, .port = 443, .cg = DEEP, .want = 0 },
+	    { .dir = IN, .port = 443, .cg = NOCG, .want = 0 } } },
 	{ "no matching cgroup and no default: nothing",
 	  { { CGROUP(NGINX) }, { PORT_CG(80, BOTH, REDIS) } },
-	  { { IN, 80, USER, NONE }, { IN, 80, SYS, NONE }, { IN, 80, NOCG, NONE },
-	    { IN, 80, DEEP, 1 }, { IN, 81, NGINX, 0 } } },
+	  { { .dir = IN, .port = 80, .cg = USER, .want = NONE },
+	    { .dir = IN, .port = 80, .cg = SYS, .want = NONE },
+	    { .dir = IN, .port = 80, .cg = NOCG, .want = NONE },
+	    { .dir = IN, .port = 80, .cg = DEEP, .want = 1 },
+	    { .dir = IN, .port = 81, .cg = NGINX, .want = 0 } } },
 	{ "an exemption wins where it matches, and only there",
 	  { { DEFAULT_POL },					/* 0 */
 	    { CGROUP(SYS), .off = true },			/* 1 */
@@ -213,20 +246,27 @@ static const struct lookup_scenario scenarios[] = {
 	    { PORT_CG(9050, BOTH, REDIS) },			/* 4 */
 	    { PORT(9060, IN), .off = true },			/* 5 */
 	    { RANGE_CG(9000, 9100, BOTH, NGINX), .off = true } },	/* 6 */
-	  { { IN, 1, NGINX, 1 },	/* exempt cgroup before the default */
-	    { IN, 1, USER, 0 },
-	    { IN, 22, NGINX, 2 },	/* a port policy before the cgroup */
-	    { IN, 9050, USER, 3 },	/* exempt range */
-	    { IN, 9050, REDIS, 4 },	/* port and cgroup before it */
-	    { IN, 9060, USER, 5 },
-	    { OUT, 9060, USER, 3 },
-	    { IN, 9050, NGINX, 6 } } },
+	  { /* exempt cgroup before the default */
+	    { .dir = IN, .port = 1, .cg = NGINX, .want = 1 },
+	    { .dir = IN, .port = 1, .cg = USER, .want = 0 },
+	    /* a port policy before the cgroup */
+	    { .dir = IN, .port = 22, .cg = NGINX, .want = 2 },
+	    /* exempt range */
+	    { .dir = IN, .port = 9050, .cg = USER, .want = 3 },
+	    /* port and cgroup before it */
+	    { .dir = IN, .port = 9050, .cg = REDIS, .want = 4 },
+	    { .dir = IN, .port = 9060, .cg = USER, .want = 5 },
+	    { .dir = OUT, .port = 9060, .cg = USER, .want = 3 },
+	    { .dir = IN, .port = 9050, .cg = NGINX, .want = 6 } } },
 	{ "no policies",
 	  { },
-	  { { IN, 80, NOCG, NONE }, { OUT, 80, DEEP, NONE } } },
+	  { { .dir = IN, .port = 80, .cg = NOCG, .want = NONE },
+	    { .dir = OUT, .port = 80, .cg = DEEP, .want = NONE } } },
 	{ "the default alone",
 	  { { DEFAULT_POL } },
-	  { { IN, 80, NOCG, 0 }, { OUT, 65535, DEEP, 0 }, { IN, 1, ROOT, 0 } } },
+	  { { .dir = IN, .port = 80, .cg = NOCG, .want = 0 },
+	    { .dir = OUT, .port = 65535, .cg = DEEP, .want = 0 },
+	    { .dir = IN, .port = 1, .cg = ROOT, .want = 0 } } },
 };
 
 static void scenario_desc(const struct lookup_scenario *s, char *desc)
