@@ -147,8 +147,8 @@ static const struct lookup_scenario scenarios[] = {
 	    { PORT_CG(6379, IN, REDIS) },		/* 3 */
 	    { RANGE(8000, 8999, BOTH) },		/* 4 */
 	    { PORT(8080, BOTH), .off = true } },	/* 5 */
-	  { /* redis accepts: rule 1 */
-	    { .dir = IN, .port = 6379, .cg = REDIS, .want = 3 },
+	  /* redis accepts: rule 1 */
+	  { { .dir = IN, .port = 6379, .cg = REDIS, .want = 3 },
 	    /* a client connects: rule 2 */
 	    { .dir = OUT, .port = 6379, .cg = USER, .want = 2 },
 	    /* port before cgroup, the range */
@@ -205,8 +205,8 @@ static const struct lookup_scenario scenarios[] = {
 	    { PORT_CG(1500, BOTH, SYS) },
 	    { PORT_CG(1500, IN, ROOT) },
 	    { PORT(1500, BOTH) } },
-	  { /* a range in the own cgroup first */
-	    { .dir = IN, .port = 1500, .cg = REDIS, .want = 0 },
+	  /* a range in the own cgroup first */
+	  { { .dir = IN, .port = 1500, .cg = REDIS, .want = 0 },
 	    { .dir = IN, .port = 1500, .cg = DEEP, .want = 0 },
 	    { .dir = IN, .port = 1500, .cg = NGINX, .want = 1 },
 	    /* a root-level policy */
@@ -246,8 +246,8 @@ static const struct lookup_scenario scenarios[] = {
 	    { PORT_CG(9050, BOTH, REDIS) },			/* 4 */
 	    { PORT(9060, IN), .off = true },			/* 5 */
 	    { RANGE_CG(9000, 9100, BOTH, NGINX), .off = true } },	/* 6 */
-	  { /* exempt cgroup before the default */
-	    { .dir = IN, .port = 1, .cg = NGINX, .want = 1 },
+	  /* exempt cgroup before the default */
+	  { { .dir = IN, .port = 1, .cg = NGINX, .want = 1 },
 	    { .dir = IN, .port = 1, .cg = USER, .want = 0 },
 	    /* a port policy before the cgroup */
 	    { .dir = IN, .port = 22, .cg = NGINX, .want = 2 },
