@@ -150,7 +150,8 @@ clean:
 #
 # Why a copy, not M=. MO=<output>: 7.3's kbuild takes MO= (6.13 and later),
 # but refuses a module source tree that holds a build of its own ("The
-# external module source tree is not clean": module/'s modules.order), and
+# external module source tree is not clean": a modules.order at the top of
+# the checkout, which the in-place build below leaves there), and
 # make builds Debian's kernel's module in place, in module/, since 5.10's
 # and 6.1's kbuild have no MO=. The copy is also what make check and make
 # matrix build every other kernel in (tests/lib/build-module.sh).

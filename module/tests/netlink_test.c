@@ -386,7 +386,7 @@ static void nl_policy_table_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ka_policy_attr_nl_policy[KA_POLICY_A_PAD].type, NLA_UNSPEC);
 }
 
-static struct kunit_case selector_test_cases[] = {
+static struct kunit_case netlink_test_cases[] = {
 	KUNIT_CASE_PARAM(nl_parse_test, nl_gen_params),
 	KUNIT_CASE(nl_policy_table_test),
 	{}
@@ -396,7 +396,7 @@ static struct kunit_suite selector_suite = {
 	.name = "ka_netlink",
 	.suite_init = ka_test_cgpaths_init,
 	.suite_exit = ka_test_cgpaths_exit,
-	.test_cases = selector_test_cases,
+	.test_cases = netlink_test_cases,
 };
 
 kunit_test_suite(selector_suite);

@@ -56,7 +56,7 @@ struct fake_cgroup_set {
 	struct cgroup *cg[N_FAKE_CGROUPS];
 };
 
-static int lookup_test_init(struct kunit *test)
+static int policy_lookup_test_init(struct kunit *test)
 {
 	struct fake_cgroup_set *f;
 	struct cgroup *cg, *parent;
@@ -412,7 +412,7 @@ static void path_policy_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, p ? p->act.idle_s : 0, 3);
 }
 
-static struct kunit_case lookup_test_cases[] = {
+static struct kunit_case policy_lookup_test_cases[] = {
 	KUNIT_CASE(fake_cgroups_test),
 	KUNIT_CASE_PARAM(precedence_test, scenario_gen_params),
 	KUNIT_CASE(path_policy_test),
@@ -423,8 +423,8 @@ static struct kunit_suite lookup_suite = {
 	.name = "ka_policy_lookup",
 	.suite_init = ka_test_cgpaths_init,
 	.suite_exit = ka_test_cgpaths_exit,
-	.init = lookup_test_init,
-	.test_cases = lookup_test_cases,
+	.init = policy_lookup_test_init,
+	.test_cases = policy_lookup_test_cases,
 };
 
 kunit_test_suite(lookup_suite);

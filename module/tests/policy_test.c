@@ -441,7 +441,7 @@ static void kn_replace_empty_test(struct kunit *test)
 	mutex_unlock(&kn->lock);
 }
 
-static struct kunit_case table_test_cases[] = {
+static struct kunit_case policy_test_cases[] = {
 	KUNIT_CASE(table_add_duplicate_test),
 	KUNIT_CASE(table_add_max_policies_test),
 	KUNIT_CASE(table_kinds_test),
@@ -458,7 +458,7 @@ static struct kunit_case table_test_cases[] = {
 
 static struct kunit_suite table_suite = {
 	.name = "ka_policy",
-	.test_cases = table_test_cases,
+	.test_cases = policy_test_cases,
 };
 
 kunit_test_suite(table_suite);

@@ -40,8 +40,8 @@ static const struct ka_policy *test_lookup(const struct ka_ranges *r,
 }
 
 /* Block i of direction d (0 IN, 1 OUT) of a cgroup's ranges. */
-static const void *ka_ranges_test_block(const struct ka_ranges *r, u64 cgroup_id,
-					unsigned int d, unsigned int i)
+static const void *test_block_at(const struct ka_ranges *r, u64 cgroup_id,
+				 unsigned int d, unsigned int i)
 {
 	const struct ka_range_group_array *gs = rcu_dereference_protected(r->groups, true);
 	bool found;
@@ -573,22 +573,22 @@ static void ranges_unchanged_block_kept_test(struct kunit *test)
 	range_policy_init(b, 0, 100, 2000, KA_DIR_BOTH);
 	KUNIT_ASSERT_EQ(test, test_prepare(&c, r, a, NULL), 0);
 	ka_ranges_commit(&c, false);
-	in0 = ka_ranges_test_block(r, 0, 0, 0);
-	in1 = ka_ranges_test_block(r, 0, 0, 1);
+	in0 = test_block_at(r, 0, 0, 0);
+	in1 = test_block_at(r, 0, 0, 1);
 	KUNIT_ASSERT_NOT_NULL(test, in0);
 	KUNIT_ASSERT_NOT_NULL(test, in1);
 
 	KUNIT_ASSERT_EQ(test, test_prepare(&c, r, b, NULL), 0);
 	ka_ranges_commit(&c, false);
-	KUNIT_EXPECT_PTR_EQ(test, ka_ranges_test_block(r, 0, 0, 0), in0);
-	KUNIT_EXPECT_PTR_EQ(test, ka_ranges_test_block(r, 0, 0, 1), in1);
-	KUNIT_EXPECT_NOT_NULL(test, ka_ranges_test_block(r, 0, 1, 0));
+	KUNIT_EXPECT_PTR_EQ(test, test_block_at(r, 0, 0, 0), in0);
+	KUNIT_EXPECT_PTR_EQ(test, test_block_at(r, 0, 0, 1), in1);
+	KUNIT_EXPECT_NOT_NULL(test, test_block_at(r, 0, 1, 0));
 
 	KUNIT_ASSERT_EQ(test, test_prepare(&c, r, NULL, b), 0);
 	ka_ranges_commit(&c, false);
-	KUNIT_EXPECT_PTR_EQ(test, ka_ranges_test_block(r, 0, 0, 0), in0);
-	KUNIT_EXPECT_PTR_EQ(test, ka_ranges_test_block(r, 0, 0, 1), in1);
-	KUNIT_EXPECT_NULL(test, ka_ranges_test_block(r, 0, 1, 0));
+	KUNIT_EXPECT_PTR_EQ(test, test_block_at(r, 0, 0, 0), in0);
+	KUNIT_EXPECT_PTR_EQ(test, test_block_at(r, 0, 0, 1), in1);
+	KUNIT_EXPECT_NULL(test, test_block_at(r, 0, 1, 0));
 	rcu_read_lock();
 	KUNIT_EXPECT_PTR_EQ(test, test_lookup(r, 0, KA_DIR_IN, 150), a);
 	KUNIT_EXPECT_NULL(test, test_lookup(r, 0, KA_DIR_OUT, 150));
