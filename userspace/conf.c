@@ -2,6 +2,7 @@
 /* The policy file format of kactl save and load; see conf.h. */
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <linux/ka_policy.h>
@@ -29,7 +30,8 @@ int kactl_conf_split(char *line, char **argv, int max, char *err, size_t size)
 					snprintf(err, size, "unterminated quote");
 					return -1;
 				}
-				if (*in == '\\' && (in[1] == '"' || in[1] == '\\'))
+				/* sh's rule inside double quotes. */
+				if (*in == '\\' && in[1] && strchr("\"\\$`", in[1]))
 					in++;
 				*out++ = *in;
 			}
@@ -50,13 +52,19 @@ int kactl_conf_split(char *line, char **argv, int max, char *err, size_t size)
 	return argc;
 }
 
-/* A word as the file needs it: quoted when it holds space, quote, # or \. */
+/* A word as the file and the shell read it back (kactl_word_text()). */
 static void write_word(FILE *f, const char *w)
 {
-	char buf[2 * KA_CGROUP_PATH_MAX + 3];
+	int len = kactl_word_text(w, NULL, 0);
+	char *buf = malloc((size_t)len + 1);
 
-	kactl_word_text(w, buf, sizeof(buf));
+	if (!buf) {
+		fputs(w, f);	/* not reached for a path: at most 4 KiB */
+		return;
+	}
+	kactl_word_text(w, buf, (size_t)len + 1);
 	fputs(buf, f);
+	free(buf);
 }
 
 void kactl_conf_write(FILE *f, const struct kactl_policy *p)

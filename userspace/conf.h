@@ -10,7 +10,8 @@
 /*
  * The policy file of kactl save and kactl load: one policy a line, in the
  * words of kactl set, "#" comments, blank lines. A word may be
- * double-quoted, with \" and \\ inside, for cgroup paths with spaces.
+ * double-quoted, with \", \\, \$ and \` inside as sh reads them, for cgroup
+ * paths with spaces or other bytes a shell would take.
  * kactl_conf_write() writes the words with their dashes ("--port 6379
  * --idle 60"), which kactl has read since the first file format, so that
  * an older kactl loads what a newer one saved.

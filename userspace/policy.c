@@ -337,20 +337,28 @@ int kactl_selector_text(const struct kactl_selector *sel, char *buf, size_t size
 	return (int)len;
 }
 
+/*
+ * Bytes no shell treats specially. Any other makes the word double-quoted,
+ * with \ before the four bytes sh still reads inside double quotes; the
+ * policy file (kactl_conf_split()) reads the same rule.
+ */
+#define WORD_SAFE	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz" \
+			"0123456789_@%+=:,./-"
+
 int kactl_word_text(const char *w, char *buf, size_t size)
 {
 	size_t len = 0;
 
 	if (size)
 		buf[0] = '\0';
-	if (*w && !strpbrk(w, " \t\"\\#")) {
+	if (*w && strspn(w, WORD_SAFE) == strlen(w)) {
 		append(buf, size, &len, "%s", w);
 		return (int)len;
 	}
 	append(buf, size, &len, "\"");
 	for (; *w; w++)
 		append(buf, size, &len, "%s%c",
-		       *w == '"' || *w == '\\' ? "\\" : "", *w);
+		       strchr("\"\\$`", *w) ? "\\" : "", *w);
 	append(buf, size, &len, "\"");
 	return (int)len;
 }
@@ -370,19 +378,11 @@ void kactl_policy_print_header(void)
 		 W_USER_TIMEOUT, "user_timeout", W_MODE, "mode", "cgroup_state");
 }
 
-/*
- * An enum's name, or its number when kactl does not know it: a column
- * when text, else a JSON-only member.
- */
-static void print_enum(const char *key, const char *name, uint8_t v,
-		       bool text)
+/* A JSON member: an enum's name, or its number when kactl does not know it. */
+static void print_json_enum(const char *key, const char *name, uint8_t v)
 {
-	if (name && text)
-		out_str(key, " %s", name);
-	else if (name)
+	if (name)
 		out_json_str(key, name);
-	else if (text)
-		out_u64(key, " %llu", (unsigned long long)v);
 	else
 		out_json_u64(key, v);
 }
@@ -405,16 +405,16 @@ void kactl_policy_print(const struct kactl_policy *p)
 		if (sel->has_port) {
 			out_json_u64("port_min", sel->port_min);
 			out_json_u64("port_max", sel->port_max);
-			print_enum("dir", kactl_dir_name(dir), dir, false);
+			print_json_enum("dir", kactl_dir_name(dir), dir);
 		}
 		if (sel->cgroup_path)
 			out_json_str("cgroup", sel->cgroup_path);
 		if (sel->has_cgroup_id)
 			out_json_u64("cgroup_id", sel->cgroup_id);
 		if (sel->has_cgroup_state)
-			print_enum("cgroup_state",
-				   kactl_cgroup_state_name(sel->cgroup_state),
-				   sel->cgroup_state, false);
+			print_json_enum("cgroup_state",
+					kactl_cgroup_state_name(sel->cgroup_state),
+					sel->cgroup_state);
 		if (sel->cgroup_hidden)
 			out_json_bool("cgroup_hidden", true);
 	}
@@ -435,7 +435,7 @@ void kactl_policy_print(const struct kactl_policy *p)
 		out_text(" %-*s", pad, kactl_mode_name(act->mode));
 	else
 		out_text(" %-*u", pad, act->mode);
-	print_enum("mode", kactl_mode_name(act->mode), act->mode, false);
+	print_json_enum("mode", kactl_mode_name(act->mode), act->mode);
 	if (sel->has_cgroup_state && kactl_cgroup_state_name(sel->cgroup_state))
 		out_text(" %s", kactl_cgroup_state_name(sel->cgroup_state));
 	else if (sel->has_cgroup_state)

@@ -74,9 +74,9 @@ int kactl_policy_parse(enum kactl_policy_op op, int argc, char **argv,
 
 /*
  * The selector's text form, as in "port 6379-6400 dir in cgroup /svc" or
- * "default", in buf: the words kactl set and del read, a cgroup path with
- * space, quote, # or \ double-quoted as the shell and the policy file
- * read it ("cgroup \"/my svc\""). What kactl cannot name does not paste
+ * "default", in buf: the words kactl set and del read, a cgroup path
+ * quoted for the shell and the policy file when it needs it ("cgroup
+ * \"/my svc\"", kactl_word_text()). What kactl cannot name does not paste
  * back: a cgroup by id ("cgroup id:42") or outside the reader's cgroup
  * namespace ("cgroup (outside)"). A reply's cgroup state is not part of
  * it (kactl_cgroup_state_name()). Returns the length the full text has,
@@ -85,9 +85,10 @@ int kactl_policy_parse(enum kactl_policy_op op, int argc, char **argv,
 int kactl_selector_text(const struct kactl_selector *sel, char *buf, size_t size);
 
 /*
- * A word as the shell and the policy file read it back: w itself, or
- * double-quoted with \" and \\ inside when it holds space, quote, # or \.
- * Returns the length the full text has, as snprintf() does.
+ * A word as the shell and the policy file read it back: w itself when it
+ * holds only letters, digits and _@%+=:,./-, else double-quoted with \
+ * before each ", \, $ and `. Returns the length the full text has, as
+ * snprintf() does.
  */
 int kactl_word_text(const char *w, char *buf, size_t size);
 

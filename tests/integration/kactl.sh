@@ -182,29 +182,32 @@ test_set_still_creates_and_replaces() {
 
 # What list prints as a selector pastes into set and del (iproute2's rule;
 # kactl.8, SELECTORS): every kind of selector, read back from the table
-# and given to kactl word by word (a cgroup's state is a column of its own).
+# and pasted as a shell reads it (a cgroup's state is a column of its own;
+# a path with a space comes quoted).
 test_list_selectors_paste_into_set_and_del() {
 	local sels sel
 	cgroup_add /ka_paste
+	cgroup_add '/ka paste $x'
 	defer "$KACTL" flush
 	"$KACTL" set --port 7980 --idle 10
 	"$KACTL" set --port 7981-7989 --dir in --idle 11
 	"$KACTL" set --port 7990 --dir out --cgroup /ka_paste --idle 12
 	"$KACTL" set --cgroup /ka_paste --idle 13
+	"$KACTL" set --cgroup '/ka paste $x' --idle 15
+	"$KACTL" set --port 7995 --off
 	"$KACTL" set --default --idle 14
 	sels=$("$KACTL" list | awk 'NR > 1 { sub(/ +[0-9-]+ +[0-9-]+ +[0-9-]+ +[0-9-]+ +[a-z]+( +[a-z]+)?$/, ""); print }')
-	assert_eq "$(wc -l <<<"$sels")" 5 "selectors listed: $sels"
+	assert_eq "$(wc -l <<<"$sels")" 7 "selectors listed: $sels"
 	while read -r sel; do
-		# shellcheck disable=SC2086 # a selector is several words
-		"$KACTL" set $sel idle 99 ||
-			fail "set $sel idle 99 refused"
+		eval "\"\$KACTL\" set $sel idle 99" || fail "set $sel idle 99 refused"
 	done <<<"$sels"
-	assert_eq "$("$KACTL" -j list | jq -c '[.[].idle]')" "[99,99,99,99,99]" \
+	assert_eq "$("$KACTL" -j list | jq -c '[.[].idle]')" "[99,99,99,99,99,99,99]" \
 		"idle of each policy after set"
+	assert_eq "$("$KACTL" -j list | jq -r '.[].cgroup // empty' | LC_ALL=C sort | tr '\n' ,)" \
+		'/ka paste $x,/ka_paste,/ka_paste,' "cgroups after set"
 	expect_ka "$(pair 7985)" server keepalive=1 idle=99
 	while read -r sel; do
-		# shellcheck disable=SC2086
-		"$KACTL" del $sel || fail "del $sel refused"
+		eval "\"\$KACTL\" del $sel" || fail "del $sel refused"
 	done <<<"$sels"
 	assert_eq "$("$KACTL" -j list)" "[]" "policies after del"
 }

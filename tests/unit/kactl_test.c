@@ -573,9 +573,10 @@ static void test_selector_text(void)
 }
 
 /*
- * iproute2's rule: a selector as list and stats print it pastes back into
- * set and del. Each selector of kactl's own is printed, split into words
- * as a shell or a policy file would, parsed, and printed again.
+ * iproute2's rule: a selector as list prints it pastes back into set and
+ * del. Each selector of kactl's own is printed, split into words as the
+ * policy file does, parsed, and printed again; and /bin/sh must read the
+ * same words from it (shell_splits_as()).
  */
 static const struct kactl_selector paste_cases[] = {
 	{ .is_default = true },
@@ -590,7 +591,33 @@ static const struct kactl_selector paste_cases[] = {
 	/* Space, quote, backslash and # are quoted as the shell reads them. */
 	{ .cgroup_path = "/my svc/a\"b\\c#d", .has_cgroup_state = true,
 	  .cgroup_state = KA_CGROUP_WAITING },
+	/* And every other byte a shell would take for something else. */
+	{ .cgroup_path = "/a$HOME/b`echo x`/$(id)/it's/(x)/a;b&c|d<e>f/*?[~]!{}" },
+	{ PORT(22, 22), .cgroup_path = "/\t tab/\x01/\xc3\xa9t\xc3\xa9" },
 };
+
+/*
+ * Whether /bin/sh reads text as the n words of word[]: it prints each
+ * word it reads on a line of its own (no word here holds a newline).
+ */
+static bool shell_splits_as(const char *text, char **word, int n)
+{
+	char cmd[2 * KACTL_SELECTOR_TEXT_SIZE], line[KACTL_SELECTOR_TEXT_SIZE];
+	int got = 0;
+	bool same = true;
+	FILE *sh;
+
+	snprintf(cmd, sizeof(cmd), "printf '%%s\\n' %s", text);
+	sh = popen(cmd, "r");
+	if (!sh)
+		return false;
+	while (fgets(line, sizeof(line), sh)) {
+		line[strcspn(line, "\n")] = '\0';
+		same = same && got < n && strcmp(line, word[got]) == 0;
+		got++;
+	}
+	return pclose(sh) == 0 && same && got == n;
+}
 
 static void test_selector_pastes_back(void)
 {
@@ -606,6 +633,9 @@ static void test_selector_pastes_back(void)
 			kactl_selector_text(want, text, sizeof(text));
 			snprintf(words, sizeof(words), "%s", text);
 			n = kactl_conf_split(words, argv + 1, 15, err, sizeof(err));
+			if (op == KACTL_OP_SET && n > 0)
+				check(shell_splits_as(text, argv + 1, n),
+				      "sh reads the words of '%s'", text);
 			ok = n > 0 && kactl_policy_parse(op, n + 1, argv, &p, err,
 							 sizeof(err)) == 0;
 			again[0] = '\0';
