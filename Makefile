@@ -93,8 +93,8 @@ matrix:
 
 # checkpatch --strict and sparse (checkpatch.pl comes with the kernel
 # source, Debian's linux-source, not with the headers package), the
-# module's layers (tests/lib/callgraph.py) and its names
-# (tests/lib/namecheck.py).
+# module's layers (tests/lib/callgraph.py), and the names of the module
+# and kactl (tests/lib/namecheck.py).
 style: module
 	@KDIR=$(KDIR) tests/style.sh
 

@@ -359,16 +359,16 @@ static void reconnect_test(struct kunit *test)
 	expect_state(test, &st, &c->after);
 }
 
-static struct kunit_case decide_test_cases[] = {
+static struct kunit_case apply_test_cases[] = {
 	KUNIT_CASE_PARAM(decide_test, decide_gen_params),
 	KUNIT_CASE_PARAM(undo_test, undo_gen_params),
 	KUNIT_CASE_PARAM(reconnect_test, reconnect_gen_params),
 	{}
 };
 
-static struct kunit_suite decide_suite = {
+static struct kunit_suite apply_suite = {
 	.name = "ka_apply",
-	.test_cases = decide_test_cases,
+	.test_cases = apply_test_cases,
 };
 
-kunit_test_suite(decide_suite);
+kunit_test_suite(apply_suite);

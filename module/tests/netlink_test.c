@@ -392,11 +392,11 @@ static struct kunit_case netlink_test_cases[] = {
 	{}
 };
 
-static struct kunit_suite selector_suite = {
+static struct kunit_suite netlink_suite = {
 	.name = "ka_netlink",
 	.suite_init = ka_test_cgpaths_init,
 	.suite_exit = ka_test_cgpaths_exit,
 	.test_cases = netlink_test_cases,
 };
 
-kunit_test_suite(selector_suite);
+kunit_test_suite(netlink_suite);

@@ -419,7 +419,7 @@ static struct kunit_case policy_lookup_test_cases[] = {
 	{}
 };
 
-static struct kunit_suite lookup_suite = {
+static struct kunit_suite policy_lookup_suite = {
 	.name = "ka_policy_lookup",
 	.suite_init = ka_test_cgpaths_init,
 	.suite_exit = ka_test_cgpaths_exit,
@@ -427,4 +427,4 @@ static struct kunit_suite lookup_suite = {
 	.test_cases = policy_lookup_test_cases,
 };
 
-kunit_test_suite(lookup_suite);
+kunit_test_suite(policy_lookup_suite);

@@ -456,9 +456,9 @@ static struct kunit_case policy_test_cases[] = {
 	{}
 };
 
-static struct kunit_suite table_suite = {
+static struct kunit_suite policy_suite = {
 	.name = "ka_policy",
 	.test_cases = policy_test_cases,
 };
 
-kunit_test_suite(table_suite);
+kunit_test_suite(policy_suite);

@@ -208,8 +208,8 @@ static const struct range_case range_cases[] = {
 		 { .port = 125, .dir = IN, .want = 0 },
 		 { .port = 131, .dir = OUT, .want = 0 } } },
 	{ .name = "add: to an empty list",
-	  .r = {
-		 { .cgroup_id = 9, .min = 100, .max = 200, .dir = OUT, .add = true } },
+	  .r = { { .cgroup_id = 9, .min = 100, .max = 200, .dir = OUT,
+		   .add = true } },
 	  .c = { { .cgroup_id = 9, .port = 100, .dir = OUT, .want = 0 },
 		 { .cgroup_id = 9, .port = 200, .dir = OUT, .want = 0 },
 		 { .cgroup_id = 9, .port = 150, .dir = IN, .want = NONE },

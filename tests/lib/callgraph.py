@@ -80,6 +80,8 @@ def symbol_graph(d):
         sys.exit(f"callgraph.py: {d}/ka_policy.mod lists {len(objs)} objects")
     for o in objs:
         obj, src = os.path.join(d, o), os.path.join(d, o[:-2] + ".c")
+        if not os.path.exists(obj):
+            sys.exit(f"callgraph.py: no {obj}: build first")
         if os.path.exists(src) and os.path.getmtime(obj) < os.path.getmtime(src):
             sys.exit(f"callgraph.py: {obj} is older than its source: build first")
     defined, needed = {}, {}

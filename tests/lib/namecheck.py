@@ -4,10 +4,12 @@
 
 Every exported or file-scope name of the C files under each DIR (functions,
 globals, types, macros, enum constants, as ctags lists them) is reduced to
-a key: split on '_', each word made singular (policies, matches, hooks:
-policy, match, hook), the words sorted (a leading '__' kept: netlink's
-__KA_A_MAX beside KA_A_MAX). Two different names with one key (ka_policy_init and ka_policies_init,
-ka_nl_policy_policy and ka_policy_nl_policy) are the kind a reader
+keys: split on '_', each word made singular (policies, matches, hooks,
+sizes: policy, match, hook, size; both of English's rules where they
+overlap, so one name may have two keys), the words sorted (a leading
+'__' kept: netlink's __KA_A_MAX beside KA_A_MAX). Two different names
+with one key (ka_policy_init and ka_policies_init, ka_nl_policy_policy
+and ka_policy_nl_policy) are the kind a reader
 confuses and a grep finds only one of: each such group is printed, and
 the check fails. A name spelled the same in two places (a prototype and
 its definition, a struct and its variable) is one name.
@@ -21,6 +23,7 @@ names of every DIR are compared with each other's. KA_NAMECHECK_ALLOW
 holds keys to leave out (space-separated; a key's words joined by '_').
 """
 import collections
+import itertools
 import os
 import subprocess
 import sys
@@ -32,23 +35,28 @@ KINDS = "dfgpstuvxe"	# macros, functions, enums, prototypes, structs,
 TAGS = ("struct", "union", "enum")
 
 
-def singular(w):
-	"""policies -> policy, matches -> match, boxes -> box, hooks -> hook."""
+def singulars(w):
+	"""The singulars a plural may have: English has two rules that
+	overlap (policies -> policy, matches -> match, but caches -> cache,
+	sizes -> size), so a word is reduced both ways: with its last s
+	dropped, and with es or ies -> y taken off."""
 	lw = w.lower()
+	out = {w[:-1] if lw.endswith("s") and not lw.endswith("ss") and len(w) > 1
+	       else w}
 	if lw.endswith("ies") and len(w) > 3:
-		return w[:-3] + ("Y" if w[-1].isupper() else "y")
-	if lw.endswith(("ches", "shes", "sses", "xes", "zes")):
-		return w[:-2]
-	if lw.endswith("s") and not lw.endswith("ss") and len(w) > 1:
-		return w[:-1]
-	return w
+		out.add(w[:-3] + ("Y" if w[-1].isupper() else "y"))
+	elif lw.endswith(("ches", "shes", "sses", "xes", "zes")):
+		out.add(w[:-2])
+	return out
 
 
-def key(name, kind):
-	words = [singular(w) for w in name.split("_") if w]
+def keys(name, kind):
+	"""Every key of name: one per way of making its words singular."""
+	choices = [sorted(singulars(w)) for w in name.split("_") if w]
 	lead = name[:len(name) - len(name.lstrip("_"))]
 	space = "tag:" if kind in TAGS else ""
-	return space + lead + "_".join(sorted(words))
+	return {space + lead + "_".join(sorted(ws))
+		for ws in itertools.product(*choices)}
 
 
 def names(d):
@@ -76,11 +84,13 @@ def main():
 	groups = collections.defaultdict(dict)
 	for d in sys.argv[1:]:
 		for name, path, kind in names(d):
-			groups[key(name, kind)].setdefault(name, f"{path} ({kind})")
-	bad = 0
+			for k in keys(name, kind):
+				groups[k].setdefault(name, f"{path} ({kind})")
+	bad, seen = 0, set()
 	for k in sorted(groups):
-		if len(groups[k]) < 2 or k in allow:
+		if len(groups[k]) < 2 or k in allow or frozenset(groups[k]) in seen:
 			continue
+		seen.add(frozenset(groups[k]))
 		bad += 1
 		print(f"# names that differ only by word order or plural ({k}):")
 		for name, where in sorted(groups[k].items()):
