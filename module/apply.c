@@ -290,29 +290,37 @@ void ka_app_sets(struct sock *sk, enum ka_field field)
 }
 
 /*
- * A keepalive event on sk: counted in the namespace totals and, when a
- * policy was applied to sk, in the policy that matches it now (policies
- * are named by their selector, so a replaced policy keeps counting).
+ * The policy applied to sk, as it is named now, under rcu_read_lock():
+ * the one that matches sk now, in the direction it was applied in
+ * (policies are named by their selector, so a replaced policy is still
+ * the one). NULL when none was applied, or none matches any more.
  */
-void ka_account(struct sock *sk, enum ka_counter_id idx)
+const struct ka_policy *ka_sock_policy(struct sock *sk)
 {
-	const struct ka_policy *p;
-	struct ka_net *kn;
 	u8 dir;
-
-	if (ka_sock_kind(sk, NULL) != KA_SOCK_APP)
-		return;
-	kn = ka_net(sock_net(sk));
-	ka_counters_inc(kn->totals, idx);
 
 	if (test_bit(KA_SK_APPLIED_IN, &sk->sk_flags))
 		dir = KA_DIR_IN;
 	else if (test_bit(KA_SK_APPLIED_OUT, &sk->sk_flags))
 		dir = KA_DIR_OUT;
 	else
+		return NULL;
+	return ka_match(ka_net(sock_net(sk)), sk, dir);
+}
+
+/*
+ * A keepalive event on sk: counted in the namespace totals and, when a
+ * policy was applied to sk, in that policy (ka_sock_policy()).
+ */
+void ka_account(struct sock *sk, enum ka_counter_id idx)
+{
+	const struct ka_policy *p;
+
+	if (ka_sock_kind(sk, NULL) != KA_SOCK_APP)
 		return;
+	ka_counters_inc(ka_net(sock_net(sk))->totals, idx);
 	rcu_read_lock();
-	p = ka_match(kn, sk, dir);
+	p = ka_sock_policy(sk);
 	if (p)
 		ka_counters_inc(p->stats, idx);
 	rcu_read_unlock();

@@ -70,5 +70,7 @@ void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir);
 void ka_account(struct sock *sk, enum ka_counter_id idx);
 /* Probe handler: atomic context, sk may not be locked yet. */
 void ka_app_sets(struct sock *sk, enum ka_field field);
+/* Any context, under rcu_read_lock(); sk must hold its namespace. */
+const struct ka_policy *ka_sock_policy(struct sock *sk);
 
 #endif /* _KA_APPLY_H */

@@ -23,6 +23,8 @@ enum ka_cmd {
 	/* do, admin: make the set exactly the request's KA_A_POLICYs, atomically */
 	KA_CMD_POLICY_REPLACE,
 	KA_CMD_POLICY_ADD,	/* do, admin: add; EEXIST when the selector has one */
+	KA_CMD_SOCKET_GET,	/* dump: the namespace's TCP sockets, KA_A_SOCKET each */
+	KA_CMD_EVENT,		/* notification: KA_A_EVENT, group "events" */
 
 	__KA_CMD_MAX,
 	KA_CMD_MAX = __KA_CMD_MAX - 1
@@ -36,6 +38,10 @@ enum ka_attr {
 	KA_A_STATS,		/* nest: KA_STATS_A_*, namespace totals */
 	KA_A_POLICY,		/* nest: KA_POLICY_A_* */
 	KA_A_MISSING,		/* u32: bit n set: enum ka_feature n missing */
+	KA_A_SOCKET,		/* nest: KA_SOCKET_A_*, one socket */
+	KA_A_EXISTING,		/* flag: also apply to the sockets that exist */
+	KA_A_EXISTING_RESULT,	/* nest: KA_EXISTING_A_*, what that did */
+	KA_A_EVENT,		/* nest: KA_EVENT_A_*, one event */
 
 	__KA_A_MAX,
 	KA_A_MAX = __KA_A_MAX - 1
