@@ -124,7 +124,7 @@ churn() {
 }
 
 test_redis_benchmark_while_policies_change() {
-	local conns applied out
+	local conns applied out rounds runs
 	start_redis
 	srv "$KACTL" set --port 6379 --dir in --idle 30
 	conns=$(redis_info total_connections_received)
@@ -132,11 +132,17 @@ test_redis_benchmark_while_policies_change() {
 	background churn churn
 	wait_for 300 grep -q round "$KA_OUT/churn"
 
-	out=$(cli redis-benchmark -h 192.0.2.2 -p 6379 -c 10 -n 500 -t ping,set,get -q 2>&1 | tr '\r' '\n')
-	for t in PING_INLINE PING_MBULK SET GET; do
-		assert_match "$out" "$t: [0-9.]+ requests per second" "redis-benchmark $t"
+	# Benchmark rounds until the policies changed twice while they ran:
+	# how many changes fit in one round is the machine's business.
+	rounds=$(grep -c round "$KA_OUT/churn")
+	for ((runs = 1; ; runs++)); do
+		out=$(cli redis-benchmark -h 192.0.2.2 -p 6379 -c 10 -n 500 -t ping,set,get -q 2>&1 | tr '\r' '\n')
+		for t in PING_INLINE PING_MBULK SET GET; do
+			assert_match "$out" "$t: [0-9.]+ requests per second" "redis-benchmark $t"
+		done
+		[ "$(grep -c round "$KA_OUT/churn")" -lt $((rounds + 2)) ] || break
+		[ "$runs" -lt 50 ] || fail "the policies did not change during 50 benchmark rounds"
 	done
-	[ "$(grep -c round "$KA_OUT/churn")" -ge 2 ] || fail "the policies did not change during the benchmark"
 
 	# Every connection redis accepted (the benchmark's, and the
 	# redis-cli ones here) was given keepalive: none slipped through.
