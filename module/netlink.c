@@ -526,14 +526,14 @@ static int ka_nl_put_cgroup(struct sk_buff *skb, const struct ka_policy *p,
 			  ka_cgroup_id_state(p->sel.cgroup_id));
 }
 
-static int ka_nl_put_policy(struct sk_buff *skb, const struct ka_policy *p,
-			    const char *root, bool with_stats)
+int ka_nl_put_policy(struct sk_buff *skb, int attr, const struct ka_policy *p,
+		     const char *root, bool with_stats)
 {
 	const struct ka_selector *sel = &p->sel;
 	const struct ka_action *act = &p->act;
 	struct nlattr *nest;
 
-	nest = nla_nest_start(skb, KA_A_POLICY);
+	nest = nla_nest_start(skb, attr);
 	if (!nest)
 		return -EMSGSIZE;
 	if (!ka_selector_has_port(sel) && !sel->cgroup_id &&
@@ -669,7 +669,7 @@ static int ka_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			break;
 		}
 		genl_dump_check_consistent(cb, hdr);
-		if (ka_nl_put_policy(skb, p, ctx->root, stats)) {
+		if (ka_nl_put_policy(skb, KA_A_POLICY, p, ctx->root, stats)) {
 			genlmsg_cancel(skb, hdr);
 			ret = -EMSGSIZE;
 			break;
@@ -693,6 +693,13 @@ static int ka_nl_policy_get_dumpit(struct sk_buff *skb,
 				   struct netlink_callback *cb)
 {
 	return ka_nl_dump(skb, cb, KA_CMD_POLICY_GET);
+}
+
+/* sockets.c builds the messages; the family is this file's. */
+static int ka_nl_socket_get_dumpit(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	return ka_sockets_dump(skb, cb, &ka_genl_family);
 }
 
 static const struct genl_ops ka_genl_ops[] = {
@@ -752,6 +759,15 @@ static const struct genl_ops ka_genl_ops[] = {
 		.policy	= ka_policy_req_nl_policy,
 		.maxattr = KA_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		/* Open to every user, as /proc/net/tcp is. */
+		.cmd	= KA_CMD_SOCKET_GET,
+		.start	= ka_sockets_dump_start,
+		.dumpit	= ka_nl_socket_get_dumpit,
+		.done	= ka_sockets_dump_done,
+		.policy	= ka_empty_req_nl_policy,
+		.maxattr = KA_A_MAX,
 	},
 };
 
