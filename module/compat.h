@@ -47,9 +47,9 @@
 
 /* The other way: a TCP socket's keepalive timer (kactl sockets). */
 #ifdef KA_HAVE_ICSK_KEEPALIVE_TIMER
-#define ka_sk_keepalive_timer(sk) (&inet_csk(sk)->icsk_keepalive_timer)
+#define ka_sock_keepalive_timer(sk) (&inet_csk(sk)->icsk_keepalive_timer)
 #else
-#define ka_sk_keepalive_timer(sk) (&(sk)->sk_timer)
+#define ka_sock_keepalive_timer(sk) (&(sk)->sk_timer)
 #endif
 
 /*

@@ -26,6 +26,7 @@
 #include "netlink.h"
 #include "netns.h"
 #include "policy.h"
+#include "sockets.h"
 #include "stats.h"
 
 static struct genl_family ka_genl_family;
@@ -526,14 +527,14 @@ static int ka_nl_put_cgroup(struct sk_buff *skb, const struct ka_policy *p,
 			  ka_cgroup_id_state(p->sel.cgroup_id));
 }
 
-int ka_nl_put_policy(struct sk_buff *skb, int attr, const struct ka_policy *p,
-		     const char *root, bool with_stats)
+static int ka_nl_put_policy(struct sk_buff *skb, const struct ka_policy *p,
+			    const char *root, bool with_stats)
 {
 	const struct ka_selector *sel = &p->sel;
 	const struct ka_action *act = &p->act;
 	struct nlattr *nest;
 
-	nest = nla_nest_start(skb, attr);
+	nest = nla_nest_start(skb, KA_A_POLICY);
 	if (!nest)
 		return -EMSGSIZE;
 	if (!ka_selector_has_port(sel) && !sel->cgroup_id &&
@@ -669,7 +670,7 @@ static int ka_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			break;
 		}
 		genl_dump_check_consistent(cb, hdr);
-		if (ka_nl_put_policy(skb, KA_A_POLICY, p, ctx->root, stats)) {
+		if (ka_nl_put_policy(skb, p, ctx->root, stats)) {
 			genlmsg_cancel(skb, hdr);
 			ret = -EMSGSIZE;
 			break;
@@ -761,8 +762,7 @@ static const struct genl_ops ka_genl_ops[] = {
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
-		/* Open to every user, as /proc/net/tcp is. */
-		.cmd	= KA_CMD_SOCKET_GET,
+		.cmd	= KA_CMD_SOCKET_GET,	/* every user, as /proc/net/tcp */
 		.start	= ka_sockets_dump_start,
 		.dumpit	= ka_nl_socket_get_dumpit,
 		.done	= ka_sockets_dump_done,

@@ -24,11 +24,13 @@
  * every message carries kn->generation in cb->seq and a change between
  * two messages sets NLM_F_DUMP_INTR (kactl asks to retry, as for list).
  *
- * Each part pins up to KA_WALK_BATCH sockets with no lock held after,
- * and fills their messages under kn->lock only: the policy a socket got
- * (by the id ka_apply() stamped into it, exact, apply.c) stays valid under
- * that lock, and the fill may sleep (the cgroup's path, the policy's
- * cgroup state). The sockets are read without their lock, as ss reads
+ * Each part pins up to KA_WALK_BATCH sockets and fills their messages
+ * with no spinlock held (sockwalk.c): the fill may sleep (allocation-free
+ * here, but kernfs_path() of the cgroup takes its own locks). The policy
+ * a socket got is the one whose id ka_apply() stamped into it (exact,
+ * apply.c), looked up and put under rcu_read_lock(): its selector only,
+ * which is what names it (kactl prints it as list does); its action is
+ * in kactl list. The sockets are read without their lock, as ss reads
  * them: each field is one load, and a line may mix values from before and
  * after a concurrent setsockopt().
  *
@@ -52,9 +54,9 @@
 
 #include "apply.h"
 #include "cgpath.h"
-#include "netlink.h"
 #include "netns.h"
 #include "policy.h"
+#include "sockets.h"
 #include "sockwalk.h"
 
 /* A dump's state, allocated at start: cb->ctx holds a pointer to it. */
@@ -77,7 +79,7 @@ int ka_sockets_dump_start(struct netlink_callback *cb)
 	struct ka_sockets_dump *d;
 
 	BUILD_BUG_ON(sizeof(d) > sizeof_field(struct netlink_callback, ctx));
-	d = kzalloc(sizeof(*d), GFP_KERNEL);
+	d = kzalloc_obj(*d, GFP_KERNEL);
 	if (!d)
 		return -ENOMEM;
 	d->root = kmalloc(KA_CGPATH_BUF_SIZE, GFP_KERNEL);
@@ -139,7 +141,7 @@ static int put_addrs(struct sk_buff *skb, struct sock *sk)
 static int put_keepalive(struct sk_buff *skb, struct sock *sk)
 {
 	const struct inet_connection_sock *icsk = inet_csk(sk);
-	struct timer_list *t = ka_sk_keepalive_timer(sk);
+	struct timer_list *t = ka_sock_keepalive_timer(sk);
 	const struct tcp_sock *tp = tcp_sk(sk);
 
 	if (nla_put_u8(skb, KA_SOCKET_A_KEEPALIVE, sock_flag(sk, SOCK_KEEPOPEN)) ||
@@ -180,8 +182,48 @@ static int put_cgroup(struct sk_buff *skb, struct ka_sockets_dump *d,
 }
 
 /*
+ * A policy's selector, as a KA_POLICY_A_* nest: what names the policy,
+ * and what kactl prints. A cgroup as the policy dump shows it
+ * (netlink.c): by path relative to the reader's root, by id, or hidden.
+ */
+static int put_selector(struct sk_buff *skb, const struct ka_policy *p,
+			const char *root)
+{
+	const struct ka_selector *sel = &p->sel;
+	const struct ka_cgroup_name *cg = &p->cg;
+	struct nlattr *nest;
+	const char *rel;
+
+	nest = nla_nest_start(skb, KA_SOCKET_A_POLICY);
+	if (!nest)
+		return -EMSGSIZE;
+	if (!ka_selector_has_port(sel) && !sel->cgroup_id &&
+	    nla_put_flag(skb, KA_POLICY_A_DEFAULT))
+		goto err;
+	if (ka_selector_has_port(sel) &&
+	    (nla_put_u16(skb, KA_POLICY_A_PORT_MIN, sel->port_min) ||
+	     nla_put_u16(skb, KA_POLICY_A_PORT_MAX, sel->port_max) ||
+	     nla_put_u8(skb, KA_POLICY_A_DIR, sel->dir)))
+		goto err;
+	if (sel->cgroup_id) {
+		rel = ka_cgpath_relative(cg->path ? cg->path->path : cg->id_path,
+					 root);
+		if (!rel ? nla_put_flag(skb, KA_POLICY_A_CGROUP_HIDDEN) :
+		    cg->path ? nla_put_string(skb, KA_POLICY_A_CGROUP_PATH, rel) :
+		    nla_put_u64_64bit(skb, KA_POLICY_A_CGROUP_ID,
+				      sel->cgroup_id, KA_POLICY_A_PAD))
+			goto err;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+err:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+/*
  * Where the settings come from: the policy stamped in the socket, else
- * the application when anything is on or set, else nothing. kn->lock held.
+ * the application when anything is on or set, else nothing.
  */
 static int put_source(struct sk_buff *skb, struct ka_sockets_dump *d,
 		      struct sock *sk)
@@ -190,8 +232,10 @@ static int put_source(struct sk_buff *skb, struct ka_sockets_dump *d,
 	u8 dir = ka_sock_applied_dir(sk);
 	const struct ka_policy *p;
 	bool deleted;
+	int ret = 0;
 	u8 src;
 
+	rcu_read_lock();
 	p = ka_sock_policy(sk, &deleted);
 	if (p)
 		src = KA_SOURCE_POLICY;
@@ -203,16 +247,15 @@ static int put_source(struct sk_buff *skb, struct ka_sockets_dump *d,
 		src = KA_SOURCE_APPLICATION;
 	else
 		src = KA_SOURCE_NONE;
-	if (nla_put_u8(skb, KA_SOCKET_A_SOURCE, src))
-		return -EMSGSIZE;
-	if (dir != KA_DIR_BOTH && nla_put_u8(skb, KA_SOCKET_A_DIR, dir))
-		return -EMSGSIZE;
-	if (p)
-		return ka_nl_put_policy(skb, KA_SOCKET_A_POLICY, p, d->root, false);
-	return 0;
+	if (nla_put_u8(skb, KA_SOCKET_A_SOURCE, src) ||
+	    (dir != KA_DIR_BOTH && nla_put_u8(skb, KA_SOCKET_A_DIR, dir)) ||
+	    (p && put_selector(skb, p, d->root)))
+		ret = -EMSGSIZE;
+	rcu_read_unlock();
+	return ret;
 }
 
-/* One message; kn->lock held. 0, or -EMSGSIZE when the skb is full. */
+/* One message: 0, or -EMSGSIZE when the skb is full. */
 static int put_socket(struct sk_buff *skb, struct netlink_callback *cb,
 		      const struct genl_family *family, struct ka_net *kn,
 		      struct sock *sk)
@@ -227,7 +270,8 @@ static int put_socket(struct sk_buff *skb, struct netlink_callback *cb,
 			  family, NLM_F_MULTI, KA_CMD_SOCKET_GET);
 	if (!hdr)
 		return -EMSGSIZE;
-	cb->seq = kn->generation;
+	/* Per message: a policy change between two sets DUMP_INTR. */
+	cb->seq = READ_ONCE(kn->generation);
 	genl_dump_check_consistent(cb, hdr);
 	nest = nla_nest_start(skb, KA_A_SOCKET);
 	if (!nest)
@@ -263,7 +307,6 @@ int ka_sockets_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	int ret = 0;
 
 	while ((n = ka_walk_next(net, &d->walk, socks))) {
-		mutex_lock(&kn->lock);
 		for (i = 0; i < n; i++) {
 			struct sock *sk = socks[i];
 
@@ -274,7 +317,6 @@ int ka_sockets_dump(struct sk_buff *skb, struct netlink_callback *cb,
 			if (ret)
 				break;
 		}
-		mutex_unlock(&kn->lock);
 		/* Full: the next part starts at the socket that did not fit. */
 		if (ret)
 			ka_walk_rewind(&d->walk, i);

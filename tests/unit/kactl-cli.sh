@@ -353,7 +353,7 @@ complete_kactl() {
 }
 
 test_bash_completion() {
-	assert_eq "$(complete_kactl kactl s)" "set stats save" "commands"
+	assert_eq "$(complete_kactl kactl s)" "set stats save sockets" "commands"
 	assert_eq "$(complete_kactl kactl a)" "add" "add"
 	assert_eq "$(complete_kactl kactl add --o)" "--off" "add options"
 	assert_eq "$(complete_kactl kactl -j add --dir "")" "in out both" "add directions"
