@@ -364,6 +364,7 @@ static int parse_port_range(const char *s, struct sockets_filter *f)
 static int parse_filter(int argc, char **argv, struct sockets_filter *f,
 			bool *json)
 {
+	bool seen[OPT_JSON + 1] = { false };
 	struct parse_args a;
 	char err[128];
 	size_t len;
@@ -371,6 +372,10 @@ static int parse_filter(int argc, char **argv, struct sockets_filter *f,
 
 	parse_args_init(&a, argc, argv, 1);
 	while ((opt = parse_next_opt(&a, sockets_opts, err, sizeof(err))) >= 0) {
+		if (seen[opt])
+			return kactl_usage_error("option '--%s' given more than once",
+						 sockets_opts[opt].name);
+		seen[opt] = true;
 		switch (opt) {
 		case OPT_PORT:
 			if (parse_port_range(a.value, f))
