@@ -270,7 +270,8 @@ void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir)
 	/* A child inherits its listener's flags; a reconnect starts over. */
 	__clear_bit(KA_SK_APPLIED_IN, &sk->sk_flags);
 	__clear_bit(KA_SK_APPLIED_OUT, &sk->sk_flags);
-	ka_sk_set_policy_id(sk, 0);
+	if (ka_sk_policy_id(sk))
+		ka_sk_set_policy_id(sk, 0);
 
 	kn = ka_net(sock_net(sk));
 	rcu_read_lock();
