@@ -75,6 +75,13 @@
  * same socket from another thread may see its mark set again. A BPF
  * program's bpf_setsockopt() does not pass through tcp_setsockopt(): a
  * value it writes over one of ka_policy's is undone on a reconnect.
+ *
+ * Which policy was applied is recorded in the socket, as the policy's id
+ * (policy.h) next to the direction marks, not re-matched later: a more
+ * specific policy added since must not take over the socket's counters
+ * (ka_account()) nor its line in kactl sockets. The id is written here,
+ * where the socket is owned, and read locklessly; an id whose policy was
+ * deleted finds nothing.
  */
 
 #include <linux/cgroup.h>
@@ -194,6 +201,21 @@ static void ka_count(struct ka_net *kn, const struct ka_policy *p,
 	ka_counters_inc(kn->totals, idx);
 }
 
+#define KA_SK_POLICY_ID_MASK	((unsigned long)KA_POLICY_ID_MAX << KA_SK_POLICY_ID)
+
+/* Only where the socket is owned: a plain read-modify-write (apply.h). */
+static void ka_sk_set_policy_id(struct sock *sk, u32 id)
+{
+	sk->sk_flags = (sk->sk_flags & ~KA_SK_POLICY_ID_MASK) |
+		       (unsigned long)id << KA_SK_POLICY_ID;
+}
+
+static u32 ka_sk_policy_id(const struct sock *sk)
+{
+	return (READ_ONCE(sk->sk_flags) & KA_SK_POLICY_ID_MASK) >>
+	       KA_SK_POLICY_ID;
+}
+
 static u8 ka_sk_ours(const struct sock *sk)
 {
 	return (sk->sk_flags >> KA_SK_OURS) & KA_F_ALL;
@@ -241,12 +263,15 @@ void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir)
 	 * conftest.sh when the module is built.
 	 */
 	BUILD_BUG_ON(KA_SOCK_FLAG_LAST >= KA_SK_OURS);
+	BUILD_BUG_ON(KA_SOCK_FLAG_LAST >= KA_SK_POLICY_ID);
 
 	if (kind == KA_SOCK_FOREIGN)
 		return;
 	/* A child inherits its listener's flags; a reconnect starts over. */
 	__clear_bit(KA_SK_APPLIED_IN, &sk->sk_flags);
 	__clear_bit(KA_SK_APPLIED_OUT, &sk->sk_flags);
+	if (ka_sk_policy_id(sk))
+		ka_sk_set_policy_id(sk, 0);
 
 	kn = ka_net(sock_net(sk));
 	rcu_read_lock();
@@ -267,6 +292,7 @@ void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir)
 			changed = true;
 			__set_bit(dir == KA_DIR_IN ? KA_SK_APPLIED_IN : KA_SK_APPLIED_OUT,
 				  &sk->sk_flags);
+			ka_sk_set_policy_id(sk, p->id);
 			ka_count(kn, p, KA_CNT_APPLIED);
 		} else {
 			ka_count(kn, p, KA_CNT_SKIPPED);
@@ -289,23 +315,38 @@ void ka_app_sets(struct sock *sk, enum ka_field field)
 		clear_bit(KA_SK_OURS + field, &sk->sk_flags);
 }
 
-/*
- * The policy applied to sk, as it is named now, under rcu_read_lock():
- * the one that matches sk now, in the direction it was applied in
- * (policies are named by their selector, so a replaced policy is still
- * the one). NULL when none was applied, or none matches any more.
- */
-const struct ka_policy *ka_sock_policy(struct sock *sk)
+u8 ka_sock_applied_dir(const struct sock *sk)
 {
-	u8 dir;
-
 	if (test_bit(KA_SK_APPLIED_IN, &sk->sk_flags))
-		dir = KA_DIR_IN;
-	else if (test_bit(KA_SK_APPLIED_OUT, &sk->sk_flags))
-		dir = KA_DIR_OUT;
-	else
+		return KA_DIR_IN;
+	if (test_bit(KA_SK_APPLIED_OUT, &sk->sk_flags))
+		return KA_DIR_OUT;
+	return KA_DIR_BOTH;
+}
+
+bool ka_sock_is_app(const struct sock *sk)
+{
+	return ka_sock_kind(sk, NULL) == KA_SOCK_APP;
+}
+
+/*
+ * The policy applied to sk, by the id stamped at ka_apply(): the policy
+ * of that selector now (a replaced policy is still the one, as for its
+ * counters), whatever policies were added since. NULL when none was
+ * applied, or that policy was deleted (then *deleted is set).
+ */
+const struct ka_policy *ka_sock_policy(struct sock *sk, bool *deleted)
+{
+	const struct ka_policy *p;
+
+	if (deleted)
+		*deleted = false;
+	if (ka_sock_applied_dir(sk) == KA_DIR_BOTH)
 		return NULL;
-	return ka_match(ka_net(sock_net(sk)), sk, dir);
+	p = ka_policy_by_id(ka_net(sock_net(sk)), ka_sk_policy_id(sk));
+	if (!p && deleted)
+		*deleted = true;
+	return p;
 }
 
 /*
@@ -320,8 +361,9 @@ void ka_account(struct sock *sk, enum ka_counter_id idx)
 		return;
 	ka_counters_inc(ka_net(sock_net(sk))->totals, idx);
 	rcu_read_lock();
-	p = ka_sock_policy(sk);
-	if (p)
+	p = ka_sock_policy(sk, NULL);
+	/* Replaced by an exemption of the same selector: counts no more. */
+	if (p && !p->act.off)
 		ka_counters_inc(p->stats, idx);
 	rcu_read_unlock();
 }

@@ -32,6 +32,12 @@ enum ka_field {
  *  KA_SK_OURS + enum ka_field
  *                           ka_policy wrote that setting, and the
  *                           application has not set it since
+ *  KA_SK_POLICY_ID          KA_POLICY_ID_BITS bits: the id of the policy
+ *                           applied (policy.h), meaningful while
+ *                           KA_SK_APPLIED_IN or _OUT is set
+ * The single-bit marks are changed with bit operations; the id, several
+ * bits, only where apply.c owns the socket (ka_apply()), as the kernel's
+ * own non-atomic sk_flags updates are.
  */
 #if BITS_PER_LONG < 64
 /* A 32-bit kernel's flags leave no top bits free. */
@@ -41,6 +47,7 @@ enum ka_field {
 #define KA_SK_APPLIED_IN	(BITS_PER_LONG - 2)
 #define KA_SK_APPLIED_OUT	(BITS_PER_LONG - 3)
 #define KA_SK_OURS		(KA_SK_APPLIED_OUT - KA_F_MAX)
+#define KA_SK_POLICY_ID		(KA_SK_OURS - KA_POLICY_ID_BITS)
 
 /* A socket's keepalive settings, as the decision sees them. */
 struct ka_sock_state {
@@ -70,7 +77,15 @@ void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir);
 void ka_account(struct sock *sk, enum ka_counter_id idx);
 /* Probe handler: atomic context, sk may not be locked yet. */
 void ka_app_sets(struct sock *sk, enum ka_field field);
-/* Any context, under rcu_read_lock(); sk must hold its namespace. */
-const struct ka_policy *ka_sock_policy(struct sock *sk);
+/*
+ * Any context, under rcu_read_lock() (or kn->lock, which keeps the policy
+ * too); sk must hold its namespace. deleted, if not NULL, tells a policy
+ * deleted since it was applied from none applied (both return NULL).
+ */
+const struct ka_policy *ka_sock_policy(struct sock *sk, bool *deleted);
+/* The direction a policy was applied in, KA_DIR_BOTH: none was. */
+u8 ka_sock_applied_dir(const struct sock *sk);
+/* An application's TCP socket (not a kernel socket, not an MPTCP subflow). */
+bool ka_sock_is_app(const struct sock *sk);
 
 #endif /* _KA_APPLY_H */

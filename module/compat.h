@@ -45,6 +45,13 @@
 #define ka_keepalive_timer_sk(t) container_of(t, struct sock, sk_timer)
 #endif
 
+/* The other way: a TCP socket's keepalive timer (kactl sockets). */
+#ifdef KA_HAVE_ICSK_KEEPALIVE_TIMER
+#define ka_sock_keepalive_timer(sk) (&inet_csk(sk)->icsk_keepalive_timer)
+#else
+#define ka_sock_keepalive_timer(sk) (&(sk)->sk_timer)
+#endif
+
 /*
  * The id of cgrp's ancestor at level (0: the root, cgrp->level: cgrp
  * itself). Lock-free for a cgroup the caller pins: 6.0+ keeps pointers

@@ -26,6 +26,7 @@
 #include "netlink.h"
 #include "netns.h"
 #include "policy.h"
+#include "sockets.h"
 #include "stats.h"
 
 static struct genl_family ka_genl_family;
@@ -695,6 +696,13 @@ static int ka_nl_policy_get_dumpit(struct sk_buff *skb,
 	return ka_nl_dump(skb, cb, KA_CMD_POLICY_GET);
 }
 
+/* sockets.c builds the messages; the family is this file's. */
+static int ka_nl_socket_get_dumpit(struct sk_buff *skb,
+				   struct netlink_callback *cb)
+{
+	return ka_sockets_dump(skb, cb, &ka_genl_family);
+}
+
 static const struct genl_ops ka_genl_ops[] = {
 	{
 		.cmd	= KA_CMD_VERSION,
@@ -752,6 +760,14 @@ static const struct genl_ops ka_genl_ops[] = {
 		.policy	= ka_policy_req_nl_policy,
 		.maxattr = KA_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
+	},
+	{
+		.cmd	= KA_CMD_SOCKET_GET,	/* every user, as /proc/net/tcp */
+		.start	= ka_sockets_dump_start,
+		.dumpit	= ka_nl_socket_get_dumpit,
+		.done	= ka_sockets_dump_done,
+		.policy	= ka_empty_req_nl_policy,
+		.maxattr = KA_A_MAX,
 	},
 };
 

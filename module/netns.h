@@ -4,6 +4,7 @@
 
 #include <linux/mutex.h>
 #include <linux/rcupdate.h>
+#include <linux/xarray.h>
 #include <net/net_namespace.h>
 #include <net/netns/generic.h>
 
@@ -21,6 +22,12 @@ struct ka_net {
 	struct ka_table __rcu *table;
 	/* Bumped by every change: dumps detect a change midway. */
 	unsigned int generation;
+	/*
+	 * Policy ids (policy.h): id -> policy, written under lock, read
+	 * under RCU; next_policy_id is the cyclic allocator's cursor.
+	 */
+	struct xarray policy_ids;
+	u32 next_policy_id;
 	/* Owned by a user namespace other than the initial one. */
 	bool contained;
 };

@@ -50,6 +50,14 @@
  * sets, so it builds a complete new table aside, swaps the pointer and
  * frees the old table once no reader can hold it; a flush swaps in an
  * empty table the same way.
+ *
+ * Policy ids (policy.h) follow the selector: reserved when a selector
+ * first gets a policy (an empty slot, which lookups do not see), pointed
+ * at the policy just before readers can reach it through the table,
+ * pointed at the replacement when a policy is replaced (before the old one
+ * is freed, after a grace period), erased when the selector's policy is
+ * deleted. So an id found under RCU is a live policy, or was one less
+ * than a grace period ago.
  */
 
 #include <linux/cgroup.h>
@@ -192,6 +200,44 @@ void ka_action_prepare(struct ka_action *act)
 	act->intvl_jiffies = act->intvl_s * HZ;
 }
 
+/* ---- ids ---- */
+
+/* A free id for p, reserved (lookups see none yet); 0 or -errno. */
+static int policy_id_reserve(struct ka_net *kn, struct ka_policy *p)
+{
+	int ret;
+
+	ret = xa_alloc_cyclic(&kn->policy_ids, &p->id, NULL,
+			      XA_LIMIT(1, KA_POLICY_ID_MAX), &kn->next_policy_id,
+			      KA_GFP_POLICY);
+	if (ret < 0) {
+		p->id = 0;
+		return ret;
+	}
+	return 0;	/* 1: the ids wrapped (policy.h) */
+}
+
+/*
+ * Points p's id at p. The slot exists (reserved, or an earlier policy's
+ * of the same selector), so no memory is needed and this cannot fail.
+ */
+static void policy_id_publish(struct ka_net *kn, struct ka_policy *p)
+{
+	WARN_ON_ONCE(xa_is_err(xa_store(&kn->policy_ids, p->id, p, GFP_ATOMIC)));
+}
+
+static void policy_id_erase(struct ka_net *kn, struct ka_policy *p)
+{
+	if (p->id)
+		xa_erase(&kn->policy_ids, p->id);
+	p->id = 0;
+}
+
+const struct ka_policy *ka_policy_by_id(struct ka_net *kn, u32 id)
+{
+	return id ? xa_load(&kn->policy_ids, id) : NULL;
+}
+
 /* A new policy, not linked anywhere yet; takes over *cg (NULL: none). */
 static struct ka_policy *policy_alloc(const struct ka_selector *sel,
 				      const struct ka_action *act,
@@ -244,12 +290,16 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 		return -ENOMEM;
 	if (old) {
 		p->stats = old->stats;
+		p->id = old->id;
 	} else {
 		p->stats = ka_counters_alloc(KA_GFP_POLICY);
 		if (!p->stats) {
 			ret = -ENOMEM;
 			goto err_free;
 		}
+		ret = policy_id_reserve(kn, p);
+		if (ret)
+			goto err_free;
 	}
 	if (range) {
 		ret = ka_ranges_prepare(&rc, &t->ranges, &p->sel,
@@ -259,6 +309,7 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 	}
 
 	/* Nothing fails from here on. */
+	policy_id_publish(kn, p);
 	if (old) {
 		ka_selhash_replace(&t->policies, &old->hnode, &p->hnode);
 		list_replace(&old->list, &p->list);
@@ -276,6 +327,8 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 
 err_free:
 	p->stats_borrowed = !!old;
+	if (!old)
+		policy_id_erase(kn, p);
 	ka_policy_free(p);
 	return ret;
 }
@@ -305,6 +358,7 @@ int ka_policy_del(struct ka_net *kn, const struct ka_selector *sel)
 	policy_unlink(t, p);
 	if (ka_selector_is_range(sel))
 		ka_ranges_commit(&rc, true);
+	policy_id_erase(kn, p);
 	policy_release(p, false);
 	ka_selhash_shrink(&t->policies);
 	generation_bump(kn);
@@ -326,6 +380,8 @@ void ka_policy_flush(struct ka_net *kn)
 	if (empty) {
 		ka_selhash_publish(&empty->policies);
 		rcu_assign_pointer(kn->table, empty);
+		list_for_each_entry(p, &t->list, list)
+			policy_id_erase(kn, p);
 		generation_bump(kn);
 		synchronize_rcu();
 		ka_table_free(t);	/* its counters go with it */
@@ -341,6 +397,7 @@ void ka_policy_flush(struct ka_net *kn)
 	list_for_each_entry_safe(p, tmp, &t->list, list) {
 		ka_selhash_remove(&t->policies, &p->hnode);
 		list_del(&p->list);
+		policy_id_erase(kn, p);
 		policy_release(p, false);
 	}
 	t->count = 0;
@@ -453,10 +510,11 @@ int ka_table_index_ranges(struct ka_table *t)
 }
 
 /*
- * Counters: a policy of t whose selector the current table has takes over
- * its counters (a policy is named by its selector), the others get new
- * ones. Everything that can fail happens before the swap; on failure t is
- * left for the caller to free, and the namespace is unchanged.
+ * Counters and ids: a policy of t whose selector the current table has
+ * takes over its counters and id (a policy is named by its selector), the
+ * others get new ones. Everything that can fail happens before the swap;
+ * on failure t is left for the caller to free, and the namespace is
+ * unchanged.
  */
 int ka_table_commit(struct ka_net *kn, struct ka_table *t)
 {
@@ -475,20 +533,30 @@ int ka_table_commit(struct ka_net *kn, struct ka_table *t)
 		if (prev) {
 			p->stats = prev->stats;
 			p->stats_borrowed = true;
+			p->id = prev->id;
 			continue;
 		}
 		p->stats = ka_counters_alloc(KA_GFP_POLICY);
 		if (!p->stats) {
-			mutex_unlock(&kn->lock);
-			return -ENOMEM;
+			ret = -ENOMEM;
+			goto err_ids;
 		}
+		ret = policy_id_reserve(kn, p);
+		if (ret)
+			goto err_ids;
 	}
 	list_for_each_entry(p, &t->list, list) {
+		policy_id_publish(kn, p);
 		if (!p->stats_borrowed)
 			continue;
 		prev = policy_find(&old->policies, &p->sel);
 		prev->stats_moved = true;
 		p->stats_borrowed = false;
+	}
+	/* The old set's policies that no new one replaces: their ids go. */
+	list_for_each_entry(prev, &old->list, list) {
+		if (!prev->stats_moved)
+			policy_id_erase(kn, prev);
 	}
 	ka_selhash_publish(&t->policies);
 	rcu_assign_pointer(kn->table, t);
@@ -499,6 +567,17 @@ int ka_table_commit(struct ka_net *kn, struct ka_table *t)
 	synchronize_rcu();
 	ka_table_free(old);
 	return 0;
+
+err_ids:
+	/* Only the new selectors' ids are t's own; the others stay. */
+	list_for_each_entry(p, &t->list, list) {
+		if (p->stats_borrowed)
+			p->id = 0;
+		else
+			policy_id_erase(kn, p);
+	}
+	mutex_unlock(&kn->lock);
+	return ret;
 }
 
 int ka_policy_table_init(struct ka_net *kn)
@@ -509,6 +588,8 @@ int ka_policy_table_init(struct ka_net *kn)
 		return -ENOMEM;
 	mutex_init(&kn->lock);
 	kn->generation = 1;
+	xa_init_flags(&kn->policy_ids, XA_FLAGS_ALLOC1);
+	kn->next_policy_id = 0;
 	ka_selhash_publish(&t->policies);
 	RCU_INIT_POINTER(kn->table, t);
 	return 0;
@@ -522,6 +603,7 @@ void ka_policy_table_destroy(struct ka_net *kn)
 {
 	ka_table_free(rcu_dereference_protected(kn->table, true));
 	RCU_INIT_POINTER(kn->table, NULL);
+	xa_destroy(&kn->policy_ids);
 }
 
 /*

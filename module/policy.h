@@ -50,8 +50,36 @@ struct ka_policy {
 	struct ka_counters __percpu *stats;
 	bool stats_moved;		/* to a replacement: don't free them */
 	bool stats_borrowed;		/* from the policy it replaces */
+	u32 id;				/* in ka_net.policy_ids, see below */
 	struct rcu_head rcu;
 };
+
+/*
+ * Policy ids. Each policy of a namespace has an id, 1..KA_POLICY_ID_MAX,
+ * given when it is set and kept, like its counters, when a policy of the
+ * same selector replaces it (set, or a whole replace): a policy is named
+ * by its selector. ka_apply() stamps the id of the policy it applied
+ * into the socket (apply.h: KA_POLICY_ID_BITS bits of sk_flags), so that
+ * the policy a socket got is known exactly later (ka_sock_policy(): the
+ * counters and kactl sockets), not re-matched: a more specific policy
+ * added since does not take over the socket. ka_policy_by_id() finds
+ * the policy; NULL once it was deleted (kactl sockets: "policy
+ * (deleted)").
+ *
+ * Ids are allocated cyclically, so that a deleted policy's id is not
+ * reused at once: the next id after the last one given, skipping ids in
+ * use. A namespace holds at most max_policies policies (65536 by
+ * default), far fewer than the ids, so an id is always free; but after
+ * KA_POLICY_ID_MAX policies were set in a namespace the ids wrap, and a
+ * socket that a long-deleted policy was applied to may then be
+ * attributed to the new policy that got its id. With 20 bits that takes
+ * over a million policy creations while the socket lives.
+ */
+#define KA_POLICY_ID_BITS	20
+#define KA_POLICY_ID_MAX	((1U << KA_POLICY_ID_BITS) - 1)
+
+/* Under rcu_read_lock() or kn->lock; NULL for an id no policy has. */
+const struct ka_policy *ka_policy_by_id(struct ka_net *kn, u32 id);
 
 extern unsigned int ka_max_policies;
 

@@ -37,6 +37,9 @@ static void usage(FILE *f)
 		"                         policy it holds; --replace: make the set\n"
 		"                         exactly FILE's, in one atomic step\n"
 		"  version                show the versions of kactl and of the loaded module\n"
+		"  sockets [--port PORT[-PORT]] [--dir in|out|both] [--cgroup PATH] [-j]\n"
+		"                         show the TCP sockets of this network namespace,\n"
+		"                         their keepalive settings and where they come from\n"
 		"\n"
 		"SELECTOR := --default | { [--port PORT[-PORT] [--dir in|out|both]] [--cgroup PATH] }\n"
 		"  --default               the namespace-wide default policy\n"
@@ -97,6 +100,7 @@ static const struct {
 	{ .name = "version",	.query = &kactl_query_version },
 	{ .name = "save",	.query = &kactl_query_save },
 	{ .name = "load",	.fn = kactl_cmd_load },
+	{ .name = "sockets",	.fn = kactl_cmd_sockets },
 };
 
 enum { OPT_JSON, OPT_PRETTY, OPT_NETNS, OPT_VERSION, OPT_HELP };

@@ -24,10 +24,14 @@
  * its case here.
  *
  * This file holds the test module's tags, the helpers the suites share,
- * and netns.c, which has no suite but which apply.c and policy.c need.
+ * and netns.c, which has no suite but which apply.c and policy.c need,
+ * and sockwalk.c and sockets.c, which netlink.c needs (the socket dump
+ * walks real sockets: tests/integration/sockets.sh tests it).
  */
 
 #include "../netns.c"
+#include "../sockwalk.c"
+#include "../sockets.c"
 
 #include <linux/err.h>
 #include <linux/module.h>

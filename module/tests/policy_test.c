@@ -441,6 +441,77 @@ static void kn_replace_empty_test(struct kunit *test)
 	mutex_unlock(&kn->lock);
 }
 
+/*
+ * Policy ids, what exact attribution rests on: a new selector gets a new
+ * id; a set or a replace of the same selector keeps it and points it at
+ * the new policy; a delete, a flush, or a replace without the selector
+ * makes it resolve to nothing; ids are not reused at once (cyclic).
+ */
+static void kn_policy_ids_test(struct kunit *test)
+{
+	struct ka_net *kn = kn_new(test);
+	struct ka_selector a = port_sel(80, 80, KA_DIR_BOTH, 0);
+	struct ka_selector b = port_sel(80, 80, KA_DIR_OUT, 0);
+	struct ka_action act = idle(60);
+	const struct ka_policy *p;
+	u32 id_a, id_b, id_a2;
+	struct ka_table *t;
+
+	mutex_lock(&kn->lock);
+	KUNIT_ASSERT_EQ(test, ka_policy_set(kn, &a, &act, NULL), 0);
+	p = kn_lookup(kn, KA_DIR_IN, 80);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	id_a = p->id;
+	KUNIT_EXPECT_NE(test, id_a, 0);
+	KUNIT_EXPECT_LE(test, id_a, KA_POLICY_ID_MAX);
+	KUNIT_EXPECT_PTR_EQ(test, ka_policy_by_id(kn, id_a), p);
+	/* A more specific policy: an id of its own; a's stays a's. */
+	KUNIT_ASSERT_EQ(test, ka_policy_set(kn, &b, &act, NULL), 0);
+	p = kn_lookup(kn, KA_DIR_OUT, 80);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	id_b = p->id;
+	KUNIT_EXPECT_NE(test, id_b, id_a);
+	KUNIT_EXPECT_PTR_EQ(test, ka_policy_by_id(kn, id_b), p);
+	KUNIT_EXPECT_PTR_EQ(test, ka_policy_by_id(kn, id_a),
+			    kn_lookup(kn, KA_DIR_IN, 80));
+	/* Set again: the same id, now the new policy. */
+	act = idle(30);
+	KUNIT_ASSERT_EQ(test, ka_policy_set(kn, &a, &act, NULL), 0);
+	p = ka_policy_by_id(kn, id_a);
+	KUNIT_ASSERT_NOT_NULL(test, p);
+	KUNIT_EXPECT_EQ(test, p->act.idle_s, 30);
+	KUNIT_EXPECT_PTR_EQ(test, p, kn_lookup(kn, KA_DIR_IN, 80));
+	/* Deleted: nothing; set again: a new id, not the old one. */
+	KUNIT_ASSERT_EQ(test, ka_policy_del(kn, &a), 0);
+	KUNIT_EXPECT_NULL(test, ka_policy_by_id(kn, id_a));
+	KUNIT_ASSERT_EQ(test, ka_policy_set(kn, &a, &act, NULL), 0);
+	id_a2 = kn_lookup(kn, KA_DIR_IN, 80)->id;
+	KUNIT_EXPECT_NE(test, id_a2, id_a);
+	KUNIT_EXPECT_NULL(test, ka_policy_by_id(kn, id_a));
+	KUNIT_EXPECT_NULL(test, ka_policy_by_id(kn, 0));
+	mutex_unlock(&kn->lock);
+
+	/* Replace with a alone: a keeps its id, b's goes. */
+	t = ka_table_new();
+	KUNIT_ASSERT_NOT_NULL(test, t);
+	act = idle(5);
+	KUNIT_EXPECT_EQ(test, ka_table_add(t, &a, &act, NULL), 0);
+	if (ka_table_commit(kn, t)) {
+		ka_table_free(t);
+		KUNIT_FAIL(test, "ka_table_commit failed");
+		return;
+	}
+	mutex_lock(&kn->lock);
+	p = ka_policy_by_id(kn, id_a2);
+	KUNIT_EXPECT_NOT_NULL(test, p);
+	if (p)
+		KUNIT_EXPECT_EQ(test, p->act.idle_s, 5);
+	KUNIT_EXPECT_NULL(test, ka_policy_by_id(kn, id_b));
+	ka_policy_flush(kn);
+	KUNIT_EXPECT_NULL(test, ka_policy_by_id(kn, id_a2));
+	mutex_unlock(&kn->lock);
+}
+
 static struct kunit_case policy_test_cases[] = {
 	KUNIT_CASE(table_add_duplicate_test),
 	KUNIT_CASE(table_add_max_policies_test),
@@ -453,6 +524,7 @@ static struct kunit_case policy_test_cases[] = {
 	KUNIT_CASE(kn_flush_test),
 	KUNIT_CASE(kn_replace_test),
 	KUNIT_CASE(kn_replace_empty_test),
+	KUNIT_CASE(kn_policy_ids_test),
 	{}
 };
 

@@ -71,6 +71,14 @@ expect_fail() {
 		fail "'$*' exited $rc, expected $want (stderr: $EXPECT_STDERR)"
 }
 
+# note TEXT: a TAP comment line ("# TEXT") printed even when the test
+# passes (a measurement), before the test's own "ok" line; the runner
+# gives tests its output on fd 3.
+note() {
+	if { true >&3; } 2>/dev/null; then echo "# $*" >&3; else echo "# $*"; fi
+	[ -z "${KA_RESULT_PORT:-}" ] || echo "# $*" >>"$KA_RESULT_PORT"
+}
+
 # wait_for TIMEOUT_S CMD...: poll CMD every 50 ms until it succeeds. The
 # timeout is a bound for a machine that is slow or busy (the debug kernel
 # under emulation beside other guests), not a measure: a wait for
@@ -118,6 +126,7 @@ for file in "$@"; do
 		n=$((n + 1))
 		name="$suite/${base%.sh}: ${t#test_}"
 		start=$SECONDS
+		exec 3>&1
 		out=$( (
 			set -e
 			source "$lib"

@@ -165,6 +165,20 @@ test_cgroup_path_must_be_absolute() {
 		del --cgroup system.slice
 }
 
+# kactl sockets: its filters are checked before kactl talks to the kernel.
+test_sockets_filters_are_checked_first() {
+	local bad
+	for bad in "--port 0" "--port 70000" "--port 90-80" "--port x" \
+		"--dir sideways" "--cgroup relative" "--port 80 --port 81" \
+		"--idle 5" "stray"; do
+		# shellcheck disable=SC2086
+		expect_fail 2 "$KACTL" sockets $bad
+		assert_match "$EXPECT_STDERR" "kactl --help" "sockets $bad"
+	done
+	expect_fail 2 "$KACTL" sockets --dir in --dir out
+	assert_match "$EXPECT_STDERR" "'--dir' given more than once" "repeated --dir"
+}
+
 test_repeated_option_is_usage_error() {
 	expect_usage "option '--port' given more than once" set --port 80 --port 81
 	expect_usage "option '--idle' given more than once" set --default --idle 60 --idle 60
@@ -353,7 +367,7 @@ complete_kactl() {
 }
 
 test_bash_completion() {
-	assert_eq "$(complete_kactl kactl s)" "set stats save" "commands"
+	assert_eq "$(complete_kactl kactl s)" "set stats save sockets" "commands"
 	assert_eq "$(complete_kactl kactl a)" "add" "add"
 	assert_eq "$(complete_kactl kactl add --o)" "--off" "add options"
 	assert_eq "$(complete_kactl kactl -j add --dir "")" "in out both" "add directions"

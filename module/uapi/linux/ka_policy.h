@@ -135,4 +135,62 @@ enum ka_policy_attr {
 	KA_POLICY_A_MAX = __KA_POLICY_A_MAX - 1
 };
 
+/* Where a socket's keepalive settings come from (KA_SOCKET_A_SOURCE). */
+enum ka_socket_source {
+	KA_SOURCE_NONE,		/* keepalive off, and nothing set */
+	KA_SOURCE_POLICY,	/* a policy: KA_SOCKET_A_POLICY names it */
+	KA_SOURCE_POLICY_DELETED, /* a policy, deleted since */
+	KA_SOURCE_APPLICATION,	/* the application's own setsockopt() */
+};
+
+/*
+ * One socket of KA_CMD_SOCKET_GET, inside KA_A_SOCKET: the namespace's
+ * full TCP sockets (listening, connecting, established, closing; not
+ * TIME_WAIT nor half-open requests), an application's only. The socket's
+ * own settings are 0 when unset; the effective ones are what the kernel
+ * uses: the socket's, or the namespace's sysctl where the socket's is 0.
+ */
+enum ka_socket_attr {
+	KA_SOCKET_A_UNSPEC,
+	KA_SOCKET_A_PAD,
+	KA_SOCKET_A_FAMILY,	/* u8: AF_INET or AF_INET6 */
+	KA_SOCKET_A_SADDR,	/* binary: local address, 4 or 16 bytes */
+	KA_SOCKET_A_DADDR,	/* binary: remote address, 4 or 16 bytes */
+	KA_SOCKET_A_SPORT,	/* u16: local port */
+	KA_SOCKET_A_DPORT,	/* u16: remote port, 0 for a listener */
+	KA_SOCKET_A_STATE,	/* u8: TCP_ESTABLISHED (1) ... TCP_LISTEN (10) */
+	KA_SOCKET_A_KEEPALIVE,	/* u8: 1 when SO_KEEPALIVE is on */
+	KA_SOCKET_A_IDLE,	/* u32: seconds, TCP_KEEPIDLE; 0: unset */
+	KA_SOCKET_A_INTVL,	/* u32: seconds, TCP_KEEPINTVL; 0: unset */
+	KA_SOCKET_A_CNT,	/* u32: TCP_KEEPCNT; 0: unset */
+	KA_SOCKET_A_USER_TIMEOUT, /* u32: ms, TCP_USER_TIMEOUT; 0: none */
+	/* u32: seconds, IDLE or, when 0, net.ipv4.tcp_keepalive_time */
+	KA_SOCKET_A_IDLE_EFFECTIVE,
+	/* u32: seconds, INTVL or, when 0, net.ipv4.tcp_keepalive_intvl */
+	KA_SOCKET_A_INTVL_EFFECTIVE,
+	/* u32: CNT or, when 0, net.ipv4.tcp_keepalive_probes */
+	KA_SOCKET_A_CNT_EFFECTIVE,
+	/* u32: ms until the keepalive timer runs; absent: not pending */
+	KA_SOCKET_A_TIMER,
+	KA_SOCKET_A_PROBES,	/* u8: unanswered probes sent (icsk_probes_out) */
+	KA_SOCKET_A_CGROUP_ID,	/* u64: the socket's cgroup v2 */
+	/* string: its path, relative to the reader's cgroup namespace */
+	KA_SOCKET_A_CGROUP_PATH,
+	/* flag: the cgroup lies outside the reader's cgroup namespace */
+	KA_SOCKET_A_CGROUP_HIDDEN,
+	KA_SOCKET_A_INODE,	/* u64: the socket's inode, 0: no file */
+	KA_SOCKET_A_UID,	/* u32: its owner, in the reader's user namespace */
+	KA_SOCKET_A_SOURCE,	/* u8: enum ka_socket_source */
+	/* u8: enum ka_dir the policy was applied in (IN or OUT); absent: none */
+	KA_SOCKET_A_DIR,
+	/*
+	 * nest: KA_POLICY_A_*, the policy applied (selector, action; no
+	 * counters), as it is now: replacing a policy by selector keeps it
+	 */
+	KA_SOCKET_A_POLICY,
+
+	__KA_SOCKET_A_MAX,
+	KA_SOCKET_A_MAX = __KA_SOCKET_A_MAX - 1
+};
+
 #endif /* _UAPI_LINUX_KA_POLICY_H */
