@@ -2,6 +2,9 @@
 #ifndef _KA_NETLINK_H
 #define _KA_NETLINK_H
 
+/* Events (events.c) are sent on it once ka_genl_init() registered it. */
+extern struct genl_family ka_genl_family;
+
 int ka_genl_init(void);
 void ka_genl_exit(void);
 

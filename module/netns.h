@@ -21,6 +21,9 @@ struct ka_net {
 	struct ka_table __rcu *table;
 	/* Bumped by every change: dumps detect a change midway. */
 	unsigned int generation;
+	/* Events: the rate limit's window (jiffies) and its count (events.c). */
+	unsigned long event_window;
+	atomic_t event_count;
 	/* Owned by a user namespace other than the initial one. */
 	bool contained;
 };
