@@ -37,6 +37,8 @@ static void usage(FILE *f)
 		"                         policy it holds; --replace: make the set\n"
 		"                         exactly FILE's, in one atomic step\n"
 		"  version                show the versions of kactl and of the loaded module\n"
+		"  monitor [-j] [timeout] print dead peers as keepalive finds them, one line\n"
+		"                         each, until interrupted (needs CAP_NET_ADMIN)\n"
 		"\n"
 		"SELECTOR := --default | { [--port PORT[-PORT] [--dir in|out|both]] [--cgroup PATH] }\n"
 		"  --default               the namespace-wide default policy\n"
@@ -97,6 +99,7 @@ static const struct {
 	{ .name = "version",	.query = &kactl_query_version },
 	{ .name = "save",	.query = &kactl_query_save },
 	{ .name = "load",	.fn = kactl_cmd_load },
+	{ .name = "monitor",	.fn = kactl_cmd_monitor },
 };
 
 enum { OPT_JSON, OPT_PRETTY, OPT_NETNS, OPT_VERSION, OPT_HELP };

@@ -47,6 +47,8 @@ extern const struct kactl_query kactl_query_list, kactl_query_flush;
 /* cmd_file.c: policy files */
 extern const struct kactl_query kactl_query_save;
 int kactl_cmd_load(const struct kactl_opts *o, int argc, char **argv);
+/* cmd_monitor.c: events as they happen, until SIGINT or SIGTERM */
+int kactl_cmd_monitor(const struct kactl_opts *o, int argc, char **argv);
 /* cmd_stats.c, cmd_version.c */
 extern const struct kactl_query kactl_query_stats, kactl_query_version;
 
