@@ -110,7 +110,7 @@ static inline struct cgroup *ka_cgroup_get_from_id(u64 id)
 #elif defined(KA_HAVE_GENL_MCGRP_CAP_SYS_ADMIN)
 #define KA_MCGRP_ADMIN_FLAGS	GENL_UNS_ADMIN_PERM
 #else
-#error "this kernel's generic netlink cannot restrict who joins a multicast group (no GENL_MCAST_CAP_NET_ADMIN, no stable backport of genl_bind())"
+#error "generic netlink cannot restrict who joins a multicast group here"
 #endif
 
 /* 6.1: a required attribute (6.1 also reports which is missing in extack). */

@@ -4,11 +4,6 @@
 
 struct sock;
 
-/* The family's multicast groups (netlink.c's ka_genl_mcgrps[]), by index. */
-enum ka_mcgrp_idx {
-	KA_MCGRP_IDX_EVENTS,	/* KA_MCGRP_EVENTS */
-};
-
 /*
  * Sends on the family from ka_events_start(), once it is registered,
  * until ka_events_stop(), which returns when no handler sends any more.

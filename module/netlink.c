@@ -22,13 +22,11 @@
 #include <net/tcp.h>
 
 #include "cgpath.h"
-#include "events.h"
 #include "gfp.h"
 #include "netlink.h"
 #include "netns.h"
 #include "policy.h"
 #include "stats.h"
-
 
 static const int ka_counter_attrs[KA_NR_COUNTERS] = {
 	[KA_CNT_APPLIED]	= KA_STATS_A_APPLIED,

@@ -51,7 +51,7 @@ static void on_signal(int sig)
 
 /* ---- the group's number, from the controller ---- */
 
-struct group_find {
+struct mcgrp_lookup {
 	const char *name;
 	uint32_t id;
 };
@@ -72,7 +72,7 @@ static int grp_attr_cb(const struct nlattr *attr, void *data)
 
 static int family_attr_cb(const struct nlattr *attr, void *data)
 {
-	struct group_find *f = data;
+	struct mcgrp_lookup *f = data;
 	const struct nlattr *grp;
 
 	if (mnl_attr_get_type(attr) != CTRL_ATTR_MCAST_GROUPS)
@@ -96,9 +96,9 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 }
 
 /* The group's number, 0 when the module has no such group. */
-static int find_group(struct kactl_genl *g, const char *name, uint32_t *id)
+static int events_group_id(struct kactl_genl *g, const char *name, uint32_t *id)
 {
-	struct group_find f = { .name = name };
+	struct mcgrp_lookup f = { .name = name };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(g->buf);
 	struct genlmsghdr *genl;
 	int ret;
@@ -506,7 +506,7 @@ int kactl_cmd_monitor(const struct kactl_opts *o, int argc, char **argv)
 	if (ret)
 		return ret;
 	m.family = g.family;
-	ret = find_group(&g, KA_MCGRP_EVENTS, &grp);
+	ret = events_group_id(&g, KA_MCGRP_EVENTS, &grp);
 	if (ret)
 		return kactl_close(&g, ret, "monitor");
 	if (!grp) {
