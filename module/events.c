@@ -49,10 +49,12 @@
  * one second (0: no limit), so that a storm of dead peers costs the
  * softirq a bounded amount of work. An event that is not delivered to
  * every listener counts in the namespace's events_dropped: refused by the
- * rate limit, no memory for the message, or a listener's receive queue
- * full (netlink_broadcast()'s ENOBUFS; that listener's next recv() fails
- * with ENOBUFS too, and kactl monitor says so). With one listener,
- * received + events_dropped = timeouts while it listens.
+ * rate limit, no memory for the message, or the receive queue of a
+ * listener that set NETLINK_BROADCAST_ERROR full (netlink_broadcast()
+ * returns ENOBUFS only for those; kactl monitor sets it). That
+ * listener's next recv() fails with ENOBUFS too, and kactl monitor says
+ * so. With one such listener, received + events_dropped = timeouts
+ * while it listens.
  */
 
 #include <linux/atomic.h>

@@ -490,7 +490,7 @@ int kactl_cmd_monitor(const struct kactl_opts *o, int argc, char **argv)
 	struct kactl_genl g;
 	struct sigaction sa;
 	unsigned long long overflows = 0;
-	int fd, size = MONITOR_RCVBUF, ret;
+	int fd, size = MONITOR_RCVBUF, one = 1, ret;
 	uint32_t grp;
 	ssize_t len;
 	char *buf;
@@ -524,6 +524,12 @@ int kactl_cmd_monitor(const struct kactl_opts *o, int argc, char **argv)
 		}
 		return kactl_report(ret, "cannot join the events group");
 	}
+	/*
+	 * A full queue fails the kernel's send to this socket only with
+	 * NETLINK_BROADCAST_ERROR: so the module learns of the loss and
+	 * counts it in events_dropped.
+	 */
+	mnl_socket_setsockopt(g.nl, NETLINK_BROADCAST_ERROR, &one, sizeof(one));
 	fd = mnl_socket_get_fd(g.nl);
 	/* Past rmem_max with CAP_NET_ADMIN in the initial namespace. */
 	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size, sizeof(size)))

@@ -207,7 +207,8 @@ test_rate_limit_drops_are_counted() {
 }
 
 # A listener that does not read: its receive queue fills, netlink drops
-# what does not fit (ENOBUFS), and each event it missed is counted.
+# what does not fit (ENOBUFS), and each event it missed is counted, as
+# it asked with NETLINK_BROADCAST_ERROR (kactl monitor does too).
 test_a_full_listener_queue_is_counted() {
 	local n=20 listener result enobufs
 	ip netns exec ka_cli python3 -S -c '
@@ -232,6 +233,7 @@ for kind, start, end in attrs(data, 20, len(data)):
             if f.get(1) == b"events\0":
                 grp = struct.unpack("I", f[2])[0]
 s.setsockopt(270, 1, grp)                       # NETLINK_ADD_MEMBERSHIP
+s.setsockopt(270, 4, 1)                         # NETLINK_BROADCAST_ERROR
 got = {"events": 0, "enobufs": 0}
 signal.signal(signal.SIGUSR1, lambda *a: None)
 print("joined", flush=True)
