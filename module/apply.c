@@ -349,6 +349,11 @@ const struct ka_policy *ka_sock_policy(struct sock *sk, bool *deleted)
 	return p;
 }
 
+bool ka_sock_counted(const struct sock *sk)
+{
+	return ka_sock_kind(sk, NULL) == KA_SOCK_APP;
+}
+
 /*
  * A keepalive event on sk: counted in the namespace totals and, when a
  * policy was applied to sk, in that policy (ka_sock_policy()).

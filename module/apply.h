@@ -75,6 +75,8 @@ enum ka_verdict ka_decide(const struct ka_action *act,
  */
 void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir);
 void ka_account(struct sock *sk, enum ka_counter_id idx);
+/* Any context: ka_account() counts sk's events (an application's socket). */
+bool ka_sock_counted(const struct sock *sk);
 /* Probe handler: atomic context, sk may not be locked yet. */
 void ka_app_sets(struct sock *sk, enum ka_field field);
 /*

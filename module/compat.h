@@ -103,6 +103,23 @@ static inline struct cgroup *ka_cgroup_get_from_id(u64 id)
 #define cgroup_get_from_id ka_cgroup_get_from_id
 #endif
 
+/*
+ * The flag of a multicast group that only a process with CAP_NET_ADMIN
+ * over the network namespace's user namespace may join (genl_bind()
+ * refuses the others with EPERM): mainline's since 6.7, backported to
+ * 6.1.y; the 5.10.y backport of the same fix reads GENL_UNS_ADMIN_PERM
+ * in .flags instead (conftest/genl_mcgrp_cap_sys_admin.c). A kernel with
+ * neither lets anyone join, and would hand every user the events of
+ * every namespace (events.c): the module does not build for it.
+ */
+#if defined(GENL_MCAST_CAP_NET_ADMIN)
+#define KA_MCGRP_ADMIN_FLAGS	GENL_MCAST_CAP_NET_ADMIN
+#elif defined(KA_HAVE_GENL_MCGRP_CAP_SYS_ADMIN)
+#define KA_MCGRP_ADMIN_FLAGS	GENL_UNS_ADMIN_PERM
+#else
+#error "generic netlink cannot restrict who joins a multicast group here"
+#endif
+
 /* 6.1: a required attribute (6.1 also reports which is missing in extack). */
 #ifndef GENL_REQ_ATTR_CHECK
 #define GENL_REQ_ATTR_CHECK(info, attr) (!(info)->attrs[(attr)])

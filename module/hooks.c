@@ -29,7 +29,8 @@
  *                                     socket whose keepalive timer runs
  *   tcp_send_active_reset(sk, ...)    inside that timer and not for an
  *                                     orphaned FIN_WAIT2 socket: the peer
- *                                     is dead, keepalive gave up
+ *                                     is dead, keepalive gave up (counted,
+ *                                     and told to listeners: events.c)
  *
  * The handlers read only the arguments named above, which every kernel
  * from 5.10 to 7.x passes in the same place (tcp_send_active_reset gained
@@ -53,6 +54,7 @@
 
 #include "apply.h"
 #include "cgpath.h"
+#include "events.h"
 #include "hooks.h"
 #include "stats.h"
 
@@ -164,6 +166,7 @@ static int ka_active_reset_pre(struct kprobe *kp, struct pt_regs *regs)
 	if (sk->sk_state == TCP_FIN_WAIT2 && sock_flag(sk, SOCK_DEAD))
 		return 0;
 	ka_account(sk, KA_CNT_TIMEOUTS);
+	ka_event_timeout(sk);
 	return 0;
 }
 
@@ -191,7 +194,7 @@ static struct ka_hook ka_hooks[] = {
 	  .feeds = BIT(KA_CNT_PROBES_SENT) },
 	{ .kp = { .symbol_name = "tcp_send_active_reset",
 		  .pre_handler = ka_active_reset_pre },
-	  .feeds = BIT(KA_CNT_TIMEOUTS) },
+	  .feeds = BIT(KA_CNT_TIMEOUTS) | BIT(KA_CNT_EVENTS_DROPPED) },
 	/* Last, so that fail_attach keeps the numbers of those above. */
 	{ .kp = { .symbol_name = "tcp_setsockopt",
 		  .pre_handler = ka_setsockopt_pre },
@@ -262,7 +265,7 @@ int ka_hooks_init(void)
 	if (ret) {
 		pr_warn("cannot attach to tcp_keepalive_timer (error %d): timeouts will not be counted\n",
 			ret);
-		unavailable |= BIT(KA_CNT_TIMEOUTS);
+		unavailable |= BIT(KA_CNT_TIMEOUTS) | BIT(KA_CNT_EVENTS_DROPPED);
 	} else {
 		ka_keepalive_timer_attached = true;
 	}

@@ -7,7 +7,8 @@
  * namespace's area and counters, its policies, its /proc/net/ka_stats:
  * pernet operations run in the order they are registered, and in reverse
  * on the way out), then the hooks in the TCP stack that apply policies,
- * then the netlink family that lets users set them.
+ * then the netlink family that lets users set them, and last the events
+ * sent on it (events.c), stopped first.
  * Documentation/ka_policy.rst describes the design.
  */
 
@@ -17,6 +18,7 @@
 #include <net/genetlink.h>
 
 #include "cgpath.h"
+#include "events.h"
 #include "hooks.h"
 #include "netlink.h"
 #include "netns.h"
@@ -53,6 +55,7 @@ static int __init mod_init(void)
 		pr_err("generic netlink family: error %d\n", ret);
 		goto err_hooks;
 	}
+	ka_events_start();
 	pr_info("version %s loaded\n", KA_POLICY_VERSION);
 	return 0;
 
@@ -80,6 +83,7 @@ err_cgpaths:
  */
 static void __exit mod_exit(void)
 {
+	ka_events_stop();
 	ka_genl_exit();
 	ka_hooks_exit();
 	ka_proc_exit();

@@ -29,13 +29,12 @@
 #include "sockets.h"
 #include "stats.h"
 
-static struct genl_family ka_genl_family;
-
 static const int ka_counter_attrs[KA_NR_COUNTERS] = {
 	[KA_CNT_APPLIED]	= KA_STATS_A_APPLIED,
 	[KA_CNT_SKIPPED]	= KA_STATS_A_SKIPPED,
 	[KA_CNT_PROBES_SENT]	= KA_STATS_A_PROBES_SENT,
 	[KA_CNT_TIMEOUTS]	= KA_STATS_A_TIMEOUTS,
+	[KA_CNT_EVENTS_DROPPED]	= KA_STATS_A_EVENTS_DROPPED,
 };
 
 /* Not const: 6.1's NLA_POLICY_FULL_RANGE() takes a plain pointer. */
@@ -478,7 +477,10 @@ out:
 
 /* ---- replies ---- */
 
-/* Counters whose hook did not attach are left out: "unavailable". */
+/*
+ * Counters whose hook did not attach are left out: "unavailable"; so are
+ * the namespace-only ones in a policy's (attr KA_POLICY_A_STATS).
+ */
 static int ka_nl_put_counters(struct sk_buff *skb, int attr,
 			      const struct ka_counters __percpu *c)
 {
@@ -491,7 +493,8 @@ static int ka_nl_put_counters(struct sk_buff *skb, int attr,
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = 0; i < KA_NR_COUNTERS; i++) {
-		if (!ka_counter_available(i))
+		if (!ka_counter_available(i) ||
+		    (attr == KA_POLICY_A_STATS && !ka_counter_per_policy(i)))
 			continue;
 		if (nla_put_u64_64bit(skb, ka_counter_attrs[i], sum.v[i],
 				      KA_STATS_A_PAD)) {
@@ -771,7 +774,13 @@ static const struct genl_ops ka_genl_ops[] = {
 	},
 };
 
-static struct genl_family ka_genl_family __ro_after_init = {
+/* Index KA_MCGRP_IDX_EVENTS (events.h); who may join: compat.h. */
+static const struct genl_multicast_group ka_genl_mcgrps[] = {
+	[KA_MCGRP_IDX_EVENTS] = { .name = KA_MCGRP_EVENTS,
+				  .flags = KA_MCGRP_ADMIN_FLAGS },
+};
+
+struct genl_family ka_genl_family __ro_after_init = {
 	.name		= KA_GENL_NAME,
 	.version	= KA_GENL_VERSION,
 	.maxattr	= KA_A_MAX,
@@ -783,6 +792,8 @@ static struct genl_family ka_genl_family __ro_after_init = {
 	 */
 	.ops		= ka_genl_ops,
 	.n_ops		= ARRAY_SIZE(ka_genl_ops),
+	.mcgrps		= ka_genl_mcgrps,
+	.n_mcgrps	= ARRAY_SIZE(ka_genl_mcgrps),
 	.module		= THIS_MODULE,
 };
 

@@ -28,6 +28,9 @@ struct ka_net {
 	 */
 	struct xarray policy_ids;
 	u32 next_policy_id;
+	/* Events: the rate limit's window (jiffies) and its count (events.c). */
+	unsigned long event_window;
+	atomic_t event_count;
 	/* Owned by a user namespace other than the initial one. */
 	bool contained;
 };

@@ -8,10 +8,10 @@
  * by one space and never contain one; "-" is an unset value, or a counter
  * whose hook could not attach.
  *
- *   selector idle intvl cnt user_timeout mode applied skipped probes_sent timeouts
- *   total - - - - - 12 1 30 2
- *   port=6379 60 10 3 - default 12 1 30 2
- *   port=8000-8099,dir=in,cgroup=/svc/web,state=waiting - - - - off 0 0 0 0
+ *   selector idle intvl cnt user_timeout mode applied skipped probes_sent timeouts events_dropped
+ *   total - - - - - 12 1 30 2 0
+ *   port=6379 60 10 3 - default 12 1 30 2 -
+ *   port=8000-8099,dir=in,cgroup=/svc/web,state=waiting - - - - off 0 0 0 0 -
  *
  * A cgroup policy shows its path (relative to the reader's cgroup
  * namespace) or, when set by id, cgroup_id=N, then where its cgroup is:
@@ -35,15 +35,17 @@ static const char * const dir_text[] = {
 	[KA_DIR_BOTH] = "both", [KA_DIR_IN] = "in", [KA_DIR_OUT] = "out",
 };
 
+/* totals: the namespace's, else a policy's (namespace-only ones: "-"). */
 static void show_counters(struct seq_file *seq,
-			  const struct ka_counters __percpu *c)
+			  const struct ka_counters __percpu *c, bool totals)
 {
 	struct ka_counters sum;
 	int i;
 
 	ka_counters_sum(c, &sum);
 	for (i = 0; i < KA_NR_COUNTERS; i++) {
-		if (ka_counter_available(i))
+		if (ka_counter_available(i) &&
+		    (totals || ka_counter_per_policy(i)))
 			seq_printf(seq, " %llu", sum.v[i]);
 		else
 			seq_puts(seq, " -");
@@ -118,7 +120,7 @@ static void show_policy(struct seq_file *seq, const struct ka_policy *p,
 		seq_puts(seq, " off");
 	else
 		seq_puts(seq, act->mode == KA_MODE_FORCE ? " force" : " default");
-	show_counters(seq, p->stats);
+	show_counters(seq, p->stats, false);
 }
 
 /*
@@ -180,7 +182,7 @@ static int ka_seq_show(struct seq_file *seq, void *v)
 		seq_printf(seq, " %s", ka_counter_names[i]);
 	seq_putc(seq, '\n');
 	seq_puts(seq, "total - - - - -");
-	show_counters(seq, seq_ka_net(seq)->totals);
+	show_counters(seq, seq_ka_net(seq)->totals, true);
 	return 0;
 }
 

@@ -39,13 +39,25 @@ enum {
 	KA_WALK_DONE,
 };
 
+/* Listeners: listening_hash[] on 5.10, lhash2 since 5.19. */
+static u32 ka_listen_nr_buckets(const struct inet_hashinfo *h)
+{
 #ifdef KA_HAVE_LISTENING_HASH
-#define ka_listen_buckets(h)	INET_LHTABLE_SIZE
-#define ka_listen_bucket(h, i)	(&(h)->listening_hash[i])
+	return INET_LHTABLE_SIZE;
 #else
-#define ka_listen_buckets(h)	((h)->lhash2_mask + 1)
-#define ka_listen_bucket(h, i)	(&(h)->lhash2[i])
+	return h->lhash2_mask + 1;
 #endif
+}
+
+static struct inet_listen_hashbucket *
+ka_listen_bucket(struct inet_hashinfo *h, u32 i)
+{
+#ifdef KA_HAVE_LISTENING_HASH
+	return &h->listening_hash[i];
+#else
+	return &h->lhash2[i];
+#endif
+}
 
 static struct inet_hashinfo *ka_hashinfo(struct net *net)
 {
@@ -85,7 +97,7 @@ unsigned int ka_walk_next(struct net *net, struct ka_walk *w,
 
 	while (w->phase != KA_WALK_DONE) {
 		u32 buckets = w->phase == KA_WALK_LISTEN ?
-			      ka_listen_buckets(h) : h->ehash_mask + 1;
+			      ka_listen_nr_buckets(h) : h->ehash_mask + 1;
 
 		if (w->bucket >= buckets) {
 			w->phase++;

@@ -19,6 +19,7 @@ const char * const ka_counter_names[KA_NR_COUNTERS] = {
 	[KA_CNT_SKIPPED]	= "skipped",
 	[KA_CNT_PROBES_SENT]	= "probes_sent",
 	[KA_CNT_TIMEOUTS]	= "timeouts",
+	[KA_CNT_EVENTS_DROPPED]	= "events_dropped",
 };
 
 static unsigned long ka_unavailable __read_mostly;

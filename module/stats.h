@@ -10,6 +10,8 @@ enum ka_counter_id {
 	KA_CNT_SKIPPED,
 	KA_CNT_PROBES_SENT,
 	KA_CNT_TIMEOUTS,
+	/* Namespace totals only: timeout events a listener missed (events.c). */
+	KA_CNT_EVENTS_DROPPED,
 	KA_NR_COUNTERS		/* how many there are: not a counter */
 };
 
@@ -34,6 +36,12 @@ void ka_counters_sum(const struct ka_counters __percpu *c,
  */
 void ka_counters_set_unavailable(unsigned long mask);	/* BIT(enum ka_counter_id) */
 bool ka_counter_available(enum ka_counter_id idx);
+
+/* Whether policies count idx too, or only the namespace totals do. */
+static inline bool ka_counter_per_policy(enum ka_counter_id idx)
+{
+	return idx != KA_CNT_EVENTS_DROPPED;
+}
 
 /* Safe from any context, including probe handlers in softirq. */
 static inline void ka_counters_inc(struct ka_counters __percpu *c,

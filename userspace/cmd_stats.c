@@ -17,11 +17,13 @@ static const char *const counter_keys[KA_STATS_A_MAX + 1] = {
 	[KA_STATS_A_SKIPPED]	 = "skipped",
 	[KA_STATS_A_PROBES_SENT] = "probes_sent",
 	[KA_STATS_A_TIMEOUTS]	 = "timeouts",
+	[KA_STATS_A_EVENTS_DROPPED] = "events_dropped",
 };
 
 static const int counter_width[KA_STATS_A_MAX + 1] = {
 	[KA_STATS_A_APPLIED] = 10, [KA_STATS_A_SKIPPED] = 10,
 	[KA_STATS_A_PROBES_SENT] = 12, [KA_STATS_A_TIMEOUTS] = 10,
+	[KA_STATS_A_EVENTS_DROPPED] = 14,
 };
 
 /* The scope column: "total" or a selector. */

@@ -40,6 +40,8 @@ static void usage(FILE *f)
 		"  sockets [--port PORT[-PORT]] [--dir in|out|both] [--cgroup PATH] [-j]\n"
 		"                         show the TCP sockets of this network namespace,\n"
 		"                         their keepalive settings and where they come from\n"
+		"  monitor [-j] [timeout] print dead peers as keepalive finds them, one line\n"
+		"                         each, until interrupted (needs CAP_NET_ADMIN)\n"
 		"\n"
 		"SELECTOR := --default | { [--port PORT[-PORT] [--dir in|out|both]] [--cgroup PATH] }\n"
 		"  --default               the namespace-wide default policy\n"
@@ -101,6 +103,7 @@ static const struct {
 	{ .name = "save",	.query = &kactl_query_save },
 	{ .name = "load",	.fn = kactl_cmd_load },
 	{ .name = "sockets",	.fn = kactl_cmd_sockets },
+	{ .name = "monitor",	.fn = kactl_cmd_monitor },
 };
 
 enum { OPT_JSON, OPT_PRETTY, OPT_NETNS, OPT_VERSION, OPT_HELP };

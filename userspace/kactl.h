@@ -49,6 +49,8 @@ extern const struct kactl_query kactl_query_save;
 int kactl_cmd_load(const struct kactl_opts *o, int argc, char **argv);
 /* cmd_sockets.c: the namespace's TCP sockets and their keepalive */
 int kactl_cmd_sockets(const struct kactl_opts *o, int argc, char **argv);
+/* cmd_monitor.c: events as they happen, until SIGINT or SIGTERM */
+int kactl_cmd_monitor(const struct kactl_opts *o, int argc, char **argv);
 /* cmd_stats.c, cmd_version.c */
 extern const struct kactl_query kactl_query_stats, kactl_query_version;
 

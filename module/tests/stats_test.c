@@ -145,6 +145,8 @@ static void counter_names_test(struct kunit *test)
 	KUNIT_EXPECT_STREQ(test, ka_counter_names[KA_CNT_PROBES_SENT],
 			   "probes_sent");
 	KUNIT_EXPECT_STREQ(test, ka_counter_names[KA_CNT_TIMEOUTS], "timeouts");
+	KUNIT_EXPECT_STREQ(test, ka_counter_names[KA_CNT_EVENTS_DROPPED],
+			   "events_dropped");
 }
 
 static struct kunit_case stats_test_cases[] = {

@@ -59,6 +59,9 @@ unavailable_counter() {
 	insmod_failing "$n"
 	assert_match "$(log_since_mark)" "some counters will be unavailable|timeouts will not be counted" "kernel log, attach $n"
 	assert_eq "$(stat_of total "$counter")" - "ka_stats $counter"
+	# Timeout events come from the same hooks as the timeouts counter.
+	[ "$counter" != timeouts ] ||
+		assert_eq "$(stat_of total events_dropped)" - "ka_stats events_dropped"
 	for other in applied skipped probes_sent timeouts; do
 		[ "$other" = "$counter" ] ||
 			assert_match "$(stat_of total "$other")" "^[0-9]+$" "ka_stats $other"

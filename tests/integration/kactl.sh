@@ -42,7 +42,7 @@ test_stats_json() {
 import json, sys
 rows = json.load(sys.stdin)
 assert rows == [{"scope": "total", "applied": 0, "skipped": 0,
-                 "probes_sent": 0, "timeouts": 0}], rows'
+                 "probes_sent": 0, "timeouts": 0, "events_dropped": 0}], rows'
 }
 
 test_stats_in_other_netns() {

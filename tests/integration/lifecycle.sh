@@ -5,7 +5,7 @@
 # later, and disappear with the module.
 source "$KA_ROOT/tests/lib/ka.sh"
 
-readonly STATS_HEADER="selector idle intvl cnt user_timeout mode applied skipped probes_sent timeouts"
+readonly STATS_HEADER="selector idle intvl cnt user_timeout mode applied skipped probes_sent timeouts events_dropped"
 
 # The file a namespace's processes see, checked field by field.
 check_stats_file() {	# netns ("" for the initial one)
@@ -13,7 +13,7 @@ check_stats_file() {	# netns ("" for the initial one)
 	[ -z "$1" ] || exec=(ip netns exec "$1")
 	mapfile -t lines < <("${exec[@]}" cat /proc/net/ka_stats)
 	assert_eq "${lines[0]}" "$STATS_HEADER" "ka_stats header${1:+ in $1}"
-	assert_eq "${lines[1]}" "total - - - - - 0 0 0 0" "ka_stats totals${1:+ in $1}"
+	assert_eq "${lines[1]}" "total - - - - - 0 0 0 0 0" "ka_stats totals${1:+ in $1}"
 	assert_eq "${#lines[@]}" 2 "ka_stats line count${1:+ in $1}"
 }
 

@@ -35,7 +35,8 @@ CONSTANTS = {"MAX_TCP_KEEPIDLE": 32767, "MAX_TCP_KEEPINTVL": 32767,
 NLA_TYPES = {"NLA_U8": "u8", "NLA_U16": "u16", "NLA_U32": "u32",
              "NLA_U64": "u64", "NLA_FLAG": "flag", "NLA_NUL_STRING": "string"}
 UAPI_ENUMS = {"ka": "ka_attr", "stats": "ka_stats_attr", "policy": "ka_policy_attr",
-              "socket": "ka_socket_attr"}
+              "socket": "ka_socket_attr",
+              "event": "ka_event_attr"}
 
 errors = []
 
@@ -136,12 +137,33 @@ def main():
     ops = {}
     for block in re.findall(r"\{\s*\.cmd\s*=\s*(KA_CMD_\w+)(.*?)\}", src, re.S):
         ops[block[0]] = block[1]
+    # Multicast groups: netlink.c's ka_genl_mcgrps[] (names from the
+    # uapi's KA_MCGRP_* defines; KA_MCGRP_ADMIN_FLAGS, compat.h, is
+    # uns-admin-perm: CAP_NET_ADMIN over the netns's user namespace).
+    uapi_src = open(os.path.join(ROOT, "module/uapi/linux/ka_policy.h")).read()
+    defines = dict(re.findall(r'#define\s+(KA_MCGRP_\w+)\s+"([^"]*)"', uapi_src))
+    table = re.search(r"genl_multicast_group ka_genl_mcgrps\[\] = \{(.*?)\n\};", src, re.S)
+    module_grps = {}
+    for define, flags in re.findall(r"\.name\s*=\s*(KA_MCGRP_\w+),\s*\.flags\s*=\s*(\w+)",
+                                    table.group(1) if table else ""):
+        module_grps[defines.get(define)] = flags == "KA_MCGRP_ADMIN_FLAGS"
+    mcgrps = {g["name"]: "uns-admin-perm" in g.get("flags", [])
+              for g in spec.get("mcast-groups", {}).get("list", [])}
+    if mcgrps != module_grps:
+        errors.append("multicast groups (name: admin only): %s in the module, %s in the spec"
+                      % (module_grps, mcgrps))
+
     prefix = spec["operations"]["name-prefix"]
     top_prefix = next(s["name-prefix"] for s in spec["attribute-sets"] if s["name"] == "ka")
     for i, op in enumerate(spec["operations"]["list"], start=1):
         name = c_name(prefix, op["name"])
         if cmds.get(name) != i:
             errors.append("%s is %s in the uapi header, %d in the spec" % (name, cmds.get(name), i))
+        if "event" in op:
+            # A notification: sent to its group, no genl_ops entry.
+            if op.get("mcgrp") not in mcgrps:
+                errors.append("%s: group %s is not in mcast-groups" % (name, op.get("mcgrp")))
+            continue
         body = ops.get(name)
         if body is None:
             errors.append("%s has no genl_ops entry in the module" % name)

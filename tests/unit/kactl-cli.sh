@@ -81,13 +81,24 @@ Try 'kactl --help' for more information." "stderr of kactl $*"
 test_help_lists_every_command_and_option() {
 	local help word
 	help=$("$KACTL" --help)
-	for word in add set del list flush stats save load version; do
+	for word in add set del list flush stats save load version monitor; do
 		echo "$help" | grep -qE "^  $word( |$)" || fail "--help lacks command $word"
 	done
 	for word in --default --port --dir --cgroup --off --idle --intvl --cnt \
 		--user-timeout --mode --json --pretty --version --help; do
 		echo "$help" | grep -qe "$word" || fail "--help lacks option $word"
 	done
+}
+
+test_monitor_takes_only_known_event_types() {
+	expect_usage "monitor: unknown event type 'applied' (known: timeout)" monitor applied
+	expect_usage "monitor: unknown event type 'nonsense' (known: timeout)" monitor timeout nonsense
+}
+
+test_monitor_without_module_is_reported() {
+	expect_fail 1 "$KACTL" monitor
+	assert_match "$EXPECT_STDERR" "^Error: the ka_policy module is not loaded" "stderr"
+	assert_eq "$EXPECT_STDOUT" "" "stdout"
 }
 
 test_add_set_and_del_need_a_selector() {

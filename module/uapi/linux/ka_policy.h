@@ -55,6 +55,8 @@ enum ka_stats_attr {
 	KA_STATS_A_SKIPPED,	/* matched, left to the application */
 	KA_STATS_A_PROBES_SENT,	/* keepalive probes sent */
 	KA_STATS_A_TIMEOUTS,	/* connections aborted by keepalive */
+	/* KA_A_STATS only: timeout events some listener missed (monitor) */
+	KA_STATS_A_EVENTS_DROPPED,
 
 	__KA_STATS_A_MAX,
 	KA_STATS_A_MAX = __KA_STATS_A_MAX - 1
@@ -191,6 +193,50 @@ enum ka_socket_attr {
 
 	__KA_SOCKET_A_MAX,
 	KA_SOCKET_A_MAX = __KA_SOCKET_A_MAX - 1
+};
+
+/*
+ * Notifications (KA_CMD_EVENT) go to the multicast group named here, per
+ * network namespace; joining it needs CAP_NET_ADMIN over the user
+ * namespace that owns the network namespace.
+ */
+#define KA_MCGRP_EVENTS		"events"
+
+/* What happened (KA_EVENT_A_TYPE). */
+enum ka_event_type {
+	KA_EVENT_TIMEOUT,	/* keepalive gave up: the peer is dead */
+};
+
+/* One event, inside KA_A_EVENT. */
+enum ka_event_attr {
+	KA_EVENT_A_UNSPEC,
+	KA_EVENT_A_PAD,
+	KA_EVENT_A_TYPE,	/* u8: enum ka_event_type */
+	KA_EVENT_A_FAMILY,	/* u8: AF_INET or AF_INET6 */
+	KA_EVENT_A_LOCAL_ADDR,	/* binary: 4 or 16 bytes, network order */
+	KA_EVENT_A_REMOTE_ADDR,	/* binary: 4 or 16 bytes, network order */
+	KA_EVENT_A_LOCAL_PORT,	/* u16 */
+	KA_EVENT_A_REMOTE_PORT,	/* u16 */
+	KA_EVENT_A_CGROUP_ID,	/* u64: the socket's cgroup v2 */
+	/* u8: enum ka_dir IN or OUT: a policy was applied on accept or connect */
+	KA_EVENT_A_DIR,
+	/*
+	 * nest: KA_POLICY_A_* selector of the policy the socket follows;
+	 * absent: none. A cgroup path is from the hierarchy's root, or
+	 * KA_POLICY_A_CGROUP_HIDDEN in a namespace of another user namespace
+	 */
+	KA_EVENT_A_POLICY,
+	KA_EVENT_A_IDLE_MS,	/* u32: keepalive idle time in force */
+	KA_EVENT_A_INTVL_MS,	/* u32: keepalive interval in force */
+	KA_EVENT_A_CNT,		/* u32: keepalive probe count in force */
+	KA_EVENT_A_USER_TIMEOUT_MS, /* u32: TCP_USER_TIMEOUT in force, 0 none */
+	KA_EVENT_A_PROBES,	/* u32: unanswered probes sent */
+	KA_EVENT_A_SILENT_MS,	/* u32: how long the peer had been silent */
+	KA_EVENT_A_UID,		/* u32: socket owner, in the netns's user ns */
+	KA_EVENT_A_INODE,	/* u64: socket inode (as ss -e); absent: orphaned */
+
+	__KA_EVENT_A_MAX,
+	KA_EVENT_A_MAX = __KA_EVENT_A_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_KA_POLICY_H */

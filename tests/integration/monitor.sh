@@ -1,0 +1,267 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# kactl monitor: a dead peer reported as keepalive finds it, to the
+# namespace's administrators only, with every event received or counted.
+#
+#   netns ka_cli                         netns ka_srv
+#   client 192.0.2.1 (ka_c) ---veth--- (ka_s) 192.0.2.2 server
+#
+# The peer vanishes when ka_s is set down (deadpeer.sh).
+source "$KA_ROOT/tests/lib/ka.sh"
+
+readonly PORT=7700
+
+before_each() {
+	ka_load
+	KA_OUT=$(mktemp -d)
+	defer rm -rf "$KA_OUT"
+	veth_topology
+}
+
+# in_recv PID: PID sits in recvfrom(2) (x86_64 syscall 45), so kactl
+# monitor has joined the group: it joins before its first recv().
+in_recv() {
+	local nr
+	read -r nr _ <"/proc/$1/syscall" && [ "$nr" = 45 ]
+}
+
+# monitor NAME NETNS [ARGS]: kactl -j monitor in NETNS, output in
+# $KA_OUT/NAME, its pid in MON_PID; returns once it listens.
+monitor() {
+	local name=$1 ns=$2
+	shift 2
+	"$KACTL" -n "$ns" -j monitor "$@" >"$KA_OUT/$name" 2>&1 &
+	MON_PID=$!
+	defer kill $MON_PID
+	wait_for 300 in_recv $MON_PID
+}
+
+# monitor_stop PID: SIGTERM once PID is back in recv() (every queued
+# event read); kactl monitor exits 0 on it.
+monitor_stop() {
+	local rc=0
+	wait_for 300 in_recv "$1"
+	kill -TERM "$1"
+	wait "$1" || rc=$?
+	assert_eq "$rc" 0 "kactl monitor's exit status on SIGTERM"
+}
+
+events_in() {	# FILE: timeout events in it
+	jq -s '[.[] | select(.event == "timeout")] | length' "$1"
+}
+
+test_dead_peer_is_one_timeout_event_in_time() {
+	local idle=1 intvl=1 cnt=2 ev result cport
+	ip netns exec ka_cli "$KACTL" set --port $PORT --dir out \
+		--idle $idle --intvl $intvl --cnt $cnt
+	background server ip netns exec ka_srv python3 -S "$KA_CONN" serve 192.0.2.2 $PORT
+	wait_for 300 grep -q ready "$KA_OUT/server"
+	monitor mon ka_cli
+	local mon=$MON_PID
+	monitor other ka_srv
+	local other=$MON_PID
+	background client ip netns exec ka_cli python3 -S "$KA_CONN" wait-dead 192.0.2.2 $PORT
+	wait_for 300 grep -q connected "$KA_OUT/client"
+	cport=$(ip netns exec ka_cli ss -tnH state established dst 192.0.2.2 |
+		awk '{ n = split($3, a, ":"); print a[n] }')
+	[[ $cport =~ ^[0-9]+$ ]] || fail "no client port in ss: '$cport'"
+
+	ip -n ka_srv link set ka_s down
+	wait_for 120 grep -q errno "$KA_OUT/client"
+	result=$(grep errno "$KA_OUT/client")
+	assert_eq "$(json_get "$result" errno)" ETIMEDOUT "client's error"
+	keepalive_found_dead "$(json_get "$result" elapsed)" "dead peer detected"
+	# The event goes out before the socket's error reaches the client.
+	wait_for 60 grep -q timeout "$KA_OUT/mon"
+	monitor_stop $mon
+	monitor_stop $other
+
+	assert_eq "$(events_in "$KA_OUT/mon")" 1 "timeout events in ka_cli"
+	ev=$(grep timeout "$KA_OUT/mon")
+	assert_eq "$(jq -r '[.local_addr, .local_port, .remote_addr, .remote_port, .family, .dir] | join(" ")' <<<"$ev")" \
+		"192.0.2.1 $cport 192.0.2.2 $PORT inet out" "event's connection"
+	assert_eq "$(json_get "$ev" policy)" "port $PORT dir out" "event's policy"
+	assert_eq "$(jq -r '[.idle_ms, .intvl_ms, .cnt] | join(" ")' <<<"$ev")" \
+		"$((idle * 1000)) $((intvl * 1000)) $cnt" "keepalive in force"
+	[ "$(json_get "$ev" probes)" -ge $cnt ] || fail "probes: $(json_get "$ev" probes) < $cnt"
+	assert_eq "$(json_get "$ev" uid)" 0 "event's uid"
+	assert_eq "$(json_get "$ev" cgroup)" "$(cut -d: -f3 /proc/self/cgroup)" "event's cgroup"
+	# The kernel's own clock: when keepalive gave up, the peer had been
+	# silent (no segment received) for at most idle + intvl * cnt plus a
+	# second, so the event came at most that long after the peer went.
+	local silent
+	silent=$(json_get "$ev" silent_ms)
+	[ "$silent" -ge $((idle * 1000)) ] &&
+		[ "$silent" -le $(((idle + intvl * cnt + 1) * 1000)) ] ||
+		fail "peer silent for $silent ms when keepalive gave up, expected <= $(((idle + intvl * cnt + 1) * 1000))"
+	# Per namespace: the monitor of ka_srv heard nothing.
+	assert_eq "$(cat "$KA_OUT/other")" "" "events in ka_srv"
+	assert_eq "$(stat_of total events_dropped ka_cli)" 0 "events_dropped"
+	assert_eq "$(stat_of total timeouts ka_cli)" 1 "timeouts"
+}
+
+test_monitor_needs_cap_net_admin_over_the_netns() {
+	expect_fail 1 ip netns exec ka_cli setpriv --reuid=nobody --regid=nogroup \
+		--clear-groups "$KACTL" monitor
+	assert_eq "$EXPECT_STDERR" "Error: kactl monitor needs CAP_NET_ADMIN in this network namespace." "nobody's stderr"
+	assert_eq "$EXPECT_STDOUT" "" "nobody's events"
+	# Root of a user namespace is not root of a network namespace that
+	# the initial user namespace owns...
+	expect_fail 1 ip netns exec ka_cli unshare --user --map-root-user "$KACTL" monitor
+	assert_eq "$EXPECT_STDERR" "Error: kactl monitor needs CAP_NET_ADMIN in this network namespace." "userns root's stderr"
+	# ...but is of one its user namespace owns.
+	unshare --user --map-root-user --net "$KACTL" monitor >"$KA_OUT/own" 2>&1 &
+	defer kill $!
+	wait_for 300 in_recv $!
+	assert_eq "$(cat "$KA_OUT/own")" "" "output in its own namespace"
+}
+
+test_monitor_rejects_an_unknown_event_type() {
+	expect_fail 2 "$KACTL" monitor nonsense
+	assert_match "$EXPECT_STDERR" "unknown event type 'nonsense'" "stderr"
+}
+
+# dead_peers N IDLE: N connections from ka_cli to ka_srv under a policy
+# of idle IDLE intvl 1 cnt 1, a monitor in ka_cli, then the peer
+# vanishes; returns once every connection saw ETIMEDOUT and the monitor
+# read all. Until the peer vanishes, each connection idle for IDLE
+# seconds sends a probe and gets its answer: with many connections, and
+# a debug kernel that takes long to open them, a longer IDLE keeps that
+# traffic from swamping the machine.
+dead_peers() {
+	local n=$1 idle=$2 result
+	ip netns exec ka_cli "$KACTL" set --port $PORT --dir out --idle "$idle" --intvl 1 --cnt 1
+	background server bash -c "ulimit -n $((n + 64)) &&
+		exec ip netns exec ka_srv python3 -S '$KA_CONN' serve 192.0.2.2 $PORT"
+	wait_for 300 grep -q ready "$KA_OUT/server"
+	monitor mon ka_cli
+	MON=$MON_PID
+	background client bash -c "ulimit -n $((n + 64)) && exec ip netns exec ka_cli python3 -S -c '
+import errno, json, select, signal, socket, sys
+n = int(sys.argv[1])
+socks = [socket.create_connection((\"192.0.2.2\", $PORT)) for _ in range(n)]
+print(\"connected\", flush=True)
+p = select.poll()
+for s in socks:
+    p.register(s, select.POLLIN | select.POLLERR)
+left, errs = n, {}
+while left:
+    for fd, _ in p.poll():
+        s = socket.socket(fileno=fd)
+        try:
+            s.recv(1)
+            e = \"data\"
+        except OSError as x:
+            e = errno.errorcode.get(x.errno, str(x.errno))
+        s.detach()
+        p.unregister(fd)
+        errs[e] = errs.get(e, 0) + 1
+        left -= 1
+print(json.dumps(errs), flush=True)
+signal.pause()  # the sockets stay open: kactl finds their process
+' $n"
+	wait_for 300 grep -q connected "$KA_OUT/client"
+	ip -n ka_srv link set ka_s down
+	wait_for 600 grep -q '{' "$KA_OUT/client"
+	result=$(grep '{' "$KA_OUT/client")
+	assert_eq "$result" "{\"ETIMEDOUT\": $n}" "the clients' errors"
+	monitor_stop $MON
+}
+
+# N events: each received or counted as dropped, and none invented.
+expect_all_accounted() {
+	local n=$1 got dropped
+	got=$(events_in "$KA_OUT/mon")
+	dropped=$(stat_of total events_dropped ka_cli)
+	assert_eq "$(stat_of total timeouts ka_cli)" "$n" "timeouts"
+	assert_eq "$((got + dropped))" "$n" "events received ($got) + events_dropped ($dropped)"
+	local distinct
+	distinct=$(jq -s '[.[] | select(.event == "timeout") | .local_port] | unique | length' "$KA_OUT/mon")
+	[ "$distinct" = "$got" ] ||
+		fail "$got events for $distinct connections; repeated: $(jq -sc '[.[] | select(.event == "timeout")] |
+			group_by(.local_port) | map(select(length > 1)) | .[0:2]' "$KA_OUT/mon")"
+	DROPPED=$dropped
+	# Their process still holds the sockets: kactl names it.
+	assert_eq "$(jq -s '[.[] | select(.event == "timeout" and .comm == "python3")] | length' "$KA_OUT/mon")" \
+		"$got" "events naming their process"
+}
+
+test_a_thousand_dead_peers_are_each_reported_or_counted() {
+	dead_peers 1000 10
+	expect_all_accounted 1000
+	# kactl stats shows the same count.
+	assert_eq "$(ip netns exec ka_cli "$KACTL" -j stats | jq '.[0].events_dropped')" \
+		"$DROPPED" "kactl stats events_dropped"
+}
+
+test_rate_limit_drops_are_counted() {
+	local old
+	old=$(cat /sys/module/ka_policy/parameters/events_per_sec)
+	echo 1 >/sys/module/ka_policy/parameters/events_per_sec
+	defer "echo $old >/sys/module/ka_policy/parameters/events_per_sec"
+	dead_peers 20 1
+	expect_all_accounted 20
+	[ "$DROPPED" -ge 1 ] || fail "20 events at 1 per second, none dropped"
+	grep -q '"event":"lost"' "$KA_OUT/mon" && fail "the rate limit is not a queue overflow"
+	return 0
+}
+
+# A listener that does not read: its receive queue fills, netlink drops
+# what does not fit (ENOBUFS), and each event it missed is counted, as
+# it asked with NETLINK_BROADCAST_ERROR (kactl monitor does too).
+test_a_full_listener_queue_is_counted() {
+	local n=20 listener result enobufs
+	ip netns exec ka_cli python3 -S -c '
+import os, signal, socket, struct, sys
+sys.path.insert(0, os.path.join(sys.argv[1], "tests/lib"))
+from ka_genl import GENL_ID_CTRL, CTRL_CMD_GETFAMILY, CTRL_ATTR_FAMILY_NAME, attr, request
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1)    # the minimum
+s.bind((0, 0))
+_, _, data = request(s, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
+                     attr(CTRL_ATTR_FAMILY_NAME, b"ka_policy\0"), 1)
+def attrs(buf, off, end):
+    while off + 4 <= end:
+        alen, kind = struct.unpack_from("HH", buf, off)
+        yield kind & 0x3fff, off + 4, off + alen
+        off += (alen + 3) & ~3
+grp = None
+for kind, start, end in attrs(data, 20, len(data)):
+    if kind == 7:                               # CTRL_ATTR_MCAST_GROUPS
+        for _, gs, ge in attrs(data, start, end):
+            f = {k: data[a:b] for k, a, b in attrs(data, gs, ge)}
+            if f.get(1) == b"events\0":
+                grp = struct.unpack("I", f[2])[0]
+s.setsockopt(270, 1, grp)                       # NETLINK_ADD_MEMBERSHIP
+s.setsockopt(270, 4, 1)                         # NETLINK_BROADCAST_ERROR
+got = {"events": 0, "enobufs": 0}
+signal.signal(signal.SIGUSR1, lambda *a: None)
+print("joined", flush=True)
+signal.pause()
+s.setblocking(False)
+while True:
+    try:
+        s.recv(65536)
+        got["events"] += 1
+    except BlockingIOError:
+        break
+    except OSError as e:
+        if e.errno != 105:                      # ENOBUFS
+            raise
+        got["enobufs"] += 1
+print("%d %d" % (got["events"], got["enobufs"]), flush=True)
+' "$KA_ROOT" >"$KA_OUT/listener" 2>&1 &
+	listener=$!
+	defer kill $listener
+	wait_for 300 grep -q joined "$KA_OUT/listener"
+	dead_peers $n 1
+	kill -USR1 $listener
+	wait_for 300 grep -q '^[0-9]' "$KA_OUT/listener"
+	read -r result enobufs < <(grep '^[0-9]' "$KA_OUT/listener")
+	[ "$enobufs" -ge 1 ] || fail "the listener's recv() never failed with ENOBUFS ($result events read)"
+	# kactl monitor, with room, got every one; each event the other
+	# listener missed is counted once.
+	assert_eq "$(events_in "$KA_OUT/mon")" $n "events kactl monitor got"
+	assert_eq "$((result + $(stat_of total events_dropped ka_cli)))" $n \
+		"events the full listener read ($result) + events_dropped"
+}
