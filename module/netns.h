@@ -21,6 +21,8 @@ struct ka_net {
 	struct ka_table __rcu *table;
 	/* Bumped by every change: dumps detect a change midway. */
 	unsigned int generation;
+	/* Serializes --existing walks (existing.c); never under lock. */
+	struct mutex existing_lock;
 	/* Owned by a user namespace other than the initial one. */
 	bool contained;
 };
