@@ -24,10 +24,14 @@
  * its case here.
  *
  * This file holds the test module's tags, the helpers the suites share,
- * and netns.c, which has no suite but which apply.c and policy.c need.
+ * and netns.c, which has no suite but which apply.c and policy.c need,
+ * and existing.c and sockwalk.c, which netlink.c calls (tested by
+ * tests/integration/existing.sh on real sockets).
  */
 
 #include "../netns.c"
+#include "../existing.c"
+#include "../sockwalk.c"
 
 #include <linux/err.h>
 #include <linux/module.h>

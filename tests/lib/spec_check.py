@@ -34,7 +34,8 @@ CONSTANTS = {"MAX_TCP_KEEPIDLE": 32767, "MAX_TCP_KEEPINTVL": 32767,
              "INT_MAX": 2147483647, "S64_MAX": 2**63 - 1}
 NLA_TYPES = {"NLA_U8": "u8", "NLA_U16": "u16", "NLA_U32": "u32",
              "NLA_U64": "u64", "NLA_FLAG": "flag", "NLA_NUL_STRING": "string"}
-UAPI_ENUMS = {"ka": "ka_attr", "stats": "ka_stats_attr", "policy": "ka_policy_attr"}
+UAPI_ENUMS = {"ka": "ka_attr", "stats": "ka_stats_attr", "policy": "ka_policy_attr",
+              "existing": "ka_existing_attr"}
 
 errors = []
 
