@@ -41,10 +41,10 @@
 #define ka_keepalive_timer_sk(t) \
 	(&container_of(t, struct inet_connection_sock, \
 		       icsk_keepalive_timer)->icsk_inet.sk)
-#define ka_sk_keepalive_timer(sk) (&inet_csk(sk)->icsk_keepalive_timer)
+#define ka_keepalive_timer_of(sk) (&inet_csk(sk)->icsk_keepalive_timer)
 #else
 #define ka_keepalive_timer_sk(t) container_of(t, struct sock, sk_timer)
-#define ka_sk_keepalive_timer(sk) (&(sk)->sk_timer)
+#define ka_keepalive_timer_of(sk) (&(sk)->sk_timer)
 #endif
 
 /*

@@ -100,7 +100,7 @@ static void ka_keepalive_rearm(struct sock *sk)
 	u32 when = keepalive_time_when(tp);
 	u32 elapsed = keepalive_time_elapsed(tp);
 
-	sk_reset_timer(sk, ka_sk_keepalive_timer(sk),
+	sk_reset_timer(sk, ka_keepalive_timer_of(sk),
 		       jiffies + (when > elapsed ? when - elapsed : 0));
 }
 
