@@ -275,3 +275,26 @@ test_walk_of_many_connections() {
 	assert_eq "$(cli ss -Htno state established '( dport = :7802 )' |
 		grep -c 'timer:(keepalive,')" "$n" "client ends with a keepalive timer in ss"
 }
+
+# rmmod while a walk runs: genl_unregister_family() waits for the request
+# (the genetlink core holds its lock for reading across the doit), so
+# either the walk ends first or the request finds no module; the kernel
+# reports nothing either way.
+test_rmmod_during_a_walk() {
+	local rc=0
+	background many ip netns exec ka_cli python3 -S "$KA_CONN" many 7803 2000
+	wait_for 600 grep -q ready "$KA_OUT/many"
+	ip netns exec ka_cli "$KACTL" set port 7803 idle 30 mode force --existing \
+		>"$KA_OUT/walk" 2>&1 &
+	local walk=$!
+	rmmod ka_policy
+	wait $walk || rc=$?
+	echo "# kactl exited $rc: $(cat "$KA_OUT/walk")"
+	# 1: the request came after the unload (no module, no family).
+	case $rc in
+	0) grep -q "^existing: " "$KA_OUT/walk" || fail "no result line" ;;
+	1) ;;
+	*) fail "kactl exited $rc" ;;
+	esac
+	! dmesg | grep -E 'BUG:|WARNING:|Oops' || fail "kernel splat during rmmod"
+}
