@@ -35,7 +35,7 @@ test_existing_walk_of_100000_connections() {
 	wait_for 3000 grep -q ready "$KA_OUT/many"
 	t_made=$(ms)
 	echo "# $n connections made in $((t_made - t0)) ms"
-	ip netns exec ka_big "$KACTL" -j set port 7900 dir out idle 60 --existing \
+	ip netns exec ka_big "$KACTL" -j set port 7900-7909 dir out idle 60 --existing \
 		>"$KA_OUT/walk" &
 	local walk=$!
 	# Commands issued while the walk runs.
@@ -51,7 +51,7 @@ test_existing_walk_of_100000_connections() {
 	[ "$t_set" -le "$t_walk" ] || echo "# (the walk ended before the set: nothing shown about kn->lock)"
 	assert_eq "$(json_get "$json" existing.changed)" "$n" "changed"
 	# A second walk: nothing left to change.
-	json=$(ip netns exec ka_big "$KACTL" -j set port 7900 dir out idle 60 --existing)
+	json=$(ip netns exec ka_big "$KACTL" -j set port 7900-7909 dir out idle 60 --existing)
 	echo "# second walk (all unchanged): $(json_get "$json" existing.time_us) us"
 	assert_eq "$(json_get "$json" existing.skipped_reasons.unchanged)" "$n" "unchanged"
 }

@@ -36,10 +36,10 @@
       SETTINGS, "client_port": its local port}, read with getsockopt()
       then, so that a test sees a change made to the open socket.
   ka_conn.py many PORT N
-      Listens on loopback PORT and makes N connections to it, from
-      127.0.0.2 and up (as many source addresses as the ephemeral ports
-      need), holding both ends (raises its own open-files limit); prints
-      "ready N" and then holds them until killed.
+      Listens on loopback PORT (and the ports after it, one per 20,000
+      connections, as the ephemeral ports need) and makes N connections
+      to them, holding both ends (raises its own open-files limit);
+      prints "ready N" and then holds them until killed.
   ka_conn.py stall ADDR PORT SECONDS
       Connects and writes until the peer's window closes, keeps the data
       queued for SECONDS, then prints "stalled".
@@ -245,15 +245,21 @@ def cmd_many(args):
     import resource
     need = 2 * args.n + 64
     resource.setrlimit(resource.RLIMIT_NOFILE, (need, need))
-    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    lsock.bind(("127.0.0.1", args.port))
-    lsock.listen(4096)
+    # connect() without bind(): the kernel may reuse a local port for each
+    # destination, which bind(addr, 0) cannot, and its search of a full
+    # range is much slower. 20,000 connections per listening port.
+    listeners = []
+    for port in range(args.port, args.port + (args.n + 19999) // 20000):
+        lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lsock.bind(("127.0.0.1", port))
+        lsock.listen(4096)
+        listeners.append((port, lsock))
     held = []
     for i in range(args.n):
+        port, lsock = listeners[i // 20000]
         c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        c.bind(("127.0.0.%d" % (2 + i // 20000), 0))
-        c.connect(("127.0.0.1", args.port))
+        c.connect(("127.0.0.1", port))
         a, _ = lsock.accept()
         held += (c, a)
     print("ready", args.n, flush=True)
