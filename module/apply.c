@@ -151,15 +151,9 @@ enum ka_verdict ka_decide(const struct ka_action *act,
 	return changed || force ? KA_APPLY : KA_SKIP;
 }
 
-enum ka_sock_kind {
-	KA_SOCK_FOREIGN,	/* not ka_policy's: ignored, not counted */
-	KA_SOCK_MPTCP,		/* an MPTCP subflow: counted as skipped */
-	KA_SOCK_APP,		/* an application's TCP socket: managed */
-};
-
 /* req: an accepted socket's request, NULL for one that connects. */
-static enum ka_sock_kind ka_sock_kind(const struct sock *sk,
-				      const struct request_sock *req)
+enum ka_sock_kind ka_sock_kind(const struct sock *sk,
+			       const struct request_sock *req)
 {
 	if (sk->sk_protocol != IPPROTO_TCP || sk->sk_type != SOCK_STREAM ||
 	    !sk->sk_net_refcnt)
@@ -176,26 +170,32 @@ static enum ka_sock_kind ka_sock_kind(const struct sock *sk,
 /*
  * Under rcu_read_lock(). The table is read once: a replace running now
  * gives this socket the old set or the new one, never parts of both.
- * NULL for no policy, and for an exemption.
+ * NULL for no policy; exemptions included.
  */
-static const struct ka_policy *ka_match(struct ka_net *kn, struct sock *sk,
-					u8 dir)
+const struct ka_policy *ka_lookup(struct ka_net *kn, struct sock *sk, u8 dir)
 {
 	const struct ka_table *t = ka_table_rcu(kn);
 	const struct inet_sock *inet = inet_sk(sk);
-	const struct ka_policy *p;
 	struct cgroup *cgrp = NULL;
 	u16 port;
 
 	port = dir == KA_DIR_IN ? inet->inet_num : ntohs(inet->inet_dport);
 	if (ka_table_wants_cgroups(t))
 		cgrp = sock_cgroup_ptr(&sk->sk_cgrp_data);
-	p = ka_policy_lookup(t, dir, port, cgrp);
+	return ka_policy_lookup(t, dir, port, cgrp);
+}
+
+/* ka_lookup() without exemptions. */
+static const struct ka_policy *ka_match(struct ka_net *kn, struct sock *sk,
+					u8 dir)
+{
+	const struct ka_policy *p = ka_lookup(kn, sk, dir);
+
 	return p && !p->act.off ? p : NULL;
 }
 
-static void ka_count(struct ka_net *kn, const struct ka_policy *p,
-		     enum ka_counter_id idx)
+void ka_count(struct ka_net *kn, const struct ka_policy *p,
+	      enum ka_counter_id idx)
 {
 	ka_counters_inc(p->stats, idx);
 	ka_counters_inc(kn->totals, idx);
@@ -216,12 +216,30 @@ static u32 ka_sk_policy_id(const struct sock *sk)
 	       KA_SK_POLICY_ID;
 }
 
+/*
+ * What sk records of the policy applied to it: the direction and the
+ * policy's id, or nothing (p NULL). The caller owns sk.
+ */
+void ka_sock_mark_applied(struct sock *sk, const struct ka_policy *p, u8 dir)
+{
+	__clear_bit(KA_SK_APPLIED_IN, &sk->sk_flags);
+	__clear_bit(KA_SK_APPLIED_OUT, &sk->sk_flags);
+	if (p) {
+		__set_bit(dir == KA_DIR_IN ? KA_SK_APPLIED_IN : KA_SK_APPLIED_OUT,
+			  &sk->sk_flags);
+		ka_sk_set_policy_id(sk, p->id);
+	} else if (ka_sk_policy_id(sk)) {
+		/* No store on the common path: most sockets never had one. */
+		ka_sk_set_policy_id(sk, 0);
+	}
+}
+
 static u8 ka_sk_ours(const struct sock *sk)
 {
 	return (sk->sk_flags >> KA_SK_OURS) & KA_F_ALL;
 }
 
-static void ka_sock_read(const struct sock *sk, struct ka_sock_state *st)
+void ka_sock_read(const struct sock *sk, struct ka_sock_state *st)
 {
 	const struct inet_connection_sock *icsk = inet_csk(sk);
 	const struct tcp_sock *tp = tcp_sk(sk);
@@ -235,7 +253,7 @@ static void ka_sock_read(const struct sock *sk, struct ka_sock_state *st)
 	st->ours = ka_sk_ours(sk);
 }
 
-static void ka_sock_write(struct sock *sk, const struct ka_sock_state *st)
+void ka_sock_write(struct sock *sk, const struct ka_sock_state *st)
 {
 	struct inet_connection_sock *icsk = inet_csk(sk);
 	struct tcp_sock *tp = tcp_sk(sk);
@@ -249,10 +267,29 @@ static void ka_sock_write(struct sock *sk, const struct ka_sock_state *st)
 		       (unsigned long)st->ours << KA_SK_OURS;
 }
 
+/*
+ * The decision, shared by ka_apply() and --existing (existing.c): st is
+ * read from sk, what ka_policy wrote is taken back, then act (NULL: no
+ * policy, or an exemption) decides. *verdict is act's (KA_SKIP without
+ * one). True when st is to be written back with ka_sock_write(). The
+ * caller owns sk.
+ */
+bool ka_sock_decide(struct sock *sk, const struct ka_action *act,
+		    struct ka_sock_state *st, enum ka_verdict *verdict)
+{
+	bool changed;
+
+	ka_sock_read(sk, st);
+	changed = ka_undo(st);
+	*verdict = act ? ka_decide(act, st) : KA_SKIP;
+	return changed || *verdict == KA_APPLY;
+}
+
 void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir)
 {
 	enum ka_sock_kind kind = ka_sock_kind(sk, req);
 	const struct ka_policy *p;
+	enum ka_verdict verdict;
 	struct ka_sock_state st;
 	struct ka_net *kn;
 	bool changed;
@@ -268,10 +305,7 @@ void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir)
 	if (kind == KA_SOCK_FOREIGN)
 		return;
 	/* A child inherits its listener's flags; a reconnect starts over. */
-	__clear_bit(KA_SK_APPLIED_IN, &sk->sk_flags);
-	__clear_bit(KA_SK_APPLIED_OUT, &sk->sk_flags);
-	if (ka_sk_policy_id(sk))
-		ka_sk_set_policy_id(sk, 0);
+	ka_sock_mark_applied(sk, NULL, dir);
 
 	kn = ka_net(sock_net(sk));
 	rcu_read_lock();
@@ -285,14 +319,10 @@ void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir)
 	if (!p && !ka_sk_ours(sk))
 		goto out;
 
-	ka_sock_read(sk, &st);
-	changed = ka_undo(&st);
+	changed = ka_sock_decide(sk, p ? &p->act : NULL, &st, &verdict);
 	if (p) {
-		if (ka_decide(&p->act, &st) == KA_APPLY) {
-			changed = true;
-			__set_bit(dir == KA_DIR_IN ? KA_SK_APPLIED_IN : KA_SK_APPLIED_OUT,
-				  &sk->sk_flags);
-			ka_sk_set_policy_id(sk, p->id);
+		if (verdict == KA_APPLY) {
+			ka_sock_mark_applied(sk, p, dir);
 			ka_count(kn, p, KA_CNT_APPLIED);
 		} else {
 			ka_count(kn, p, KA_CNT_SKIPPED);

@@ -70,6 +70,36 @@ enum ka_verdict ka_decide(const struct ka_action *act,
 			  struct ka_sock_state *st);
 
 /*
+ * Shared with --existing (existing.c), which applies the policies to
+ * sockets that exist, under their socket lock.
+ */
+struct ka_net;
+
+enum ka_sock_kind {
+	KA_SOCK_FOREIGN,	/* not ka_policy's: ignored, not counted */
+	KA_SOCK_MPTCP,		/* an MPTCP subflow: counted as skipped */
+	KA_SOCK_APP,		/* an application's TCP socket: managed */
+};
+
+enum ka_sock_kind ka_sock_kind(const struct sock *sk,
+			       const struct request_sock *req);
+/*
+ * Under rcu_read_lock(). The table is read once: a replace running now
+ * gives this socket the old set or the new one, never parts of both.
+ * NULL for no policy; an exemption is returned (act.off).
+ */
+const struct ka_policy *ka_lookup(struct ka_net *kn, struct sock *sk, u8 dir);
+/* Under rcu_read_lock(): in p's counters and the namespace totals. */
+void ka_count(struct ka_net *kn, const struct ka_policy *p,
+	      enum ka_counter_id idx);
+/* The caller owns sk (see apply.c). */
+void ka_sock_mark_applied(struct sock *sk, const struct ka_policy *p, u8 dir);
+bool ka_sock_decide(struct sock *sk, const struct ka_action *act,
+		    struct ka_sock_state *st, enum ka_verdict *verdict);
+void ka_sock_read(const struct sock *sk, struct ka_sock_state *st);
+void ka_sock_write(struct sock *sk, const struct ka_sock_state *st);
+
+/*
  * Probe handlers: atomic context, the caller owns sk (see hooks.c). For
  * ka_apply(), req is an accepted socket's request, NULL for a connect.
  */

@@ -34,22 +34,18 @@
 
 /*
  * The socket a keepalive timer belongs to, from the timer_list that
- * tcp_keepalive_timer() receives: inet_connection_sock's own
- * icsk_keepalive_timer where the kernel has it, sock's sk_timer before.
+ * tcp_keepalive_timer() receives, and the other way round (kactl
+ * sockets, --existing): inet_connection_sock's own icsk_keepalive_timer
+ * where the kernel has it, sock's sk_timer before.
  */
 #ifdef KA_HAVE_ICSK_KEEPALIVE_TIMER
 #define ka_keepalive_timer_sk(t) \
 	(&container_of(t, struct inet_connection_sock, \
 		       icsk_keepalive_timer)->icsk_inet.sk)
+#define ka_keepalive_timer_of(sk) (&inet_csk(sk)->icsk_keepalive_timer)
 #else
 #define ka_keepalive_timer_sk(t) container_of(t, struct sock, sk_timer)
-#endif
-
-/* The other way: a TCP socket's keepalive timer (kactl sockets). */
-#ifdef KA_HAVE_ICSK_KEEPALIVE_TIMER
-#define ka_sock_keepalive_timer(sk) (&inet_csk(sk)->icsk_keepalive_timer)
-#else
-#define ka_sock_keepalive_timer(sk) (&(sk)->sk_timer)
+#define ka_keepalive_timer_of(sk) (&(sk)->sk_timer)
 #endif
 
 /*

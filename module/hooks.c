@@ -12,6 +12,8 @@
  *   tcp_set_keepalive(sk, val)        SO_KEEPALIVE from the application: an
  *                                     explicit 0 is remembered and honoured,
  *                                     and keepalive is the application's
+ *                                     (not --existing's own call through
+ *                                     sk_prot->keepalive, existing.c)
  *   kernfs_activate(kn)               a cgroup made by cgroup_mkdir(), just
  *                                     before it becomes visible: bound to
  *                                     the policies naming its path
@@ -55,6 +57,7 @@
 #include "apply.h"
 #include "cgpath.h"
 #include "events.h"
+#include "existing.h"
 #include "hooks.h"
 #include "stats.h"
 
@@ -83,6 +86,9 @@ static int ka_set_keepalive_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	struct sock *sk = arg_sk(regs, 0);
 
+	/* ka_policy's own call (--existing), not the application's. */
+	if (ka_existing_writes(sk))
+		return 0;
 	/* Owned socket (lock held), but sk_flags is shared: atomic ops. */
 	if ((int)regs_get_kernel_argument(regs, 1))
 		clear_bit(KA_SK_APP_KEEPALIVE_OFF, &sk->sk_flags);

@@ -22,6 +22,7 @@
 #include <net/tcp.h>
 
 #include "cgpath.h"
+#include "existing.h"
 #include "gfp.h"
 #include "netlink.h"
 #include "netns.h"
@@ -78,9 +79,18 @@ static const struct nla_policy ka_policy_attr_nl_policy[KA_POLICY_A_MAX + 1] = {
 	[KA_POLICY_A_MODE]	= NLA_POLICY_MAX(NLA_U8, KA_MODE_FORCE),
 };
 
-/* Requests that carry policies (set, add, del, replace): KA_A_POLICY only. */
+/* del: KA_A_POLICY only. */
 static const struct nla_policy ka_policy_req_nl_policy[KA_A_MAX + 1] = {
 	[KA_A_POLICY] = NLA_POLICY_NESTED(ka_policy_attr_nl_policy),
+};
+
+/*
+ * set, add and replace: also KA_A_EXISTING, to apply the policies to the
+ * sockets that are open already (existing.c).
+ */
+static const struct nla_policy ka_policy_write_req_nl_policy[KA_A_MAX + 1] = {
+	[KA_A_POLICY] = NLA_POLICY_NESTED(ka_policy_attr_nl_policy),
+	[KA_A_EXISTING] = { .type = NLA_FLAG },
 };
 
 /* Requests that take no attributes: strict validation rejects any. */
@@ -322,6 +332,76 @@ static int ka_nl_parse_policy(struct nlattr **tb, struct ka_cgroup_name *cg,
 	return ret;
 }
 
+static const int ka_existing_skip_attrs[KA_EX_SKIP_MAX] = {
+	[KA_EX_SKIP_APPLICATION]	= KA_EXISTING_A_SKIP_APPLICATION,
+	[KA_EX_SKIP_KEEPALIVE_OFF]	= KA_EXISTING_A_SKIP_KEEPALIVE_OFF,
+	[KA_EX_SKIP_UNCHANGED]		= KA_EXISTING_A_SKIP_UNCHANGED,
+	[KA_EX_SKIP_LISTENER]		= KA_EXISTING_A_SKIP_LISTENER,
+	[KA_EX_SKIP_CLOSED]		= KA_EXISTING_A_SKIP_CLOSED,
+	[KA_EX_SKIP_MPTCP]		= KA_EXISTING_A_SKIP_MPTCP,
+};
+
+static int ka_nl_put_existing(struct sk_buff *skb,
+			      const struct ka_existing_result *res)
+{
+	struct nlattr *nest;
+	int i;
+
+	nest = nla_nest_start(skb, KA_A_EXISTING_RESULT);
+	if (!nest)
+		return -EMSGSIZE;
+	if (nla_put_u32(skb, KA_EXISTING_A_SOCKETS, res->sockets) ||
+	    nla_put_u32(skb, KA_EXISTING_A_MATCHED, res->matched) ||
+	    nla_put_u32(skb, KA_EXISTING_A_CHANGED, res->changed) ||
+	    nla_put_u32(skb, KA_EXISTING_A_EXEMPT, res->exempt) ||
+	    nla_put_u64_64bit(skb, KA_EXISTING_A_TIME_US, res->time_us,
+			      KA_EXISTING_A_PAD))
+		goto err;
+	for (i = 0; i < KA_EX_SKIP_MAX; i++) {
+		if (nla_put_u32(skb, ka_existing_skip_attrs[i], res->skipped[i]))
+			goto err;
+	}
+	nla_nest_end(skb, nest);
+	return 0;
+err:
+	nla_nest_cancel(skb, nest);
+	return -EMSGSIZE;
+}
+
+/*
+ * After a set, add or replace with KA_A_EXISTING, committed and with
+ * kn->lock released: the policies as they are now, applied to the open
+ * sockets (existing.c), and a reply saying what that did.
+ */
+static int ka_nl_existing(struct genl_info *info)
+{
+	struct ka_existing_result res;
+	struct sk_buff *msg;
+	void *hdr;
+	int ret;
+
+	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
+	if (!msg)
+		return -ENOMEM;
+	ret = ka_existing_apply(genl_info_net(info), &res);
+	if (ret) {
+		NL_SET_ERR_MSG_MOD(info->extack,
+				   "the policies were changed, but applying them to the open sockets stopped");
+		goto err_free;
+	}
+	ret = -EMSGSIZE;
+	hdr = genlmsg_put_reply(msg, info, &ka_genl_family, 0,
+				info->genlhdr->cmd);
+	if (!hdr || ka_nl_put_existing(msg, &res))
+		goto err_free;
+	genlmsg_end(msg, hdr);
+	return genlmsg_reply(msg, info);
+
+err_free:
+	nlmsg_free(msg);
+	return ret;
+}
+
 /*
  * Set creates or replaces; add (excl) only creates, so that one admin
  * cannot overwrite another's policy, and its counters, unawares. Add is
@@ -362,6 +442,8 @@ static int ka_nl_policy_write(struct genl_info *info, bool excl)
 	else if (ret == -ENOSPC)
 		NL_SET_ERR_MSG_MOD(info->extack,
 				   "this namespace holds max_policies policies already");
+	if (!ret && info->attrs[KA_A_EXISTING])
+		ret = ka_nl_existing(info);
 	return ret;
 }
 
@@ -440,6 +522,8 @@ static int ka_nl_policy_replace_doit(struct sk_buff *skb,
 		return -ENOMEM;
 	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
 			  genlmsg_len(info->genlhdr), rem) {
+		if (nla_type(attr) != KA_A_POLICY)
+			continue;	/* KA_A_EXISTING */
 		ret = nla_parse_nested(tb, KA_POLICY_A_MAX, attr,
 				       ka_policy_attr_nl_policy, info->extack);
 		if (ret)
@@ -469,7 +553,7 @@ static int ka_nl_policy_replace_doit(struct sk_buff *skb,
 	}
 	ret = ka_table_commit(kn, t);
 	if (!ret)
-		return 0;
+		return info->attrs[KA_A_EXISTING] ? ka_nl_existing(info) : 0;
 out:
 	ka_table_free(t);
 	return ret;
@@ -724,7 +808,7 @@ static const struct genl_ops ka_genl_ops[] = {
 	{
 		.cmd	= KA_CMD_POLICY_SET,
 		.doit	= ka_nl_policy_set_doit,
-		.policy	= ka_policy_req_nl_policy,
+		.policy	= ka_policy_write_req_nl_policy,
 		.maxattr = KA_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
@@ -753,14 +837,14 @@ static const struct genl_ops ka_genl_ops[] = {
 	{
 		.cmd	= KA_CMD_POLICY_REPLACE,
 		.doit	= ka_nl_policy_replace_doit,
-		.policy	= ka_policy_req_nl_policy,
+		.policy	= ka_policy_write_req_nl_policy,
 		.maxattr = KA_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= KA_CMD_POLICY_ADD,
 		.doit	= ka_nl_policy_add_doit,
-		.policy	= ka_policy_req_nl_policy,
+		.policy	= ka_policy_write_req_nl_policy,
 		.maxattr = KA_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},

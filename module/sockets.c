@@ -141,7 +141,7 @@ static int put_addrs(struct sk_buff *skb, struct sock *sk)
 static int put_keepalive(struct sk_buff *skb, struct sock *sk)
 {
 	const struct inet_connection_sock *icsk = inet_csk(sk);
-	struct timer_list *t = ka_sock_keepalive_timer(sk);
+	struct timer_list *t = ka_keepalive_timer_of(sk);
 	const struct tcp_sock *tp = tcp_sk(sk);
 
 	if (nla_put_u8(skb, KA_SOCKET_A_KEEPALIVE, sock_flag(sk, SOCK_KEEPOPEN)) ||

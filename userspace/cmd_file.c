@@ -24,6 +24,7 @@
 struct policy_file {
 	const char *name;
 	bool replace;			/* load --replace */
+	bool existing;			/* load --existing */
 	char *text;
 	struct kactl_policy *policies;
 	unsigned int *lines;		/* line number of each policy */
@@ -134,11 +135,12 @@ static int grow(struct policy_file *f)
 	return 0;
 }
 
-/* load [--replace] FILE */
+/* load [--replace] [--existing] FILE */
 static int parse_load_args(int argc, char **argv, struct policy_file *f)
 {
 	static const struct parse_opt opts[] = {
 		{ .name = "replace" },
+		{ .name = "existing" },
 		{ .name = NULL }
 	};
 	struct parse_args args;
@@ -146,8 +148,12 @@ static int parse_load_args(int argc, char **argv, struct policy_file *f)
 	int opt;
 
 	parse_args_init(&args, argc, argv, 1);
-	while ((opt = parse_next_opt(&args, opts, err, sizeof(err))) >= 0)
-		f->replace = true;
+	while ((opt = parse_next_opt(&args, opts, err, sizeof(err))) >= 0) {
+		if (opt == 0)
+			f->replace = true;
+		else
+			f->existing = true;
+	}
 	if (opt == PARSE_ERROR)
 		return kactl_usage_error("load: unknown option '%s'", args.word);
 	if (argc - args.next != 1)
@@ -260,7 +266,10 @@ static int load_each(struct kactl_genl *g, const struct policy_file *f)
 	for (i = 0; i < f->n; i++) {
 		nlh = kactl_genl_msg(g, KA_CMD_POLICY_SET, 0);
 		kactl_policy_put(nlh, &f->policies[i], true);
-		ret = kactl_genl_run(g, nlh, NULL, NULL);
+		/* Once, with the last: the walk applies the whole set. */
+		if (f->existing && i == f->n - 1)
+			mnl_attr_put(nlh, KA_A_EXISTING, 0, NULL);
+		ret = kactl_genl_run(g, nlh, kactl_existing_cb, NULL);
 		if (ret) {
 			snprintf(what, sizeof(what), "%s:%u", f->name, f->lines[i]);
 			kactl_report(ret, what);
@@ -288,6 +297,7 @@ static int load_replace(struct kactl_genl *g, const struct policy_file *f)
 
 	for (i = 0; i < f->n; i++)
 		size += kactl_policy_put_size(&f->policies[i]);
+	size += MNL_ATTR_HDRLEN;	/* KA_A_EXISTING */
 	buf = calloc(1, size);
 	offsets = calloc(f->n + 1, sizeof(*offsets));
 	if (!buf || !offsets) {
@@ -302,8 +312,10 @@ static int load_replace(struct kactl_genl *g, const struct policy_file *f)
 		kactl_policy_put(nlh, &f->policies[i], true);
 	}
 	offsets[f->n] = nlh->nlmsg_len;
+	if (f->existing)
+		mnl_attr_put(nlh, KA_A_EXISTING, 0, NULL);
 
-	ret = kactl_genl_run(g, nlh, NULL, NULL);
+	ret = kactl_genl_run(g, nlh, kactl_existing_cb, NULL);
 	if (ret == -EMSGSIZE && !kactl_genl_error()) {
 		fprintf(stderr, "Error: %s: %zu policies make a request of %u bytes, more than this socket may send; split the file or raise net.core.wmem_max.\n",
 			f->name, f->n, nlh->nlmsg_len);

@@ -3,7 +3,7 @@
  * kactl add, set, del, list and flush: one policy at a time, named by its
  * selector, and all of them. What list prints as a selector pastes back
  * into set and del (iproute2's rule), the words being those of
- * policy.c.
+ * policy.c. set and add also take --existing (cmd_existing.c).
  */
 #include <stdlib.h>
 
@@ -15,6 +15,7 @@
 static int policy_cmd(const struct kactl_opts *o, int argc, char **argv,
 		      enum kactl_policy_op op, uint8_t cmd)
 {
+	bool existing = op != KACTL_OP_DEL && kactl_take_existing(&argc, argv);
 	struct kactl_policy p;
 	struct nlmsghdr *nlh;
 	struct kactl_genl g;
@@ -28,7 +29,10 @@ static int policy_cmd(const struct kactl_opts *o, int argc, char **argv,
 		return ret;
 	nlh = kactl_genl_msg(&g, cmd, 0);
 	kactl_policy_put(nlh, &p, op != KACTL_OP_DEL);
-	return kactl_close(&g, kactl_genl_run(&g, nlh, NULL, NULL), argv[0]);
+	if (existing)
+		mnl_attr_put(nlh, KA_A_EXISTING, 0, NULL);
+	return kactl_close(&g, kactl_genl_run(&g, nlh, kactl_existing_cb, NULL),
+			   argv[0]);
 }
 
 /* Like ip route add: the kernel refuses a selector that has a policy. */

@@ -2,6 +2,8 @@
 #ifndef KACTL_H
 #define KACTL_H
 
+#include <stdbool.h>
+
 #include "genl.h"
 
 /*
@@ -51,6 +53,13 @@ int kactl_cmd_load(const struct kactl_opts *o, int argc, char **argv);
 int kactl_cmd_sockets(const struct kactl_opts *o, int argc, char **argv);
 /* cmd_monitor.c: events as they happen, until SIGINT or SIGTERM */
 int kactl_cmd_monitor(const struct kactl_opts *o, int argc, char **argv);
+/*
+ * cmd_existing.c: takes the command option --existing out of argv (argc
+ * words; argv[0], the command, is kept); true when it was there.
+ */
+bool kactl_take_existing(int *argc, char **argv);
+/* cmd_existing.c: prints a reply's KA_A_EXISTING_RESULT, if any. */
+int kactl_existing_cb(const struct nlmsghdr *nlh, void *data);
 /* cmd_stats.c, cmd_version.c */
 extern const struct kactl_query kactl_query_stats, kactl_query_version;
 

@@ -25,13 +25,15 @@
  *
  * This file holds the test module's tags, the helpers the suites share,
  * and netns.c, which has no suite but which apply.c and policy.c need,
- * and sockwalk.c and sockets.c, which netlink.c needs (the socket dump
- * walks real sockets: tests/integration/sockets.sh tests it).
+ * and sockwalk.c, sockets.c and existing.c, which netlink.c needs (they
+ * walk real sockets: tests/integration/sockets.sh and existing.sh test
+ * them).
  */
 
 #include "../netns.c"
 #include "../sockwalk.c"
 #include "../sockets.c"
+#include "../existing.c"
 
 #include <linux/err.h>
 #include <linux/module.h>

@@ -30,6 +30,16 @@
       died (CLOCK_MONOTONIC, which the benchmark compares with its own)}
       when the connection dies. The one wait for a dead peer: the
       integration tests and tests/bench/bench.py run it.
+  ka_conn.py hold ADDR PORT [--client OPTS]
+      wait-dead's connection, which also answers questions: on each
+      SIGUSR1 it prints {"n": how many answers so far, "client":
+      SETTINGS, "client_port": its local port}, read with getsockopt()
+      then, so that a test sees a change made to the open socket.
+  ka_conn.py many PORT N
+      Listens on loopback PORT (and the ports after it, one per 20,000
+      connections, as the ephemeral ports need) and makes N connections
+      to them, holding both ends (raises its own open-files limit);
+      prints "ready N" and then holds them until killed.
   ka_conn.py stall ADDR PORT SECONDS
       Connects and writes until the peer's window closes, keeps the data
       queued for SECONDS, then prints "stalled".
@@ -209,6 +219,54 @@ def cmd_wait_dead(args):
     print(json.dumps(result), flush=True)
 
 
+def cmd_hold(args):
+    import signal
+    sock = connect(args.addr, args.port, args.client)
+    answers = 0
+
+    def answer(signum, frame):
+        nonlocal answers
+        answers += 1
+        print(json.dumps({"n": answers, "client": settings(sock),
+                          "client_port": sock.getsockname()[1]}), flush=True)
+    signal.signal(signal.SIGUSR1, answer)
+    print("connected", flush=True)
+    start = time.monotonic()
+    try:
+        data = sock.recv(1)
+        result = {"errno": None, "data": data.decode()}
+    except OSError as e:
+        result = {"errno": errno.errorcode.get(e.errno, str(e.errno))}
+    result["elapsed"] = round(time.monotonic() - start, 3)
+    print(json.dumps(result), flush=True)
+
+
+def cmd_many(args):
+    import resource
+    need = 2 * args.n + 64
+    resource.setrlimit(resource.RLIMIT_NOFILE, (need, need))
+    # connect() without bind(): the kernel may reuse a local port for each
+    # destination, which bind(addr, 0) cannot, and its search of a full
+    # range is much slower. 20,000 connections per listening port.
+    listeners = []
+    for port in range(args.port, args.port + (args.n + 19999) // 20000):
+        lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        lsock.bind(("127.0.0.1", port))
+        lsock.listen(4096)
+        listeners.append((port, lsock))
+    held = []
+    for i in range(args.n):
+        port, lsock = listeners[i // 20000]
+        c = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        c.connect(("127.0.0.1", port))
+        a, _ = lsock.accept()
+        held += (c, a)
+    print("ready", args.n, flush=True)
+    while True:
+        time.sleep(3600)
+
+
 def cmd_stall(args):
     sock = connect(args.addr, args.port)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
@@ -314,6 +372,13 @@ def main():
     p.add_argument("addr")
     p.add_argument("port", type=int)
     p.add_argument("--client")
+    p = sub.add_parser("hold")
+    p.add_argument("addr")
+    p.add_argument("port", type=int)
+    p.add_argument("--client")
+    p = sub.add_parser("many")
+    p.add_argument("port", type=int)
+    p.add_argument("n", type=int)
     p = sub.add_parser("stall")
     p.add_argument("addr")
     p.add_argument("port", type=int)
@@ -330,7 +395,7 @@ def main():
     args = ap.parse_args()
     return {"pair": cmd_pair, "reconnect": cmd_reconnect, "mptcp": cmd_mptcp,
             "serve": cmd_serve, "wait-dead": cmd_wait_dead,
-            "stall": cmd_stall, "vanish": cmd_vanish,
+            "hold": cmd_hold, "many": cmd_many, "stall": cmd_stall, "vanish": cmd_vanish,
             "cgroup-race": cmd_cgroup_race}[args.cmd](args)
 
 

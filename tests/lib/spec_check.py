@@ -36,7 +36,8 @@ NLA_TYPES = {"NLA_U8": "u8", "NLA_U16": "u16", "NLA_U32": "u32",
              "NLA_U64": "u64", "NLA_FLAG": "flag", "NLA_NUL_STRING": "string"}
 UAPI_ENUMS = {"ka": "ka_attr", "stats": "ka_stats_attr", "policy": "ka_policy_attr",
               "socket": "ka_socket_attr",
-              "event": "ka_event_attr"}
+              "event": "ka_event_attr",
+              "existing": "ka_existing_attr"}
 
 errors = []
 

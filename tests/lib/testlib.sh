@@ -6,8 +6,9 @@
 # Run, tests/lib/testlib.sh SUITE FILE... runs every test_* function of
 # each FILE in a subshell of its own, with this file sourced, and prints one
 # TAP line per test ("ok N - ..." or "not ok N - ..." followed by the
-# test's output as "# " lines). The lines also go to $KA_RESULT_PORT when
-# set (the VM's result port). A FILE may define before_each, run before
+# test's output as "# " lines; a passing test's own "# " lines, such as a
+# measurement, are printed after its "ok" line). The lines also go to
+# $KA_RESULT_PORT when set (the VM's result port). A FILE may define before_each, run before
 # each of its tests. Exit status: 0 when all passed.
 #
 # A test is a function named test_*; it fails when a command in it fails
@@ -71,12 +72,10 @@ expect_fail() {
 		fail "'$*' exited $rc, expected $want (stderr: $EXPECT_STDERR)"
 }
 
-# note TEXT: a TAP comment line ("# TEXT") printed even when the test
-# passes (a measurement), before the test's own "ok" line; the runner
-# gives tests its output on fd 3.
+# note TEXT: a "# TEXT" line in the test's output, which the runner
+# prints after the test's "ok" line too (a measurement).
 note() {
-	if { true >&3; } 2>/dev/null; then echo "# $*" >&3; else echo "# $*"; fi
-	[ -z "${KA_RESULT_PORT:-}" ] || echo "# $*" >>"$KA_RESULT_PORT"
+	echo "# $*"
 }
 
 # wait_for TIMEOUT_S CMD...: poll CMD every 50 ms until it succeeds. The
@@ -126,7 +125,6 @@ for file in "$@"; do
 		n=$((n + 1))
 		name="$suite/${base%.sh}: ${t#test_}"
 		start=$SECONDS
-		exec 3>&1
 		out=$( (
 			set -e
 			source "$lib"
@@ -147,6 +145,10 @@ for file in "$@"; do
 			emit "ok $n - $name # SKIP $why"
 		elif [ $rc = 0 ]; then
 			emit "ok $n - $name ($((SECONDS - start))s)${todo:+ # TODO passes again: remove KA_TODO_${t#test_} ($todo)}"
+			# A passing test's own "# " lines are measurements: kept.
+			while IFS= read -r line; do
+				[[ $line != "# "* ]] || emit "$line"
+			done <<<"$out"
 		elif [ -n "$todo" ]; then
 			todos=$((todos + 1))
 			emit "not ok $n - $name (exit $rc) # TODO $todo"

@@ -395,3 +395,24 @@ test_bash_completion_of_keywords() {
 	assert_eq "$(complete_kactl kactl set port 80 dir "")" "in out both" "dir values"
 	assert_eq "$(complete_kactl kactl add default mode "")" "default force" "mode values"
 }
+
+# --existing is a command option of add, set and load, in any place among
+# the words, and no policy word: del and policy files refuse it.
+test_existing_is_an_option_of_add_set_and_load_only() {
+	local f
+	expect_fail 1 "$KACTL" set port 80 --existing idle 60
+	assert_match "$EXPECT_STDERR" "^Error: the ka_policy module is not loaded" "set"
+	expect_fail 1 "$KACTL" add --existing default idle 60
+	assert_match "$EXPECT_STDERR" "^Error: the ka_policy module is not loaded" "add"
+	expect_usage "unknown option '--existing'" del port 80 --existing
+	expect_usage "unknown option '--existing=1'" set port 80 idle 60 --existing=1
+	f=$(mktemp)
+	defer rm -f "$f"
+	echo "port 80 idle 60" >"$f"
+	expect_fail 1 "$KACTL" load --existing --replace "$f"
+	assert_match "$EXPECT_STDERR" "^Error: the ka_policy module is not loaded" "load"
+	echo "port 80 idle 60 --existing" >"$f"
+	expect_fail 1 "$KACTL" load "$f"
+	assert_eq "$EXPECT_STDERR" "Error: $f:1: unknown option '--existing'.
+Error: $f: 1 bad line, nothing was loaded." "a policy file's word"
+}

@@ -239,4 +239,28 @@ enum ka_event_attr {
 	KA_EVENT_A_MAX = __KA_EVENT_A_MAX - 1
 };
 
+/*
+ * What --existing did (KA_A_EXISTING_RESULT in the reply to a set, add or
+ * replace that carried KA_A_EXISTING): u32 counts of sockets, unless
+ * said otherwise. matched = changed + the SKIP_* counts.
+ */
+enum ka_existing_attr {
+	KA_EXISTING_A_UNSPEC,
+	KA_EXISTING_A_PAD,
+	KA_EXISTING_A_SOCKETS,	/* every TCP socket of the namespace looked at */
+	KA_EXISTING_A_MATCHED,	/* a policy (not an exemption) matches */
+	KA_EXISTING_A_CHANGED,	/* matched, and its keepalive settings changed */
+	KA_EXISTING_A_SKIP_APPLICATION,	/* the application's own settings */
+	KA_EXISTING_A_SKIP_KEEPALIVE_OFF, /* the application's SO_KEEPALIVE=0 */
+	KA_EXISTING_A_SKIP_UNCHANGED,	/* had the policy's settings already */
+	KA_EXISTING_A_SKIP_LISTENER,	/* a listening socket */
+	KA_EXISTING_A_SKIP_CLOSED,	/* closed or closing */
+	KA_EXISTING_A_SKIP_MPTCP,	/* an MPTCP subflow */
+	KA_EXISTING_A_EXEMPT,	/* an exemption matches: left alone */
+	KA_EXISTING_A_TIME_US,	/* u64: how long the walk took, microseconds */
+
+	__KA_EXISTING_A_MAX,
+	KA_EXISTING_A_MAX = __KA_EXISTING_A_MAX - 1
+};
+
 #endif /* _UAPI_LINUX_KA_POLICY_H */
