@@ -266,9 +266,7 @@ done; echo stopped' "$KACTL"
 # debug kernel (lockdep, KASAN), many times slower at making connections,
 # gets 1,000.
 test_walk_of_many_connections() {
-	local n=5000 json
-	[ ! -e /proc/lockdep ] || n=1000
-	n=${KA_EXISTING_N:-$n}
+	local n=${KA_EXISTING_N:-$(scaled 5000 1000)} json
 	background many ip netns exec ka_cli python3 -S "$KA_CONN" many 7802 "$n"
 	wait_for 600 grep -q ready "$KA_OUT/many"
 	json=$(cli "$KACTL" -j set port 7802 dir out idle 30 --existing)
@@ -294,8 +292,8 @@ netlink_open() {
 # socket, which on the emulated machine is well before a walk of 5,000
 # connections ends (the TAP line says which way it went).
 test_rmmod_during_a_walk() {
-	local rc=0 n=5000
-	[ ! -e /proc/lockdep ] || n=1000
+	local rc=0 n
+	n=$(scaled 5000 1000)
 	background many ip netns exec ka_cli python3 -S "$KA_CONN" many 7803 $n
 	wait_for 600 grep -q ready "$KA_OUT/many"
 	ip netns exec ka_cli "$KACTL" set port 7803 idle 30 mode force --existing \

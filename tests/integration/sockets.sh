@@ -230,12 +230,11 @@ test_sockets_closing_during_dumps() {
 # (f) 10,000 connections (20,000 established sockets) in one namespace:
 # kactl lists exactly as many as ss. The time and kactl's peak memory are
 # noted (Documentation/ka_policy.rst quotes them). KA_SOCKETS_N scales it.
-# On the debug kernel (KASAN, lockdep, kmemleak: its release ends in
-# -debug), whose point is the walk's memory and lock safety, not its
+# On the debug kernel (KASAN, lockdep, kmemleak: scaled() in ka.sh),
+# whose point is the walk's memory and lock safety, not its
 # scale, 2,000: 10,000 took 282 s there, 24 to 43 s on 6.1.
 test_ten_thousand_connections() {
-	local n=${KA_SOCKETS_N:-10000} want got secs rss
-	[[ -n ${KA_SOCKETS_N:-} || $(uname -r) != *-debug ]] || n=2000
+	local n=${KA_SOCKETS_N:-$(scaled 10000 2000)} want got secs rss
 	ulimit -n $((2 * n + 1000))
 	background many ip netns exec ka_sk python3 -S "$KA_HOLD" many 7651 "$n"
 	wait_for 600 grep -q "^ready" "$KA_OUT/many"

@@ -66,6 +66,14 @@ keepalive_found_dead() {
 		fail "$2 after $1 s: not the policy's keepalive"
 }
 
+# scaled N N_DEBUG: how many connections (or the like) a test makes: N,
+# or N_DEBUG on the debug kernel (lockdep, KASAN, kmemleak), many times
+# slower at making them under emulation, where the test is there for its
+# memory and lock checks, not for its scale.
+scaled() {
+	if [ -e /proc/lockdep ]; then echo "$2"; else echo "$1"; fi
+}
+
 # The helpers below read JSON with jq, one process per check: every
 # process started in the guest costs (under emulation, on the debug
 # kernel, jq about 0.9 s and python3 about 2 s), and the suites make
