@@ -102,7 +102,11 @@ step "kactl monitor reports each dead peer as keepalive finds it:"
 # netns exec, whose private /sys hides the cgroup tree kactl names paths
 # from.
 "$KACTL" -n demo_srv monitor | tee /tmp/monitor &
-monitor_pid=$(pgrep -n -x kactl)
+monitor_pid=
+kactl_started() {
+	monitor_pid=$(pgrep -n -x kactl)
+}
+wait_until 20 kactl_started
 in_recv() {
 	local nr
 	read -r nr _ <"/proc/$monitor_pid/syscall" && [ "$nr" = 45 ]
