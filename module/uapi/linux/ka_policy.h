@@ -186,8 +186,9 @@ enum ka_socket_attr {
 	/* u8: enum ka_dir the policy was applied in (IN or OUT); absent: none */
 	KA_SOCKET_A_DIR,
 	/*
-	 * nest: KA_POLICY_A_*, the policy applied (selector, action; no
-	 * counters), as it is now: replacing a policy by selector keeps it
+	 * nest: KA_POLICY_A_*, the selector of the policy applied, as it
+	 * is now: replacing a policy by selector keeps it (its action:
+	 * KA_CMD_POLICY_GET)
 	 */
 	KA_SOCKET_A_POLICY,
 
