@@ -135,7 +135,9 @@ run_integration() {
 			echo "ok 1 - build: the module builds against $release with W=1 -Werror" |
 				tee "$results/build-$release.tap"
 		fi
-		run_vm "integration-$release" "integration tests on $what" \
+		# The scale tests run at full size on the default kernel only.
+		KA_TEST_SCALE=$([ "$release" = "$default" ] || echo small) \
+			run_vm "integration-$release" "integration tests on $what" \
 			--kernel "$release" --module "$dir/module/ka_policy.ko" --timeout 2400 -- \
 			tests/lib/testlib.sh "integration-$release" tests/integration/*.sh
 	done <tests/kernels.list
