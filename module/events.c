@@ -149,15 +149,7 @@ static int ka_event_put_selector(struct sk_buff *skb, struct net *net,
 	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, KA_EVENT_A_POLICY);
-	if (!nest)
-		return -EMSGSIZE;
-	if (!ka_selector_has_port(sel) && !sel->cgroup_id &&
-	    nla_put_flag(skb, KA_POLICY_A_DEFAULT))
-		return -EMSGSIZE;
-	if (ka_selector_has_port(sel) &&
-	    (nla_put_u16(skb, KA_POLICY_A_PORT_MIN, sel->port_min) ||
-	     nla_put_u16(skb, KA_POLICY_A_PORT_MAX, sel->port_max) ||
-	     nla_put_u8(skb, KA_POLICY_A_DIR, sel->dir)))
+	if (!nest || ka_policy_put_selector_ports(skb, sel))
 		return -EMSGSIZE;
 	/*
 	 * The paths policies keep are absolute. A listener's cgroup

@@ -590,49 +590,16 @@ static int ka_nl_put_counters(struct sk_buff *skb, int attr,
 	return 0;
 }
 
-/*
- * A cgroup selector as this reader may see it: by path, the path relative
- * to the reader's cgroup namespace (root); by id, the id; and where the
- * cgroup is now. A cgroup outside the reader's namespace shows as hidden.
- */
-static int ka_nl_put_cgroup(struct sk_buff *skb, const struct ka_policy *p,
-			    const char *root)
-{
-	const struct ka_cgroup_name *cg = &p->cg;
-	const char *rel;
-
-	rel = ka_cgpath_relative(cg->path ? cg->path->path : cg->id_path, root);
-	if (!rel)
-		return nla_put_flag(skb, KA_POLICY_A_CGROUP_HIDDEN);
-	if (cg->path)
-		return nla_put_string(skb, KA_POLICY_A_CGROUP_PATH, rel) ||
-		       nla_put_u8(skb, KA_POLICY_A_CGROUP_STATE,
-				  ka_cgpath_state(cg->path));
-	return nla_put_u64_64bit(skb, KA_POLICY_A_CGROUP_ID, p->sel.cgroup_id,
-				 KA_POLICY_A_PAD) ||
-	       nla_put_u8(skb, KA_POLICY_A_CGROUP_STATE,
-			  ka_cgroup_id_state(p->sel.cgroup_id));
-}
-
 static int ka_nl_put_policy(struct sk_buff *skb, const struct ka_policy *p,
 			    const char *root, bool with_stats)
 {
-	const struct ka_selector *sel = &p->sel;
 	const struct ka_action *act = &p->act;
 	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, KA_A_POLICY);
 	if (!nest)
 		return -EMSGSIZE;
-	if (!ka_selector_has_port(sel) && !sel->cgroup_id &&
-	    nla_put_flag(skb, KA_POLICY_A_DEFAULT))
-		goto err;
-	if (ka_selector_has_port(sel) &&
-	    (nla_put_u16(skb, KA_POLICY_A_PORT_MIN, sel->port_min) ||
-	     nla_put_u16(skb, KA_POLICY_A_PORT_MAX, sel->port_max) ||
-	     nla_put_u8(skb, KA_POLICY_A_DIR, sel->dir)))
-		goto err;
-	if (sel->cgroup_id && ka_nl_put_cgroup(skb, p, root))
+	if (ka_policy_put_selector(skb, p, root))
 		goto err;
 	if ((act->off && nla_put_flag(skb, KA_POLICY_A_OFF)) ||
 	    (act->idle_s && nla_put_u32(skb, KA_POLICY_A_IDLE, act->idle_s)) ||

@@ -65,6 +65,7 @@
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <net/netlink.h>
 
 #include "cgpath.h"
 #include "gfp.h"
@@ -739,4 +740,63 @@ const struct ka_policy *ka_policy_lookup(const struct ka_table *t, u8 dir,
 	if (READ_ONCE(t->n_default))
 		return policy_by_selector(t, 0, 0, KA_DIR_BOTH);
 	return NULL;
+}
+
+/* ---- the selector as netlink attributes ---- */
+
+/*
+ * A cgroup selector as this reader may see it: by path, the path relative
+ * to the reader's cgroup namespace (root); by id, the id; and where the
+ * cgroup is now. A cgroup outside the reader's namespace shows as hidden.
+ */
+static int ka_policy_put_cgroup(struct sk_buff *skb,
+				const struct ka_policy *p, const char *root)
+{
+	const struct ka_cgroup_name *cg = &p->cg;
+	const char *rel;
+
+	rel = ka_cgpath_relative(cg->path ? cg->path->path : cg->id_path, root);
+	if (!rel)
+		return nla_put_flag(skb, KA_POLICY_A_CGROUP_HIDDEN);
+	if (cg->path)
+		return nla_put_string(skb, KA_POLICY_A_CGROUP_PATH, rel) ||
+		       nla_put_u8(skb, KA_POLICY_A_CGROUP_STATE,
+				  ka_cgpath_state(cg->path));
+	return nla_put_u64_64bit(skb, KA_POLICY_A_CGROUP_ID, p->sel.cgroup_id,
+				 KA_POLICY_A_PAD) ||
+	       nla_put_u8(skb, KA_POLICY_A_CGROUP_STATE,
+			  ka_cgroup_id_state(p->sel.cgroup_id));
+}
+
+/*
+ * The selector's ports and direction, or that it is the default: all of
+ * it but the cgroup, which each reader sees its own way. Atomic context
+ * is fine (events.c).
+ */
+int ka_policy_put_selector_ports(struct sk_buff *skb,
+				 const struct ka_selector *sel)
+{
+	if (!ka_selector_has_port(sel) && !sel->cgroup_id &&
+	    nla_put_flag(skb, KA_POLICY_A_DEFAULT))
+		return -EMSGSIZE;
+	if (ka_selector_has_port(sel) &&
+	    (nla_put_u16(skb, KA_POLICY_A_PORT_MIN, sel->port_min) ||
+	     nla_put_u16(skb, KA_POLICY_A_PORT_MAX, sel->port_max) ||
+	     nla_put_u8(skb, KA_POLICY_A_DIR, sel->dir)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+/*
+ * What names a policy, as KA_POLICY_A_* attributes in the nest the caller
+ * opened: the policy dump's, and kactl sockets' source of a socket's
+ * settings (sockets.c), so that both name a policy the same way.
+ */
+int ka_policy_put_selector(struct sk_buff *skb, const struct ka_policy *p,
+			   const char *root)
+{
+	if (ka_policy_put_selector_ports(skb, &p->sel) ||
+	    (p->sel.cgroup_id && ka_policy_put_cgroup(skb, p, root)))
+		return -EMSGSIZE;
+	return 0;
 }

@@ -11,6 +11,7 @@
 #include "stats.h"
 
 struct cgroup;
+struct sk_buff;
 struct ka_net;
 
 /* What a matching socket gets. Zero in a field means "not set". */
@@ -165,5 +166,15 @@ const struct ka_table *ka_table_rcu(const struct ka_net *kn);
 bool ka_table_wants_cgroups(const struct ka_table *t);
 const struct ka_policy *ka_policy_lookup(const struct ka_table *t, u8 dir,
 					 u16 port, const struct cgroup *cgrp);
+
+/*
+ * A policy's selector as KA_POLICY_A_* attributes, in the nest the caller
+ * opened: as the policy dump names it (kactl sockets too); its ports and
+ * direction only (events, which name the cgroup their own way).
+ */
+int ka_policy_put_selector(struct sk_buff *skb, const struct ka_policy *p,
+			   const char *root);
+int ka_policy_put_selector_ports(struct sk_buff *skb,
+				 const struct ka_selector *sel);
 
 #endif /* _KA_POLICY_H */

@@ -183,42 +183,22 @@ static int put_cgroup(struct sk_buff *skb, struct ka_sockets_dump *d,
 
 /*
  * A policy's selector, as a KA_POLICY_A_* nest: what names the policy,
- * and what kactl prints. A cgroup as the policy dump shows it
- * (netlink.c): by path relative to the reader's root, by id, or hidden.
+ * and what kactl prints, as the policy dump names it (netlink.c).
  */
 static int put_selector(struct sk_buff *skb, const struct ka_policy *p,
 			const char *root)
 {
-	const struct ka_selector *sel = &p->sel;
-	const struct ka_cgroup_name *cg = &p->cg;
 	struct nlattr *nest;
-	const char *rel;
 
 	nest = nla_nest_start(skb, KA_SOCKET_A_POLICY);
 	if (!nest)
 		return -EMSGSIZE;
-	if (!ka_selector_has_port(sel) && !sel->cgroup_id &&
-	    nla_put_flag(skb, KA_POLICY_A_DEFAULT))
-		goto err;
-	if (ka_selector_has_port(sel) &&
-	    (nla_put_u16(skb, KA_POLICY_A_PORT_MIN, sel->port_min) ||
-	     nla_put_u16(skb, KA_POLICY_A_PORT_MAX, sel->port_max) ||
-	     nla_put_u8(skb, KA_POLICY_A_DIR, sel->dir)))
-		goto err;
-	if (sel->cgroup_id) {
-		rel = ka_cgpath_relative(cg->path ? cg->path->path : cg->id_path,
-					 root);
-		if (!rel ? nla_put_flag(skb, KA_POLICY_A_CGROUP_HIDDEN) :
-		    cg->path ? nla_put_string(skb, KA_POLICY_A_CGROUP_PATH, rel) :
-		    nla_put_u64_64bit(skb, KA_POLICY_A_CGROUP_ID,
-				      sel->cgroup_id, KA_POLICY_A_PAD))
-			goto err;
+	if (ka_policy_put_selector(skb, p, root)) {
+		nla_nest_cancel(skb, nest);
+		return -EMSGSIZE;
 	}
 	nla_nest_end(skb, nest);
 	return 0;
-err:
-	nla_nest_cancel(skb, nest);
-	return -EMSGSIZE;
 }
 
 /*

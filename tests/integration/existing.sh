@@ -20,26 +20,6 @@ before_each() {
 	veth_topology
 }
 
-srv() {
-	ip netns exec ka_srv "$@"
-}
-
-cli() {
-	ip netns exec ka_cli "$@"
-}
-
-redis_up() {
-	srv redis-cli -h 127.0.0.1 ping | grep -q PONG
-}
-
-# redis-server as Debian ships it, minus persistence, without keepalive.
-start_redis() {
-	background redis ip netns exec ka_srv redis-server --port 6379 --bind 0.0.0.0 \
-		--protected-mode no --tcp-keepalive 0 --save '' \
-		--appendonly no --dir "$KA_OUT"
-	wait_for 300 redis_up
-}
-
 # hold NAME ADDR PORT [OPTS]: a held client connection in ka_cli; its pid
 # in HELD_PID.
 hold() {

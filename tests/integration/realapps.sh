@@ -19,28 +19,6 @@ before_each() {
 	veth_topology
 }
 
-srv() {
-	ip netns exec ka_srv "$@"
-}
-
-cli() {
-	ip netns exec ka_cli "$@"
-}
-
-redis_up() {
-	srv redis-cli -h 127.0.0.1 ping | grep -q PONG
-}
-
-# redis-server as Debian ships it, minus persistence, without keepalive.
-start_redis() {
-	background redis srv redis-server --port 6379 --bind 0.0.0.0 \
-		--protected-mode no --tcp-keepalive 0 --save '' \
-		--appendonly no --dir "$KA_OUT"
-	wait_for 300 redis_up
-	assert_eq "$(srv redis-cli -h 127.0.0.1 config get tcp-keepalive | tail -n 1)" 0 \
-		"redis's own tcp-keepalive"
-}
-
 # redis_info FIELD: a number from redis's INFO, as the application sees it.
 redis_info() {
 	srv redis-cli -h 127.0.0.1 info | tr -d '\r' | sed -n "s/^$1://p"

@@ -9,8 +9,6 @@
 # Everything runs in one namespace, ka_sk, over loopback.
 source "$KA_ROOT/tests/lib/ka.sh"
 
-KA_HOLD=$KA_ROOT/tests/lib/ka_hold.py
-
 before_each() {
 	ka_load
 	KA_OUT=$(mktemp -d)
@@ -22,12 +20,12 @@ sk() {	# kactl in ka_sk
 	"$KACTL" -n ka_sk "$@"
 }
 
-# hold NAME PORT SPEC...: ka_hold.py hold in ka_sk, in the background;
+# hold NAME PORT SPEC...: ka_conn.py hold-pairs in ka_sk, in the background;
 # waits for its JSON line.
 hold() {
 	local name=$1
 	shift
-	background "$name" ip netns exec ka_sk python3 -S "$KA_HOLD" hold "$@"
+	background "$name" ip netns exec ka_sk python3 -S "$KA_CONN" hold-pairs "$@"
 	wait_for 300 grep -q '^{' "$KA_OUT/$name"
 }
 
@@ -169,7 +167,7 @@ test_filters() {
 	cgroup_add /ka_sk_test/sub
 	sk set --port 7621 --dir out --idle 60
 	background sub in_cgroup /ka_sk_test/sub ip netns exec ka_sk \
-		python3 -S "$KA_HOLD" hold 7622 sub
+		python3 -S "$KA_CONN" hold-pairs 7622 sub
 	pid=$!
 	wait_for 300 grep -q '^{' "$KA_OUT/sub"
 	hold pol 7621 pol
@@ -215,7 +213,7 @@ EOF
 test_sockets_closing_during_dumps() {
 	local i before
 	sk set --port 7641 --idle 30
-	background churn ip netns exec ka_sk python3 -S "$KA_HOLD" churn 7641
+	background churn ip netns exec ka_sk python3 -S "$KA_CONN" churn 7641
 	wait_for 300 grep -q churning "$KA_OUT/churn"
 	before=$(stat_of port=7641 applied ka_sk)
 	for i in $(seq 10); do
@@ -238,7 +236,7 @@ test_sockets_closing_during_dumps() {
 test_ten_thousand_connections() {
 	local n=${KA_SOCKETS_N:-$(scaled 10000 500)} want got secs rss
 	ulimit -n $((2 * n + 1000))
-	background many ip netns exec ka_sk python3 -S "$KA_HOLD" many 7651 "$n"
+	background many ip netns exec ka_sk python3 -S "$KA_CONN" many 7651 "$n"
 	wait_for 600 grep -q "^ready" "$KA_OUT/many"
 	want=$(ip netns exec ka_sk ss -tnH state established | wc -l)
 	assert_eq "$want" $((2 * n)) "ss's established sockets"

@@ -187,6 +187,32 @@ veth_topology() {
 	ip -n ka_srv link set ka_s up
 }
 
+# srv CMD... / cli CMD...: CMD in the server's or the client's namespace.
+srv() {
+	ip netns exec ka_srv "$@"
+}
+
+cli() {
+	ip netns exec ka_cli "$@"
+}
+
+redis_up() {
+	srv redis-cli -h 127.0.0.1 ping | grep -q PONG
+}
+
+# start_redis: redis-server as Debian ships it in ka_srv (veth_topology),
+# on 192.0.2.2:6379, minus persistence (its files in $KA_OUT), with its
+# own tcp-keepalive off: what keepalive it gets is ka_policy's.
+start_redis() {
+	# Not through srv(): $! must be redis's pid (ip netns exec execs).
+	background redis ip netns exec ka_srv redis-server --port 6379 --bind 0.0.0.0 \
+		--protected-mode no --tcp-keepalive 0 --save '' \
+		--appendonly no --dir "$KA_OUT"
+	wait_for 300 redis_up
+	assert_eq "$(srv redis-cli -h 127.0.0.1 config get tcp-keepalive | tail -n 1)" 0 \
+		"redis's own tcp-keepalive"
+}
+
 # tcpext NETNS FIELD: one of the kernel's TcpExt counters (nstat's names
 # without the prefix: TCPKeepAlive, TCPWinProbe) in NETNS.
 tcpext() {

@@ -35,6 +35,15 @@
       SIGUSR1 it prints {"n": how many answers so far, "client":
       SETTINGS, "client_port": its local port}, read with getsockopt()
       then, so that a test sees a change made to the open socket.
+  ka_conn.py hold-pairs PORT NAME[:OPTS]...
+      Listens on loopback PORT and, for each NAME, connects a client with
+      OPTS applied before connect(), accepts it, and prints one line of
+      JSON: {NAME: {"client_port": P, "client": SETTINGS, "server":
+      SETTINGS}...}. Then holds every socket until it is killed.
+  ka_conn.py churn PORT
+      Connects to loopback PORT (SO_KEEPALIVE on) and closes with a reset,
+      over and over, accepting on the same port, until killed; prints
+      "churning" after the first.
   ka_conn.py many PORT N
       Listens on loopback PORT (and the ports after it, one per 20,000
       connections, as the ephemeral ports need) and makes N connections
@@ -204,8 +213,9 @@ def cmd_serve(args):
         held.append(conn)
 
 
-def cmd_wait_dead(args):
-    sock = connect(args.addr, args.port, args.client)
+def wait_dead(sock):
+    """Prints "connected", blocks in recv() until the connection ends and
+    prints how: wait-dead's and hold's JSON."""
     print("connected", flush=True)
     start = time.monotonic()
     try:
@@ -219,6 +229,10 @@ def cmd_wait_dead(args):
     print(json.dumps(result), flush=True)
 
 
+def cmd_wait_dead(args):
+    wait_dead(connect(args.addr, args.port, args.client))
+
+
 def cmd_hold(args):
     import signal
     sock = connect(args.addr, args.port, args.client)
@@ -230,15 +244,45 @@ def cmd_hold(args):
         print(json.dumps({"n": answers, "client": settings(sock),
                           "client_port": sock.getsockname()[1]}), flush=True)
     signal.signal(signal.SIGUSR1, answer)
-    print("connected", flush=True)
-    start = time.monotonic()
-    try:
-        data = sock.recv(1)
-        result = {"errno": None, "data": data.decode()}
-    except OSError as e:
-        result = {"errno": errno.errorcode.get(e.errno, str(e.errno))}
-    result["elapsed"] = round(time.monotonic() - start, 3)
-    print(json.dumps(result), flush=True)
+    wait_dead(sock)
+
+
+def loopback_listener(port, backlog=128):
+    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    lsock.bind(("127.0.0.1", port))
+    lsock.listen(backlog)
+    return lsock
+
+
+def cmd_hold_pairs(args):
+    import signal
+    lsock = loopback_listener(args.port)
+    held, out = [], {}
+    for spec in args.specs:
+        name, _, opts = spec.partition(":")
+        csock = connect("127.0.0.1", args.port, opts)
+        ssock, _ = lsock.accept()
+        held += [csock, ssock]
+        out[name] = {"client_port": csock.getsockname()[1],
+                     "client": settings(csock), "server": settings(ssock)}
+    print(json.dumps(out), flush=True)
+    signal.pause()
+
+
+def cmd_churn(args):
+    lsock = loopback_listener(args.port)
+    first = True
+    while True:
+        csock = connect("127.0.0.1", args.port, "ka=1")
+        ssock, _ = lsock.accept()
+        # RST instead of TIME_WAIT: the loop must not run out of ports.
+        csock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\0\0\0\0\0\0\0")
+        csock.close()
+        ssock.close()
+        if first:
+            print("churning", flush=True)
+            first = False
 
 
 def cmd_many(args):
@@ -250,11 +294,7 @@ def cmd_many(args):
     # range is much slower. 20,000 connections per listening port.
     listeners = []
     for port in range(args.port, args.port + (args.n + 19999) // 20000):
-        lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        lsock.bind(("127.0.0.1", port))
-        lsock.listen(4096)
-        listeners.append((port, lsock))
+        listeners.append((port, loopback_listener(port, 4096)))
     held = []
     for i in range(args.n):
         port, lsock = listeners[i // 20000]
@@ -313,10 +353,7 @@ def cmd_vanish(args):
 
 def cmd_cgroup_race(args):
     path = "/sys/fs/cgroup" + args.cgroup
-    lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    lsock.bind(("127.0.0.1", args.port))
-    lsock.listen(8)
+    lsock = loopback_listener(args.port, 8)
     runs, inodes = [], set()
     for _ in range(args.n):
         os.mkdir(path)
@@ -376,6 +413,11 @@ def main():
     p.add_argument("addr")
     p.add_argument("port", type=int)
     p.add_argument("--client")
+    p = sub.add_parser("hold-pairs")
+    p.add_argument("port", type=int)
+    p.add_argument("specs", nargs="+")
+    p = sub.add_parser("churn")
+    p.add_argument("port", type=int)
     p = sub.add_parser("many")
     p.add_argument("port", type=int)
     p.add_argument("n", type=int)
@@ -395,7 +437,8 @@ def main():
     args = ap.parse_args()
     return {"pair": cmd_pair, "reconnect": cmd_reconnect, "mptcp": cmd_mptcp,
             "serve": cmd_serve, "wait-dead": cmd_wait_dead,
-            "hold": cmd_hold, "many": cmd_many, "stall": cmd_stall, "vanish": cmd_vanish,
+            "hold": cmd_hold, "hold-pairs": cmd_hold_pairs, "churn": cmd_churn,
+            "many": cmd_many, "stall": cmd_stall, "vanish": cmd_vanish,
             "cgroup-race": cmd_cgroup_race}[args.cmd](args)
 
 
