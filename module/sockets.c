@@ -93,6 +93,16 @@ int ka_sockets_dump_start(struct netlink_callback *cb)
 		d->root = NULL;
 	}
 	*(struct ka_sockets_dump **)cb->ctx = d;
+	/*
+	 * Every socket must fit in an empty message, whatever buffer the
+	 * reader receives with (netlink sizes a dump's messages by it, down
+	 * to a page): the largest is a socket whose cgroup path and whose
+	 * policy's cgroup path are both as long as they can be, plus its
+	 * fixed attributes, well under 512 bytes.
+	 */
+	cb->min_dump_alloc = NLMSG_HDRLEN + GENL_HDRLEN +
+			     nla_total_size(PATH_MAX) +
+			     nla_total_size(KA_CGPATH_BUF_SIZE) + 512;
 	return 0;
 }
 

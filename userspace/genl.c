@@ -19,7 +19,13 @@
 
 #include "genl.h"
 
-#define KACTL_GENL_BUFSZ	(MNL_SOCKET_BUFFER_SIZE * 2)
+/*
+ * The receive buffer. The kernel sizes a dump's messages by the largest
+ * buffer the reader has received with, up to 32 KiB, and expects at least
+ * 16 KiB: 32 KiB, as iproute2's, gives the fewest messages and system
+ * calls (kactl sockets of 10,000 connections), and fits any one message.
+ */
+#define KACTL_GENL_BUFSZ	32768
 
 static char last_error[256];
 static uint32_t last_error_offset;
