@@ -69,7 +69,8 @@
  * The marks are cleared when tcp_setsockopt() is entered, before the
  * kernel checks the value and takes the socket lock, with an atomic bit
  * operation (the kernel's own sk_flags updates, under the lock, are
- * never lost to it). So a value the kernel refuses also makes the
+ * never lost to it, nor it to ka_policy's writes of its marks, which
+ * are atomic too: ka_sk_flags_assign()). So a value the kernel refuses also makes the
  * setting the application's (it keeps ka_policy's value, as if the
  * application had set it), and a setsockopt() racing a connect() of the
  * same socket from another thread may see its mark set again. A BPF
@@ -203,11 +204,25 @@ void ka_count(struct ka_net *kn, const struct ka_policy *p,
 
 #define KA_SK_POLICY_ID_MASK	((unsigned long)KA_POLICY_ID_MAX << KA_SK_POLICY_ID)
 
-/* Only where the socket is owned: a plain read-modify-write (apply.h). */
-static void ka_sk_set_policy_id(struct sock *sk, u32 id)
+/*
+ * Replaces the bits of mask in sk_flags with val's. The caller owns sk,
+ * so the kernel's own sk_flags updates cannot run meanwhile; but
+ * ka_app_sets() clears a KA_SK_OURS bit without the socket lock (from
+ * tcp_setsockopt() of another thread), and a plain read-modify-write
+ * here could undo that clear: an atomic compare-and-exchange, and none
+ * at all when nothing changes.
+ */
+static void ka_sk_flags_assign(struct sock *sk, unsigned long mask,
+			       unsigned long val)
 {
-	sk->sk_flags = (sk->sk_flags & ~KA_SK_POLICY_ID_MASK) |
-		       (unsigned long)id << KA_SK_POLICY_ID;
+	unsigned long old, cur = READ_ONCE(sk->sk_flags);
+
+	do {
+		old = cur;
+		if ((old & mask) == val)
+			return;
+		cur = cmpxchg(&sk->sk_flags, old, (old & ~mask) | val);
+	} while (cur != old);
 }
 
 static u32 ka_sk_policy_id(const struct sock *sk)
@@ -222,16 +237,13 @@ static u32 ka_sk_policy_id(const struct sock *sk)
  */
 void ka_sock_mark_applied(struct sock *sk, const struct ka_policy *p, u8 dir)
 {
-	__clear_bit(KA_SK_APPLIED_IN, &sk->sk_flags);
-	__clear_bit(KA_SK_APPLIED_OUT, &sk->sk_flags);
-	if (p) {
-		__set_bit(dir == KA_DIR_IN ? KA_SK_APPLIED_IN : KA_SK_APPLIED_OUT,
-			  &sk->sk_flags);
-		ka_sk_set_policy_id(sk, p->id);
-	} else if (ka_sk_policy_id(sk)) {
-		/* No store on the common path: most sockets never had one. */
-		ka_sk_set_policy_id(sk, 0);
-	}
+	unsigned long val = 0;
+
+	if (p)
+		val = BIT(dir == KA_DIR_IN ? KA_SK_APPLIED_IN : KA_SK_APPLIED_OUT) |
+		      (unsigned long)p->id << KA_SK_POLICY_ID;
+	ka_sk_flags_assign(sk, BIT(KA_SK_APPLIED_IN) | BIT(KA_SK_APPLIED_OUT) |
+			   KA_SK_POLICY_ID_MASK, val);
 }
 
 static u8 ka_sk_ours(const struct sock *sk)
@@ -263,8 +275,8 @@ void ka_sock_write(struct sock *sk, const struct ka_sock_state *st)
 	WRITE_ONCE(tp->keepalive_probes, st->probes);
 	WRITE_ONCE(icsk->icsk_user_timeout, st->user_timeout_ms);
 	sock_valbool_flag(sk, SOCK_KEEPOPEN, st->keepopen);
-	sk->sk_flags = (sk->sk_flags & ~((unsigned long)KA_F_ALL << KA_SK_OURS)) |
-		       (unsigned long)st->ours << KA_SK_OURS;
+	ka_sk_flags_assign(sk, (unsigned long)KA_F_ALL << KA_SK_OURS,
+			   (unsigned long)st->ours << KA_SK_OURS);
 }
 
 /*

@@ -35,9 +35,9 @@ enum ka_field {
  *  KA_SK_POLICY_ID          KA_POLICY_ID_BITS bits: the id of the policy
  *                           applied (policy.h), meaningful while
  *                           KA_SK_APPLIED_IN or _OUT is set
- * The single-bit marks are changed with bit operations; the id, several
- * bits, only where apply.c owns the socket (ka_apply()), as the kernel's
- * own non-atomic sk_flags updates are.
+ * All are changed atomically (bit operations, or a compare-and-exchange
+ * of several bits where apply.c owns the socket), as an application's
+ * setsockopt() clears a KA_SK_OURS bit before it takes the socket lock.
  */
 #if BITS_PER_LONG < 64
 /* A 32-bit kernel's flags leave no top bits free. */
