@@ -133,11 +133,11 @@ static size_t ka_event_size(const char *path)
 	if (path)
 		sel += nla_total_size(strlen(path) + 1);
 	return nla_total_size(0) +			/* KA_A_EVENT */
-	       3 * nla_total_size(sizeof(u8)) +		/* type, family, dir */
+	       4 * nla_total_size(sizeof(u8)) +	/* type, family, dir, probes */
 	       2 * nla_total_size(sizeof(struct in6_addr)) +
 	       2 * nla_total_size(sizeof(u16)) +
 	       2 * nla_total_size_64bit(sizeof(u64)) +	/* cgroup id, inode */
-	       7 * nla_total_size(sizeof(u32)) +
+	       6 * nla_total_size(sizeof(u32)) +
 	       sel;
 }
 
@@ -220,14 +220,13 @@ static int ka_event_fill(struct sk_buff *skb, struct sock *sk,
 		return -EMSGSIZE;
 	if (p && ka_event_put_selector(skb, net, p, path))
 		return -EMSGSIZE;
-	if (nla_put_u32(skb, KA_EVENT_A_IDLE_MS,
-			jiffies_to_msecs(keepalive_time_when(tp))) ||
-	    nla_put_u32(skb, KA_EVENT_A_INTVL_MS,
-			jiffies_to_msecs(keepalive_intvl_when(tp))) ||
+	/* In the units and the rounding of the socket dump (sockets.c). */
+	if (nla_put_u32(skb, KA_EVENT_A_IDLE, keepalive_time_when(tp) / HZ) ||
+	    nla_put_u32(skb, KA_EVENT_A_INTVL, keepalive_intvl_when(tp) / HZ) ||
 	    nla_put_u32(skb, KA_EVENT_A_CNT, keepalive_probes(tp)) ||
-	    nla_put_u32(skb, KA_EVENT_A_USER_TIMEOUT_MS,
+	    nla_put_u32(skb, KA_EVENT_A_USER_TIMEOUT,
 			READ_ONCE(icsk->icsk_user_timeout)) ||
-	    nla_put_u32(skb, KA_EVENT_A_PROBES, icsk->icsk_probes_out) ||
+	    nla_put_u8(skb, KA_EVENT_A_PROBES, icsk->icsk_probes_out) ||
 	    nla_put_u32(skb, KA_EVENT_A_SILENT_MS,
 			jiffies_to_msecs(keepalive_time_elapsed(tp))) ||
 	    nla_put_u32(skb, KA_EVENT_A_UID,

@@ -138,13 +138,13 @@ static int put_addrs(struct sk_buff *skb, struct sock *sk)
 
 #if IS_ENABLED(CONFIG_IPV6)
 	if (sk->sk_family == AF_INET6)
-		return nla_put_in6_addr(skb, KA_SOCKET_A_SADDR,
+		return nla_put_in6_addr(skb, KA_SOCKET_A_LOCAL_ADDR,
 					&sk->sk_v6_rcv_saddr) ||
-		       nla_put_in6_addr(skb, KA_SOCKET_A_DADDR,
+		       nla_put_in6_addr(skb, KA_SOCKET_A_REMOTE_ADDR,
 					&sk->sk_v6_daddr);
 #endif
-	return nla_put_in_addr(skb, KA_SOCKET_A_SADDR, inet->inet_rcv_saddr) ||
-	       nla_put_in_addr(skb, KA_SOCKET_A_DADDR, inet->inet_daddr);
+	return nla_put_in_addr(skb, KA_SOCKET_A_LOCAL_ADDR, inet->inet_rcv_saddr) ||
+	       nla_put_in_addr(skb, KA_SOCKET_A_REMOTE_ADDR, inet->inet_daddr);
 }
 
 /* The socket's own settings, the effective ones, the timer. */
@@ -268,8 +268,8 @@ static int put_socket(struct sk_buff *skb, struct netlink_callback *cb,
 		goto err;
 	if (nla_put_u8(skb, KA_SOCKET_A_FAMILY, sk->sk_family) ||
 	    put_addrs(skb, sk) ||
-	    nla_put_u16(skb, KA_SOCKET_A_SPORT, inet->inet_num) ||
-	    nla_put_u16(skb, KA_SOCKET_A_DPORT, ntohs(inet->inet_dport)) ||
+	    nla_put_u16(skb, KA_SOCKET_A_LOCAL_PORT, inet->inet_num) ||
+	    nla_put_u16(skb, KA_SOCKET_A_REMOTE_PORT, ntohs(inet->inet_dport)) ||
 	    nla_put_u8(skb, KA_SOCKET_A_STATE, inet_sk_state_load(sk)) ||
 	    put_keepalive(skb, sk) || put_cgroup(skb, d, sk) ||
 	    nla_put_u64_64bit(skb, KA_SOCKET_A_INODE, sock_i_ino(sk),

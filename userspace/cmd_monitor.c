@@ -372,7 +372,7 @@ static void print_event(const struct nlattr *nest)
 {
 	const struct nlattr *tb[KA_EVENT_A_MAX + 1] = {};
 	char local[80], remote[80], laddr[64], raddr[64];
-	char sel[KACTL_SELECTOR_TEXT_SIZE], s1[32], s2[32], s3[32], comm[32];
+	char sel[KACTL_SELECTOR_TEXT_SIZE], dur[32], comm[32];
 	int family, pid = 0;
 	const char *cg;
 	uint64_t ino;
@@ -421,20 +421,21 @@ static void print_event(const struct nlattr *nest)
 	} else {
 		out_text(" policy -");
 	}
-	out_text(" idle %s intvl %s cnt %llu",
-		 secs(get_uint(tb[KA_EVENT_A_IDLE_MS]), s1, sizeof(s1)),
-		 secs(get_uint(tb[KA_EVENT_A_INTVL_MS]), s2, sizeof(s2)),
+	/* Seconds, seconds, ms: JSON's keys and units are kactl sockets'. */
+	out_text(" idle %llus intvl %llus cnt %llu",
+		 (unsigned long long)get_uint(tb[KA_EVENT_A_IDLE]),
+		 (unsigned long long)get_uint(tb[KA_EVENT_A_INTVL]),
 		 (unsigned long long)get_uint(tb[KA_EVENT_A_CNT]));
-	out_json_u64("idle_ms", get_uint(tb[KA_EVENT_A_IDLE_MS]));
-	out_json_u64("intvl_ms", get_uint(tb[KA_EVENT_A_INTVL_MS]));
+	out_json_u64("idle", get_uint(tb[KA_EVENT_A_IDLE]));
+	out_json_u64("intvl", get_uint(tb[KA_EVENT_A_INTVL]));
 	out_json_u64("cnt", get_uint(tb[KA_EVENT_A_CNT]));
-	if (get_uint(tb[KA_EVENT_A_USER_TIMEOUT_MS]))
+	if (get_uint(tb[KA_EVENT_A_USER_TIMEOUT]))
 		out_text(" user-timeout %s",
-			 secs(get_uint(tb[KA_EVENT_A_USER_TIMEOUT_MS]), s3, sizeof(s3)));
-	out_json_u64("user_timeout_ms", get_uint(tb[KA_EVENT_A_USER_TIMEOUT_MS]));
+			 secs(get_uint(tb[KA_EVENT_A_USER_TIMEOUT]), dur, sizeof(dur)));
+	out_json_u64("user_timeout", get_uint(tb[KA_EVENT_A_USER_TIMEOUT]));
 	out_u64("probes", " probes %llu",
 		(unsigned long long)get_uint(tb[KA_EVENT_A_PROBES]));
-	out_text(" silent %s", secs(get_uint(tb[KA_EVENT_A_SILENT_MS]), s1, sizeof(s1)));
+	out_text(" silent %s", secs(get_uint(tb[KA_EVENT_A_SILENT_MS]), dur, sizeof(dur)));
 	out_json_u64("silent_ms", get_uint(tb[KA_EVENT_A_SILENT_MS]));
 	out_u64("uid", " uid %llu", (unsigned long long)get_uint(tb[KA_EVENT_A_UID]));
 	ino = get_uint(tb[KA_EVENT_A_INODE]);

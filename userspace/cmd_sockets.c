@@ -78,10 +78,10 @@ static bool sysctl_marked;
 /* The expected type of each socket attribute; MNL_TYPE_UNSPEC: skipped. */
 static const enum mnl_attr_data_type socket_types[KA_SOCKET_A_MAX + 1] = {
 	[KA_SOCKET_A_FAMILY] = MNL_TYPE_U8,
-	[KA_SOCKET_A_SADDR] = MNL_TYPE_BINARY,
-	[KA_SOCKET_A_DADDR] = MNL_TYPE_BINARY,
-	[KA_SOCKET_A_SPORT] = MNL_TYPE_U16,
-	[KA_SOCKET_A_DPORT] = MNL_TYPE_U16,
+	[KA_SOCKET_A_LOCAL_ADDR] = MNL_TYPE_BINARY,
+	[KA_SOCKET_A_REMOTE_ADDR] = MNL_TYPE_BINARY,
+	[KA_SOCKET_A_LOCAL_PORT] = MNL_TYPE_U16,
+	[KA_SOCKET_A_REMOTE_PORT] = MNL_TYPE_U16,
 	[KA_SOCKET_A_STATE] = MNL_TYPE_U8,
 	[KA_SOCKET_A_KEEPALIVE] = MNL_TYPE_U8,
 	[KA_SOCKET_A_IDLE] = MNL_TYPE_U32,
@@ -122,6 +122,11 @@ static int socket_attr_cb(const struct nlattr *attr, void *data)
 static uint32_t get_u32(const struct nlattr *a)
 {
 	return a ? mnl_attr_get_u32(a) : 0;
+}
+
+static uint16_t get_u16(const struct nlattr *a)
+{
+	return a ? mnl_attr_get_u16(a) : 0;
 }
 
 static uint8_t get_u8(const struct nlattr *a)
@@ -203,11 +208,9 @@ static void print_socket(const struct nlattr **tb, uint8_t dir,
 	uint8_t family = get_u8(tb[KA_SOCKET_A_FAMILY]);
 	uint8_t state = get_u8(tb[KA_SOCKET_A_STATE]);
 	uint8_t src = get_u8(tb[KA_SOCKET_A_SOURCE]);
-	uint16_t sport = tb[KA_SOCKET_A_SPORT] ?
-			 mnl_attr_get_u16(tb[KA_SOCKET_A_SPORT]) : 0;
-	uint16_t dport = tb[KA_SOCKET_A_DPORT] ?
-			 mnl_attr_get_u16(tb[KA_SOCKET_A_DPORT]) : 0;
-	char local[80], peer[80], host[64], num[32];
+	uint16_t sport = get_u16(tb[KA_SOCKET_A_LOCAL_PORT]);
+	uint16_t dport = get_u16(tb[KA_SOCKET_A_REMOTE_PORT]);
+	char local[80], remote[80], host[64], num[32];
 	char text[KACTL_SELECTOR_TEXT_SIZE];
 	struct kactl_policy p;
 	bool has_policy = false;
@@ -215,15 +218,15 @@ static void print_socket(const struct nlattr **tb, uint8_t dir,
 
 	out_open_object(NULL);
 	out_json_str("family", family == AF_INET6 ? "inet6" : "inet");
-	addr_text(family, tb[KA_SOCKET_A_SADDR], sport, local, sizeof(local),
-		  host, sizeof(host));
+	addr_text(family, tb[KA_SOCKET_A_LOCAL_ADDR], sport, local,
+		  sizeof(local), host, sizeof(host));
 	out_json_str("local_addr", host);
 	out_json_u64("local_port", sport);
-	addr_text(family, tb[KA_SOCKET_A_DADDR], dport, peer, sizeof(peer),
-		  host, sizeof(host));
-	out_json_str("peer_addr", host);
-	out_json_u64("peer_port", dport);
-	out_text("%-*s %-*s", W_ADDR, local, W_ADDR, peer);
+	addr_text(family, tb[KA_SOCKET_A_REMOTE_ADDR], dport, remote,
+		  sizeof(remote), host, sizeof(host));
+	out_json_str("remote_addr", host);
+	out_json_u64("remote_port", dport);
+	out_text("%-*s %-*s", W_ADDR, local, W_ADDR, remote);
 	if (state < sizeof(state_names) / sizeof(state_names[0]) &&
 	    state_names[state])
 		snprintf(num, sizeof(num), "%s", state_names[state]);
@@ -303,8 +306,8 @@ static int sockets_cb(const struct nlmsghdr *nlh, void *data)
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	sport = tb[KA_SOCKET_A_SPORT] ? mnl_attr_get_u16(tb[KA_SOCKET_A_SPORT]) : 0;
-	dport = tb[KA_SOCKET_A_DPORT] ? mnl_attr_get_u16(tb[KA_SOCKET_A_DPORT]) : 0;
+	sport = get_u16(tb[KA_SOCKET_A_LOCAL_PORT]);
+	dport = get_u16(tb[KA_SOCKET_A_REMOTE_PORT]);
 	if (tb[KA_SOCKET_A_CGROUP_PATH])
 		cgroup = mnl_attr_get_str(tb[KA_SOCKET_A_CGROUP_PATH]);
 	if (get_u8(tb[KA_SOCKET_A_STATE]) == TCP_LISTEN_STATE) {
@@ -326,7 +329,7 @@ static int sockets_cb(const struct nlmsghdr *nlh, void *data)
 static void sockets_header(void)
 {
 	out_text("%-*s %-*s %-*s %-*s %*s %*s %*s %*s %*s %*s %-*s %s\n",
-		 W_ADDR, "local", W_ADDR, "peer", W_STATE, "state", W_KA, "ka",
+		 W_ADDR, "local", W_ADDR, "remote", W_STATE, "state", W_KA, "ka",
 		 W_NUM, "idle", W_NUM, "intvl", W_CNT, "cnt",
 		 W_UTO, "user_timeout", W_TIMER, "timer", W_PROBES, "probes",
 		 W_CGROUP, "cgroup", "source");

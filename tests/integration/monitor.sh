@@ -81,8 +81,8 @@ test_dead_peer_is_one_timeout_event_in_time() {
 	assert_eq "$(jq -r '[.local_addr, .local_port, .remote_addr, .remote_port, .family, .dir] | join(" ")' <<<"$ev")" \
 		"192.0.2.1 $cport 192.0.2.2 $PORT inet out" "event's connection"
 	assert_eq "$(json_get "$ev" policy)" "port $PORT dir out" "event's policy"
-	assert_eq "$(jq -r '[.idle_ms, .intvl_ms, .cnt] | join(" ")' <<<"$ev")" \
-		"$((idle * 1000)) $((intvl * 1000)) $cnt" "keepalive in force"
+	assert_eq "$(jq -r '[.idle, .intvl, .cnt, .user_timeout] | join(" ")' <<<"$ev")" \
+		"$idle $intvl $cnt 0" "keepalive in force"
 	[ "$(json_get "$ev" probes)" -ge $cnt ] || fail "probes: $(json_get "$ev" probes) < $cnt"
 	assert_eq "$(json_get "$ev" uid)" 0 "event's uid"
 	assert_eq "$(json_get "$ev" cgroup)" "$(cut -d: -f3 /proc/self/cgroup)" "event's cgroup"

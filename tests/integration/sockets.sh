@@ -48,20 +48,20 @@ def client(name):
     return found[0]
 def server(name):
     port = h[name]["client_port"]
-    found = [s for s in j if s["peer_port"] == port and s["state"] == "ESTAB"]
+    found = [s for s in j if s["remote_port"] == port and s["state"] == "ESTAB"]
     assert len(found) == 1, (name, found)
     return found[0]
-def ss_of(local, peer):
+def ss_of(local, remote):
     lines = [l for l in ss if l.split()[3].endswith(":%d" % local) and
-             l.split()[4].endswith(":%d" % peer)]
-    assert len(lines) == 1, (local, peer, lines)
+             l.split()[4].endswith(":%d" % remote)]
+    assert len(lines) == 1, (local, remote, lines)
     return lines[0]
 def same_as_app(s, app, name):
     for k in ("idle", "intvl", "cnt", "user_timeout"):
         assert s[k] == app[k], (name, k, s[k], app[k])
     assert s["keepalive"] == bool(app["keepalive"]), (name, s, app)
 def timer_as_ss(s, name):
-    line = ss_of(s["local_port"], s["peer_port"])
+    line = ss_of(s["local_port"], s["remote_port"])
     if s["keepalive"] and s["state"] == "ESTAB":
         assert "timer_ms" in s, (name, s)
         assert "timer:(keepalive," in line, (name, line)
@@ -117,7 +117,7 @@ assert all(isinstance(s["inode"], int) and s["uid"] == 0 for s in j), j
 EOF
 	# The table: the policy's selector as list prints it, sysctl marks.
 	sk sockets >"$KA_OUT/table"
-	assert_match "$(head -n 1 "$KA_OUT/table")" "^local +peer +state +ka +idle +intvl +cnt +user_timeout +timer +probes +cgroup +source$" "header"
+	assert_match "$(head -n 1 "$KA_OUT/table")" "^local +remote +state +ka +idle +intvl +cnt +user_timeout +timer +probes +cgroup +source$" "header"
 	grep -q " policy port 7601 dir out\$" "$KA_OUT/table" || fail "no policy row: $(cat "$KA_OUT/table")"
 	grep -q " $sysctl\\* .* -\$" "$KA_OUT/table" || fail "no sysctl-marked row: $(cat "$KA_OUT/table")"
 	grep -q "^\\* from the network namespace's sysctl" "$KA_OUT/table" || fail "no legend"

@@ -156,10 +156,10 @@ enum ka_socket_attr {
 	KA_SOCKET_A_UNSPEC,
 	KA_SOCKET_A_PAD,
 	KA_SOCKET_A_FAMILY,	/* u8: AF_INET or AF_INET6 */
-	KA_SOCKET_A_SADDR,	/* binary: local address, 4 or 16 bytes */
-	KA_SOCKET_A_DADDR,	/* binary: remote address, 4 or 16 bytes */
-	KA_SOCKET_A_SPORT,	/* u16: local port */
-	KA_SOCKET_A_DPORT,	/* u16: remote port, 0 for a listener */
+	KA_SOCKET_A_LOCAL_ADDR,	/* binary: 4 or 16 bytes, network order */
+	KA_SOCKET_A_REMOTE_ADDR, /* binary: 4 or 16 bytes, network order */
+	KA_SOCKET_A_LOCAL_PORT,	/* u16 */
+	KA_SOCKET_A_REMOTE_PORT, /* u16: 0 for a listener */
 	KA_SOCKET_A_STATE,	/* u8: TCP_ESTABLISHED (1) ... TCP_LISTEN (10) */
 	KA_SOCKET_A_KEEPALIVE,	/* u8: 1 when SO_KEEPALIVE is on */
 	KA_SOCKET_A_IDLE,	/* u32: seconds, TCP_KEEPIDLE; 0: unset */
@@ -227,11 +227,16 @@ enum ka_event_attr {
 	 * KA_POLICY_A_CGROUP_HIDDEN in a namespace of another user namespace
 	 */
 	KA_EVENT_A_POLICY,
-	KA_EVENT_A_IDLE_MS,	/* u32: keepalive idle time in force */
-	KA_EVENT_A_INTVL_MS,	/* u32: keepalive interval in force */
-	KA_EVENT_A_CNT,		/* u32: keepalive probe count in force */
-	KA_EVENT_A_USER_TIMEOUT_MS, /* u32: TCP_USER_TIMEOUT in force, 0 none */
-	KA_EVENT_A_PROBES,	/* u32: unanswered probes sent */
+	/*
+	 * The keepalive settings in force, in KA_SOCKET_A_*'s units: the
+	 * same values as KA_SOCKET_A_{IDLE,INTVL,CNT}_EFFECTIVE and
+	 * KA_SOCKET_A_USER_TIMEOUT of the socket
+	 */
+	KA_EVENT_A_IDLE,	/* u32: seconds */
+	KA_EVENT_A_INTVL,	/* u32: seconds */
+	KA_EVENT_A_CNT,		/* u32 */
+	KA_EVENT_A_USER_TIMEOUT, /* u32: ms, TCP_USER_TIMEOUT; 0: none */
+	KA_EVENT_A_PROBES,	/* u8: unanswered probes sent (icsk_probes_out) */
 	KA_EVENT_A_SILENT_MS,	/* u32: how long the peer had been silent */
 	KA_EVENT_A_UID,		/* u32: socket owner, in the netns's user ns */
 	KA_EVENT_A_INODE,	/* u64: socket inode (as ss -e); absent: orphaned */
