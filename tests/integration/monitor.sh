@@ -125,6 +125,36 @@ test_monitor_needs_cap_net_admin_over_the_netns() {
 	assert_eq "$(cat "$KA_OUT/own")" "" "output in its own namespace"
 }
 
+# Below kactl: a raw listener of nobody's joins the group both ways the
+# kernel offers (setsockopt and, for a low group id, bind) and is
+# refused, and hears nothing of a real dead peer that root's monitor
+# reports.
+test_an_unprivileged_listener_hears_nothing_of_a_real_event() {
+	local nobody
+	ip netns exec ka_cli "$KACTL" set --port $PORT --dir out --idle 1 --intvl 1 --cnt 2
+	background server ip netns exec ka_srv python3 -S "$KA_CONN" serve 192.0.2.2 $PORT
+	wait_for 300 grep -q ready "$KA_OUT/server"
+	monitor mon ka_cli
+	# ip netns exec and setpriv exec: $! is the listener's pid.
+	background nobody ip netns exec ka_cli setpriv --reuid=nobody --regid=nogroup \
+		--clear-groups python3 -S "$KA_ROOT/tests/lib/ka_genl.py" listen
+	nobody=$!
+	wait_for 300 grep -q join "$KA_OUT/nobody"
+	assert_eq "$(jq -r .join <"$KA_OUT/nobody")" EPERM "nobody's join"
+	case $(jq -r .bind <"$KA_OUT/nobody") in
+	EPERM) ;;
+	n/a) note "the events group's id is 32 or more: no bind() to try" ;;
+	*) fail "nobody's bind(): $(cat "$KA_OUT/nobody")" ;;
+	esac
+	background client ip netns exec ka_cli python3 -S "$KA_CONN" wait-dead 192.0.2.2 $PORT
+	wait_for 300 grep -q connected "$KA_OUT/client"
+	ip -n ka_srv link set ka_s down
+	wait_for 120 grep -q timeout "$KA_OUT/mon"
+	kill -TERM $nobody
+	wait_for 60 grep -q received "$KA_OUT/nobody"
+	assert_eq "$(jq -s -c '.[1].received' <"$KA_OUT/nobody")" 0 "messages nobody received"
+}
+
 test_monitor_rejects_an_unknown_event_type() {
 	expect_fail 2 "$KACTL" monitor nonsense
 	assert_match "$EXPECT_STDERR" "unknown event type 'nonsense'" "stderr"

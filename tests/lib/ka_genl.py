@@ -12,6 +12,14 @@ the top level instead; with no policy attributes, no nest is sent.
 --next closes the KA_A_POLICY nest and starts another (policy_replace).
 Prints "ok", or "error ERRNO: EXTACK-MESSAGE" and exits 1. Attribute and
 command numbers are read from the uapi header, so they cannot drift.
+
+  ka_genl.py listen
+
+joins the "events" multicast group as kactl monitor does, and also with
+bind() where the group's id allows (the kernel's two ways in), without
+kactl's own checks: prints {"join": ERRNO or "ok", "bind": ...} at once,
+then counts every message it receives until SIGTERM, and prints
+{"received": N}.
 """
 import errno
 import os
@@ -28,6 +36,8 @@ SOL_NETLINK, NETLINK_CAP_ACK, NETLINK_EXT_ACK = 270, 10, 11
 NLM_F_ACK_TLVS, NLMSGERR_ATTR_MSG = 0x200, 1
 GENL_ID_CTRL, CTRL_CMD_GETFAMILY = 0x10, 3
 CTRL_ATTR_FAMILY_ID, CTRL_ATTR_FAMILY_NAME = 1, 2
+CTRL_ATTR_MCAST_GROUPS, CTRL_ATTR_MCAST_GRP_NAME, CTRL_ATTR_MCAST_GRP_ID = 7, 1, 2
+NETLINK_ADD_MEMBERSHIP = 1
 
 
 def enum(name):
@@ -92,24 +102,81 @@ def request(sock, family, cmd, attrs, seq):
             return err, text, reply
 
 
-def family_id(sock):
+def attrs_of(data, off, end):
+    """{type: payload} of the attributes in data[off:end]."""
+    out = {}
+    while off + 4 <= end:
+        alen, akind = struct.unpack_from("HH", data, off)
+        out[akind & 0x3fff] = data[off + 4:off + alen]
+        off += (alen + 3) & ~3
+    return out
+
+
+def family(sock):
+    """The family's id and its multicast groups, {name: id}."""
     err, _, data = request(sock, GENL_ID_CTRL, CTRL_CMD_GETFAMILY,
                            attr(CTRL_ATTR_FAMILY_NAME, b"ka_policy\0"), 1)
     if err:
         sys.exit("ka_policy is not loaded")
-    off = 20
-    while off < len(data):
-        alen, akind = struct.unpack_from("HH", data, off)
-        if akind == CTRL_ATTR_FAMILY_ID:
-            return struct.unpack_from("H", data, off + 4)[0]
-        off += (alen + 3) & ~3
-    sys.exit("no family id")
+    top = attrs_of(data, 20, len(data))
+    groups = {}
+    blob = top.get(CTRL_ATTR_MCAST_GROUPS, b"")
+    for nest in attrs_of(blob, 0, len(blob)).values():
+        g = attrs_of(nest, 0, len(nest))
+        groups[g[CTRL_ATTR_MCAST_GRP_NAME].rstrip(b"\0").decode()] = \
+            struct.unpack("I", g[CTRL_ATTR_MCAST_GRP_ID])[0]
+    return struct.unpack_from("H", top[CTRL_ATTR_FAMILY_ID])[0], groups
+
+
+def family_id(sock):
+    return family(sock)[0]
+
+
+def listen():
+    import json
+    import signal
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+    sock.bind((0, 0))
+    group = family(sock)[1]["events"]
+    result = {}
+    try:
+        sock.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
+        result["join"] = "ok"
+    except OSError as e:
+        result["join"] = errno.errorcode.get(e.errno, str(e.errno))
+    # bind() takes a bit mask of the groups below 32 only.
+    result["bind"] = "n/a"
+    if group < 32:
+        other = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+        try:
+            other.bind((0, 1 << (group - 1)))
+            result["bind"] = "ok"
+        except OSError as e:
+            result["bind"] = errno.errorcode.get(e.errno, str(e.errno))
+    print(json.dumps(result), flush=True)
+    received = 0
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    socks = [sock] + ([other] if group < 32 else [])
+    import select
+    while not stop:
+        try:
+            ready, _, _ = select.select(socks, [], [], 1)
+        except InterruptedError:
+            continue
+        for s in ready:
+            s.recv(65536)
+            received += 1
+    print(json.dumps({"received": received}), flush=True)
+    return 0
 
 
 def main():
     cmds, top = enum("ka_cmd"), enum("ka_attr")
     pol = enum("ka_policy_attr")
     args = sys.argv[1:]
+    if args == ["listen"]:
+        return listen()
     cmd = cmds["KA_CMD_" + args.pop(0).upper()]
     nests, outer = [[]], []
     target = nests[-1]
