@@ -147,12 +147,4 @@ static inline u32 nla_get_u32_default(const struct nlattr *nla, u32 defvalue)
 #define kzalloc_obj(P, GFP) kzalloc(sizeof(P), GFP)
 #endif
 
-/* 5.10 to 6.5: the field itself (conftest/inode_get_ctime.c). */
-#ifndef KA_HAVE_INODE_GET_CTIME
-static inline struct timespec64 inode_get_ctime(const struct inode *inode)
-{
-	return inode->i_ctime;
-}
-#endif
-
 #endif /* _KA_COMPAT_H */

@@ -43,9 +43,7 @@
  * cgroup_mutex, so the event carries the id and kactl finds the path.
  * Not available: the process (timer context; kactl looks for the inode
  * in /proc/PID/fd, as ss -p does) and when the connection was made (no
- * kernel from 5.10 to 7.x keeps a creation time in tcp_sock): the
- * socket inode's change time, stamped at socket() or accept(), stands
- * for it (ka_sock_age_ms()).
+ * kernel from 5.10 to 7.x keeps a creation time in tcp_sock).
  *
  * Rate limit, per namespace: at most events_per_sec events in a window of
  * one second (0: no limit), so that a storm of dead peers costs the
@@ -138,7 +136,7 @@ static size_t ka_event_size(const char *path)
 	       4 * nla_total_size(sizeof(u8)) +	/* type, family, dir, probes */
 	       2 * nla_total_size(sizeof(struct in6_addr)) +
 	       2 * nla_total_size(sizeof(u16)) +
-	       3 * nla_total_size_64bit(sizeof(u64)) +	/* cgroup id, inode, age */
+	       2 * nla_total_size_64bit(sizeof(u64)) +	/* cgroup id, inode */
 	       6 * nla_total_size(sizeof(u32)) +
 	       sel;
 }
@@ -185,21 +183,6 @@ static int ka_event_put_addrs(struct sk_buff *skb, struct sock *sk)
 #endif
 	return nla_put_in_addr(skb, KA_EVENT_A_LOCAL_ADDR, inet->inet_rcv_saddr) ||
 	       nla_put_in_addr(skb, KA_EVENT_A_REMOTE_ADDR, inet->inet_daddr);
-}
-
-/*
- * How long the application's socket has existed, from the change time
- * sock_alloc() stamped on its inode: since socket() for a connection made
- * here, since accept() for an accepted one (the handshake before it is
- * not counted). Wall-clock time, as the inode's: a clock set back since
- * reads as 0.
- */
-static u64 ka_sock_age_ms(struct socket *sock)
-{
-	struct timespec64 born = inode_get_ctime(SOCK_INODE(sock));
-	s64 age = ktime_get_real_ns() - timespec64_to_ns(&born);
-
-	return age > 0 ? div_u64(age, NSEC_PER_MSEC) : 0;
 }
 
 static int ka_event_fill(struct sk_buff *skb, struct sock *sk,
@@ -251,10 +234,8 @@ static int ka_event_fill(struct sk_buff *skb, struct sock *sk,
 		return -EMSGSIZE;
 	/* Stable here: see the header. */
 	sock = READ_ONCE(sk->sk_socket);
-	if (sock && (nla_put_u64_64bit(skb, KA_EVENT_A_INODE,
-				       SOCK_INODE(sock)->i_ino, KA_EVENT_A_PAD) ||
-		     nla_put_u64_64bit(skb, KA_EVENT_A_AGE_MS, ka_sock_age_ms(sock),
-				       KA_EVENT_A_PAD)))
+	if (sock && nla_put_u64_64bit(skb, KA_EVENT_A_INODE,
+				      SOCK_INODE(sock)->i_ino, KA_EVENT_A_PAD))
 		return -EMSGSIZE;
 	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);

@@ -437,10 +437,6 @@ static void print_event(const struct nlattr *nest)
 		(unsigned long long)get_uint(tb[KA_EVENT_A_PROBES]));
 	out_text(" silent %s", secs(get_uint(tb[KA_EVENT_A_SILENT_MS]), dur, sizeof(dur)));
 	out_json_u64("silent_ms", get_uint(tb[KA_EVENT_A_SILENT_MS]));
-	if (tb[KA_EVENT_A_AGE_MS]) {
-		out_text(" age %s", secs(get_uint(tb[KA_EVENT_A_AGE_MS]), dur, sizeof(dur)));
-		out_json_u64("age_ms", get_uint(tb[KA_EVENT_A_AGE_MS]));
-	}
 	out_u64("uid", " uid %llu", (unsigned long long)get_uint(tb[KA_EVENT_A_UID]));
 	ino = get_uint(tb[KA_EVENT_A_INODE]);
 	if (ino) {

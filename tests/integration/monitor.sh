@@ -60,8 +60,6 @@ test_dead_peer_is_one_timeout_event_in_time() {
 	local mon=$MON_PID
 	monitor other ka_srv
 	local other=$MON_PID
-	local start
-	start=$(now)
 	background client ip netns exec ka_cli python3 -S "$KA_CONN" wait-dead 192.0.2.2 $PORT
 	wait_for 300 grep -q connected "$KA_OUT/client"
 	cport=$(ip netns exec ka_cli ss -tnH state established dst 192.0.2.2 |
@@ -96,13 +94,6 @@ test_dead_peer_is_one_timeout_event_in_time() {
 	[ "$silent" -ge $((idle * 1000)) ] &&
 		[ "$silent" -le $(((idle + intvl * cnt + 1) * 1000)) ] ||
 		fail "peer silent for $silent ms when keepalive gave up, expected <= $(((idle + intvl * cnt + 1) * 1000))"
-	# The socket's age: at least that silence, at most the time since
-	# the client was started (a second more for the clocks' rounding).
-	local age lived
-	age=$(json_get "$ev" age_ms)
-	lived=$(awk -v s="$(since "$start")" 'BEGIN { printf "%d", (s + 1) * 1000 }')
-	[[ $age =~ ^[0-9]+$ ]] && [ "$age" -ge "$silent" ] && [ "$age" -le "$lived" ] ||
-		fail "socket's age $age ms, expected from $silent (silent) to $lived ms (since the client started)"
 	# Per namespace: the monitor of ka_srv heard nothing.
 	assert_eq "$(cat "$KA_OUT/other")" "" "events in ka_srv"
 	assert_eq "$(stat_of total events_dropped ka_cli)" 0 "events_dropped"

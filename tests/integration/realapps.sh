@@ -42,6 +42,18 @@ socat_connected() {
 	[ "$(cli ss -Htn state established '( dport = :7700 )' | wc -l)" = 1 ]
 }
 
+now() {
+	date +%s.%N
+}
+
+# since START: seconds passed since START (taken first: python's start-up
+# on a debug kernel is not the program's delay).
+since() {
+	local end
+	end=$(now)
+	python3 -S -c 'import sys; print("%.2f" % (float(sys.argv[2]) - float(sys.argv[1])))' "$1" "$end"
+}
+
 test_redis_gets_keepalive_and_drops_a_vanished_client() {
 	local elapsed line probes
 	start_redis

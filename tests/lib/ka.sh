@@ -187,17 +187,6 @@ veth_topology() {
 	ip -n ka_srv link set ka_s up
 }
 
-# now: the wall-clock time in seconds, with microseconds (no process).
-now() {
-	echo "$EPOCHREALTIME"
-}
-
-# since START: seconds passed since START, a now.
-since() {
-	local end=$EPOCHREALTIME
-	awk -v s="$1" -v e="$end" 'BEGIN { printf "%.2f\n", e - s }'
-}
-
 # srv CMD... / cli CMD...: CMD in the server's or the client's namespace.
 srv() {
 	ip netns exec ka_srv "$@"

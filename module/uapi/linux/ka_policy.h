@@ -240,7 +240,6 @@ enum ka_event_attr {
 	KA_EVENT_A_SILENT_MS,	/* u32: how long the peer had been silent */
 	KA_EVENT_A_UID,		/* u32: socket owner, in the netns's user ns */
 	KA_EVENT_A_INODE,	/* u64: socket inode (as ss -e); absent: orphaned */
-	KA_EVENT_A_AGE_MS,	/* u64: the socket's age; absent: orphaned */
 
 	__KA_EVENT_A_MAX,
 	KA_EVENT_A_MAX = __KA_EVENT_A_MAX - 1
