@@ -106,14 +106,22 @@ static inline struct cgroup *ka_cgroup_get_from_id(u64 id)
  * 6.1.y; the 5.10.y backport of the same fix reads GENL_UNS_ADMIN_PERM
  * in .flags instead (conftest/genl_mcgrp_cap_sys_admin.c). A kernel with
  * neither lets anyone join, and would hand every user the events of
- * every namespace (events.c): the module does not build for it.
+ * every namespace (events.c): there the module has no events group and
+ * sends no event, KA_EVENTS is 0, and the version reply names
+ * KA_FEATURE_EVENTS missing. KA_FORCE_NO_MCAST_PERM (make
+ * KA_FORCE_NO_MCAST_PERM=y, a test build) builds as if the kernel had
+ * neither.
  */
-#if defined(GENL_MCAST_CAP_NET_ADMIN)
+#if defined(KA_FORCE_NO_MCAST_PERM)
+#define KA_EVENTS		0
+#elif defined(GENL_MCAST_CAP_NET_ADMIN)
+#define KA_EVENTS		1
 #define KA_MCGRP_ADMIN_FLAGS	GENL_MCAST_CAP_NET_ADMIN
 #elif defined(KA_HAVE_GENL_MCGRP_CAP_SYS_ADMIN)
+#define KA_EVENTS		1
 #define KA_MCGRP_ADMIN_FLAGS	GENL_UNS_ADMIN_PERM
 #else
-#error "generic netlink cannot restrict who joins a multicast group here"
+#define KA_EVENTS		0
 #endif
 
 /* 6.1: a required attribute (6.1 also reports which is missing in extack). */

@@ -20,9 +20,11 @@
  * flag. Chosen over a subscribe op with unicast to registered portids
  * because the tests show 5.10.0-32 enforces it (tests/integration/
  * monitor.sh: a non-root user and a user namespace's root get EPERM and
- * no events, on every kernel of the matrix); a kernel with neither does
- * not build (compat.h) rather than hand every user every namespace's
- * events.
+ * no events, on every kernel of the matrix). A kernel with neither would
+ * hand every user every namespace's events: there (KA_EVENTS 0, compat.h)
+ * the family has no group, ka_events_start() says so in the kernel log,
+ * and ka_event_timeout() compiles to nothing, so that no event is ever
+ * built; the version reply names KA_FEATURE_EVENTS missing.
  *
  * The message is built and sent in the probe handler, in softirq with
  * the socket's spinlock held: GFP_ATOMIC, a bounded size (fixed
@@ -83,6 +85,10 @@ static bool ka_events_on __read_mostly;
 
 void ka_events_start(void)
 {
+	if (!KA_EVENTS) {
+		pr_warn("this kernel cannot restrict who joins a generic netlink multicast group: no timeout events (kactl monitor)\n");
+		return;
+	}
 	WRITE_ONCE(ka_events_on, true);
 }
 
@@ -250,7 +256,8 @@ void ka_event_timeout(struct sock *sk)
 	const char *path;
 	int ret;
 
-	if (!READ_ONCE(ka_events_on) || !ka_sock_counted(sk) ||
+	/* KA_EVENTS 0: no group to send to, and nothing else compiled. */
+	if (!KA_EVENTS || !READ_ONCE(ka_events_on) || !ka_sock_counted(sk) ||
 	    !genl_has_listeners(&ka_genl_family, net, KA_MCGRP_IDX_EVENTS))
 		return;
 	if (!ka_event_allowed(ka_net(net))) {

@@ -7,6 +7,8 @@ struct sock;
 /*
  * Sends on the family from ka_events_start(), once it is registered,
  * until ka_events_stop(), which returns when no handler sends any more.
+ * Never on a kernel that cannot restrict who listens (KA_EVENTS 0,
+ * compat.h): the family has no group there.
  */
 void ka_events_start(void);
 void ka_events_stop(void);

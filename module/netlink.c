@@ -627,6 +627,8 @@ static u32 ka_missing_features(void)
 		missing |= BIT(KA_FEATURE_PROBES_SENT);
 	if (!ka_counter_available(KA_CNT_TIMEOUTS))
 		missing |= BIT(KA_FEATURE_TIMEOUTS);
+	if (!KA_EVENTS)
+		missing |= BIT(KA_FEATURE_EVENTS);
 	return missing;
 }
 
@@ -825,10 +827,15 @@ static const struct genl_ops ka_genl_ops[] = {
 	},
 };
 
-/* Index KA_MCGRP_IDX_EVENTS (events.h); who may join: compat.h. */
+/*
+ * Index KA_MCGRP_IDX_EVENTS (netlink.h); who may join: compat.h. None on
+ * a kernel that cannot restrict who joins (KA_EVENTS 0): no group at all.
+ */
 static const struct genl_multicast_group ka_genl_mcgrps[] = {
+#if KA_EVENTS
 	[KA_MCGRP_IDX_EVENTS] = { .name = KA_MCGRP_EVENTS,
 				  .flags = KA_MCGRP_ADMIN_FLAGS },
+#endif
 };
 
 struct genl_family ka_genl_family __ro_after_init = {

@@ -8,7 +8,9 @@
  * EPERM) with a large receive buffer, so that a storm of dead peers
  * fits. When the buffer overflows anyway the kernel drops events, counts
  * them in events_dropped (kactl stats), and the next recv() fails with
- * ENOBUFS: kactl says so and goes on.
+ * ENOBUFS: kactl says so and goes on. A module on a kernel that cannot
+ * restrict who joins has no such group (kactl version: missing on this
+ * kernel: events), and kactl monitor says so.
  *
  * The kernel sends what it has in its timer: addresses, the cgroup id,
  * the socket's inode. kactl turns the id into a path (cgroup v2 inodes
@@ -113,6 +115,39 @@ static int events_group_id(struct kactl_genl *g, const char *name, uint32_t *id)
 	ret = kactl_genl_run(g, nlh, family_cb, &f);
 	*id = f.id;
 	return ret;
+}
+
+static int missing_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct nlattr *tb[KA_A_MAX + 1] = {};
+
+	kactl_reply_attrs(nlh, tb);
+	if (tb[KA_A_MISSING] &&
+	    mnl_attr_validate(tb[KA_A_MISSING], MNL_TYPE_U32) == 0)
+		*(uint32_t *)data = mnl_attr_get_u32(tb[KA_A_MISSING]);
+	return MNL_CB_OK;
+}
+
+/*
+ * Why the module has no events group: this kernel cannot restrict who
+ * joins one (KA_FEATURE_EVENTS missing), or the module is older than
+ * events. Says so; returns the exit status.
+ */
+static int no_events_group(struct kactl_genl *g)
+{
+	uint32_t missing = 0;
+	int ret;
+
+	ret = kactl_genl_run(g, kactl_genl_msg(g, KA_CMD_VERSION, 0),
+			     missing_cb, &missing);
+	if (ret)
+		return kactl_close(g, ret, "version");
+	kactl_genl_close(g);
+	if (missing & (1U << KA_FEATURE_EVENTS))
+		fprintf(stderr, "Error: this kernel cannot restrict who listens to events, so the ka_policy module offers none.\n");
+	else
+		fprintf(stderr, "Error: the loaded ka_policy module sends no events (it is older than this kactl).\n");
+	return EXIT_FAILURE;
 }
 
 /* ---- what the kernel cannot say: cgroup path, process ---- */
@@ -510,11 +545,8 @@ int kactl_cmd_monitor(const struct kactl_opts *o, int argc, char **argv)
 	ret = events_group_id(&g, KA_MCGRP_EVENTS, &grp);
 	if (ret)
 		return kactl_close(&g, ret, "monitor");
-	if (!grp) {
-		fprintf(stderr, "Error: the loaded ka_policy module sends no events (it is older than this kactl).\n");
-		kactl_genl_close(&g);
-		return EXIT_FAILURE;
-	}
+	if (!grp)
+		return no_events_group(&g);
 	if (mnl_socket_setsockopt(g.nl, NETLINK_ADD_MEMBERSHIP, &grp,
 				  sizeof(grp)) < 0) {
 		ret = -errno;

@@ -13,6 +13,7 @@
 static const char *const feature_names[] = {
 	[KA_FEATURE_PROBES_SENT]	= "probes_sent",
 	[KA_FEATURE_TIMEOUTS]		= "timeouts",
+	[KA_FEATURE_EVENTS]		= "events",
 };
 
 /* "; missing on this kernel: a, b" in text, "missing": [...] in JSON. */

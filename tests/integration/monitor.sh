@@ -1,7 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # kactl monitor: a dead peer reported as keepalive finds it, to the
-# namespace's administrators only, with every event received or counted.
+# namespace's administrators only, with every event received or counted;
+# and, from a module that has no events (built for a kernel that cannot
+# restrict who joins a multicast group, or with KA_FORCE_NO_MCAST_PERM=y
+# to test that on one that can), what a user sees instead. Each test
+# runs with one kind of module and skips with the other.
 #
 #   netns ka_cli                         netns ka_srv
 #   client 192.0.2.1 (ka_c) ---veth--- (ka_s) 192.0.2.2 server
@@ -16,6 +20,12 @@ before_each() {
 	KA_OUT=$(mktemp -d)
 	defer rm -rf "$KA_OUT"
 	veth_topology
+}
+
+# needs_events: skip unless the loaded module sends events.
+needs_events() {
+	ka_has events ||
+		skip "the module sends no events here (kactl version: missing on this kernel: events)"
 }
 
 # in_recv PID: PID sits in recvfrom(2) (x86_64 syscall 45), so kactl
@@ -52,6 +62,7 @@ events_in() {	# FILE: timeout events in it
 
 test_dead_peer_is_one_timeout_event_in_time() {
 	local idle=1 intvl=1 cnt=2 ev result cport
+	needs_events
 	ip netns exec ka_cli "$KACTL" set --port $PORT --dir out \
 		--idle $idle --intvl $intvl --cnt $cnt
 	background server ip netns exec ka_srv python3 -S "$KA_CONN" serve 192.0.2.2 $PORT
@@ -101,6 +112,7 @@ test_dead_peer_is_one_timeout_event_in_time() {
 }
 
 test_monitor_needs_cap_net_admin_over_the_netns() {
+	needs_events
 	expect_fail 1 ip netns exec ka_cli setpriv --reuid=nobody --regid=nogroup \
 		--clear-groups "$KACTL" monitor
 	assert_eq "$EXPECT_STDERR" "Error: kactl monitor needs CAP_NET_ADMIN in this network namespace." "nobody's stderr"
@@ -151,10 +163,10 @@ test_monitor_rejects_an_unknown_event_type() {
 	assert_match "$EXPECT_STDERR" "unknown event type 'nonsense'" "stderr"
 }
 
-# dead_peers N IDLE: N connections from ka_cli to ka_srv under a policy
-# of idle IDLE intvl 1 cnt 1, a monitor in ka_cli, then the peer
-# vanishes; returns once every connection saw ETIMEDOUT and the monitor
-# read all. Until the peer vanishes, each connection idle for IDLE
+# dead_peers N IDLE [nomonitor]: N connections from ka_cli to ka_srv
+# under a policy of idle IDLE intvl 1 cnt 1, a monitor in ka_cli (unless
+# nomonitor), then the peer vanishes; returns once every connection saw
+# ETIMEDOUT and the monitor read all. Until the peer vanishes, each connection idle for IDLE
 # seconds sends a probe and gets its answer: with many connections, and
 # a debug kernel that takes long to open them, a longer IDLE keeps that
 # traffic from swamping the machine.
@@ -164,8 +176,10 @@ dead_peers() {
 	background server bash -c "ulimit -n $((n + 64)) &&
 		exec ip netns exec ka_srv python3 -S '$KA_CONN' serve 192.0.2.2 $PORT"
 	wait_for 300 grep -q ready "$KA_OUT/server"
-	monitor mon ka_cli
-	MON=$MON_PID
+	if [ "${3:-}" != nomonitor ]; then
+		monitor mon ka_cli
+		MON=$MON_PID
+	fi
 	background client bash -c "ulimit -n $((n + 64)) && exec ip netns exec ka_cli python3 -S -c '
 import errno, json, select, signal, socket, sys
 n = int(sys.argv[1])
@@ -195,7 +209,7 @@ signal.pause()  # the sockets stay open: kactl finds their process
 	wait_for 600 grep -q '{' "$KA_OUT/client"
 	result=$(grep '{' "$KA_OUT/client")
 	assert_eq "$result" "{\"ETIMEDOUT\": $n}" "the clients' errors"
-	monitor_stop $MON
+	[ "${3:-}" = nomonitor ] || monitor_stop $MON
 }
 
 # N events: each received or counted as dropped, and none invented.
@@ -221,6 +235,7 @@ expect_all_accounted() {
 # on make check's other kernels (scaled() in ka.sh).
 test_a_thousand_dead_peers_are_each_reported_or_counted() {
 	local n
+	needs_events
 	n=$(scaled 1000 100)
 	dead_peers "$n" 10
 	expect_all_accounted "$n"
@@ -231,6 +246,7 @@ test_a_thousand_dead_peers_are_each_reported_or_counted() {
 
 test_rate_limit_drops_are_counted() {
 	local old
+	needs_events
 	old=$(cat /sys/module/ka_policy/parameters/events_per_sec)
 	echo 1 >/sys/module/ka_policy/parameters/events_per_sec
 	defer "echo $old >/sys/module/ka_policy/parameters/events_per_sec"
@@ -246,6 +262,7 @@ test_rate_limit_drops_are_counted() {
 # it asked with NETLINK_BROADCAST_ERROR (kactl monitor does too).
 test_a_full_listener_queue_is_counted() {
 	local n=20 listener result enobufs
+	needs_events
 	ip netns exec ka_cli python3 -S -c '
 import os, signal, socket, struct, sys
 sys.path.insert(0, os.path.join(sys.argv[1], "tests/lib"))
@@ -299,4 +316,37 @@ print("%d %d" % (got["events"], got["enobufs"]), flush=True)
 	assert_eq "$(events_in "$KA_OUT/mon")" $n "events kactl monitor got"
 	assert_eq "$((result + $(stat_of total events_dropped ka_cli)))" $n \
 		"events the full listener read ($result) + events_dropped"
+}
+
+# A module without events: it said so when it loaded, kactl version lists
+# them missing, kactl monitor fails saying why (root or not), the family
+# has no multicast group to join, and a dead peer is counted as ever,
+# with no event built, sent or dropped.
+test_without_events_monitor_says_why() {
+	local mark err="Error: this kernel cannot restrict who listens to events, so the ka_policy module offers none."
+	ka_has events && skip "the module sends events (a KA_FORCE_NO_MCAST_PERM=y build has none)"
+	ka_unload
+	mark=ka_monitor_mark_$RANDOM$RANDOM
+	echo "$mark" >/dev/kmsg
+	ka_load
+	dmesg | sed -n "/$mark/,\$p" | grep -q "ka_policy: this kernel cannot restrict who joins a generic netlink multicast group: no timeout events (kactl monitor)" ||
+		fail "no word of it in the kernel log: $(dmesg | sed -n "/$mark/,\$p")"
+	assert_match "$("$KACTL" version)" "; missing on this kernel: ([a-z_]+, )*events\$" "kactl version"
+
+	expect_fail 1 ip netns exec ka_cli "$KACTL" monitor
+	assert_eq "$EXPECT_STDERR" "$err" "root's stderr"
+	assert_eq "$EXPECT_STDOUT" "" "root's stdout"
+	expect_fail 1 ip netns exec ka_cli setpriv --reuid=nobody --regid=nogroup \
+		--clear-groups "$KACTL" -j monitor
+	assert_eq "$EXPECT_STDERR" "$err" "nobody's stderr"
+	assert_eq "$EXPECT_STDOUT" "" "nobody's stdout"
+	genl ctrl get name ka_policy >"$KA_OUT/family"
+	grep -q "Name: ka_policy" "$KA_OUT/family" || fail "genl ctrl: $(cat "$KA_OUT/family")"
+	! grep -qi "multicast" "$KA_OUT/family" || fail "the family has a multicast group: $(cat "$KA_OUT/family")"
+
+	dead_peers 1 1 nomonitor
+	assert_eq "$(stat_of total timeouts ka_cli)" 1 "timeouts"
+	assert_eq "$(stat_of total events_dropped ka_cli)" 0 "events_dropped"
+	assert_eq "$(ip netns exec ka_cli "$KACTL" -j stats | jq '.[0].events_dropped')" 0 \
+		"kactl stats events_dropped"
 }

@@ -9,8 +9,8 @@ ka_loaded() {
 }
 
 # ka_has FEATURE: the loaded module can do FEATURE on this kernel (kactl
-# version does not list it as missing: probes_sent, timeouts). A kactl
-# that fails fails the test.
+# version does not list it as missing: probes_sent, timeouts, events). A
+# kactl that fails fails the test.
 ka_has() {
 	local json rc=0
 	json=$("$KACTL" -j version) || fail "kactl version failed"

@@ -69,6 +69,11 @@ enum ka_stats_attr {
 enum ka_feature {
 	KA_FEATURE_PROBES_SENT,	/* counting keepalive probes */
 	KA_FEATURE_TIMEOUTS,	/* counting keepalive timeouts */
+	/*
+	 * timeout events (KA_CMD_EVENT): the kernel cannot restrict who
+	 * joins a multicast group, so the family has none
+	 */
+	KA_FEATURE_EVENTS,
 };
 
 /* Which connections a port selector matches. */
@@ -199,7 +204,8 @@ enum ka_socket_attr {
 /*
  * Notifications (KA_CMD_EVENT) go to the multicast group named here, per
  * network namespace; joining it needs CAP_NET_ADMIN over the user
- * namespace that owns the network namespace.
+ * namespace that owns the network namespace. On a kernel that cannot
+ * restrict who joins, the family has no group (KA_FEATURE_EVENTS missing).
  */
 #define KA_MCGRP_EVENTS		"events"
 
