@@ -141,6 +141,20 @@ run_integration() {
 			--kernel "$release" --module "$dir/module/ka_policy.ko" --timeout 2400 -- \
 			tests/lib/testlib.sh "integration-$release" tests/integration/*.sh
 	done <tests/kernels.list
+	# The module as a kernel without a multicast group permission flag
+	# gets it (module/compat.h): built by the unit stage's noevents.sh,
+	# else here; monitor.sh checks what a user sees.
+	dir=$root/tests/.build/noevents
+	if ! [ -f "$dir/module/ka_policy.ko" ] &&
+		! tests/lib/build-module.sh "$(make -s --no-print-directory kdir)" "$dir" \
+			KA_FORCE_NO_MCAST_PERM=y >"$results/build-noevents.log" 2>&1; then
+		suite_failed "$results/integration-noevents.tap" \
+			"build: the module without events does not build (KA_FORCE_NO_MCAST_PERM=y)"
+		return
+	fi
+	run_vm integration-noevents "monitor.sh with the module built without events" \
+		--module "$dir/module/ka_policy.ko" --timeout 900 -- \
+		tests/lib/testlib.sh integration-noevents tests/integration/monitor.sh
 }
 
 # The debug kernel's build tree, built (about 10 min on 2 cores) when not cached.

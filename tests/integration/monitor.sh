@@ -134,6 +134,7 @@ test_monitor_needs_cap_net_admin_over_the_netns() {
 # reports.
 test_an_unprivileged_listener_hears_nothing_of_a_real_event() {
 	local nobody
+	needs_events
 	ip netns exec ka_cli "$KACTL" set --port $PORT --dir out --idle 1 --intvl 1 --cnt 2
 	background server ip netns exec ka_srv python3 -S "$KA_CONN" serve 192.0.2.2 $PORT
 	wait_for 300 grep -q ready "$KA_OUT/server"
