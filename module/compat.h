@@ -124,6 +124,18 @@ static inline struct cgroup *ka_cgroup_get_from_id(u64 id)
 #define KA_EVENTS		0
 #endif
 
+/*
+ * The attributes of a dump's request, parsed and validated by the
+ * genetlink core, in the dump's start(), dumpit() and done(): in the
+ * dump's struct genl_info since 6.6, genl_info_dump(); before, in struct
+ * genl_dumpit_info itself.
+ */
+#ifdef KA_HAVE_GENL_INFO_DUMP
+#define ka_genl_dump_attrs(cb) (genl_info_dump(cb)->attrs)
+#else
+#define ka_genl_dump_attrs(cb) (genl_dumpit_info(cb)->attrs)
+#endif
+
 /* 6.1: a required attribute (6.1 also reports which is missing in extack). */
 #ifndef GENL_REQ_ATTR_CHECK
 #define GENL_REQ_ATTR_CHECK(info, attr) (!(info)->attrs[(attr)])

@@ -5,6 +5,7 @@
 #include <linux/percpu.h>
 #include <linux/types.h>
 
+struct ka_selector;
 struct net;
 struct sock;
 
@@ -19,22 +20,49 @@ enum ka_existing_skip {
 	KA_EX_SKIP_MAX
 };
 
-/* What an --existing walk did. */
+/* What one step of an --existing walk did. */
 struct ka_existing_result {
-	u32 sockets;		/* every full TCP socket of the namespace seen */
+	u32 sockets;		/* full TCP sockets of the namespace seen */
 	u32 matched;		/* a policy matches: changed + every skip */
 	u32 changed;
 	u32 skipped[KA_EX_SKIP_MAX];
 	u32 exempt;		/* an exemption matches: left alone */
-	u64 time_us;		/* the walk's wall-clock time */
+	u64 time_us;		/* the step's wall-clock time */
 };
 
-/*
- * Applies the namespace's policies as they are now to its open TCP
- * sockets. Process context, no lock held (it takes kn->existing_lock and
- * each socket's lock). 0, -EINTR on a fatal signal, -ENOMEM.
+/* A walk in progress, between its steps (existing.c). */
+struct ka_existing_walk;
+
+/**
+ * ka_existing_begin() - prepares a walk of a namespace's open sockets
+ * @only: the selector of the one policy to apply; NULL: every policy
+ *
+ * Process context, GFP_KERNEL. Holds no lock and no reference on
+ * anything: the namespace is given to each step.
+ *
+ * Return: the walk, or NULL when out of memory.
  */
-int ka_existing_apply(struct net *net, struct ka_existing_result *res);
+struct ka_existing_walk *ka_existing_begin(const struct ka_selector *only);
+
+/**
+ * ka_existing_step() - applies the policies to the next open sockets
+ * @net: the namespace, the same at every step; held by the caller
+ * @w: the walk
+ * @res: what this step did, zeroed first
+ *
+ * Applies the namespace's policies as they are now to its next open TCP
+ * sockets, at most KA_EXISTING_STEP_SOCKETS of them, in about
+ * KA_EXISTING_STEP_US at most (existing.c). Process context, no lock
+ * held; it takes each socket's lock in turn and holds none on return.
+ *
+ * Return: 1 when sockets are left for another step, 0 once the walk is
+ * over, -EINTR when a fatal signal cut this step short.
+ */
+int ka_existing_step(struct net *net, struct ka_existing_walk *w,
+		     struct ka_existing_result *res);
+
+/* Frees the walk, over or not (NULL: nothing to free). */
+void ka_existing_end(struct ka_existing_walk *w);
 
 /*
  * The socket whose keepalive this CPU's --existing walk is switching,

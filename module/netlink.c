@@ -79,18 +79,9 @@ static const struct nla_policy ka_policy_attr_nl_policy[KA_POLICY_A_MAX + 1] = {
 	[KA_POLICY_A_MODE]	= NLA_POLICY_MAX(NLA_U8, KA_MODE_FORCE),
 };
 
-/* del: KA_A_POLICY only. */
+/* set, add, del, replace and existing-apply: KA_A_POLICY only. */
 static const struct nla_policy ka_policy_req_nl_policy[KA_A_MAX + 1] = {
 	[KA_A_POLICY] = NLA_POLICY_NESTED(ka_policy_attr_nl_policy),
-};
-
-/*
- * set, add and replace: also KA_A_EXISTING, to apply the policies to the
- * sockets that are open already (existing.c).
- */
-static const struct nla_policy ka_policy_write_req_nl_policy[KA_A_MAX + 1] = {
-	[KA_A_POLICY] = NLA_POLICY_NESTED(ka_policy_attr_nl_policy),
-	[KA_A_EXISTING] = { .type = NLA_FLAG },
 };
 
 /* Requests that take no attributes: strict validation rejects any. */
@@ -369,40 +360,6 @@ err:
 }
 
 /*
- * After a set, add or replace with KA_A_EXISTING, committed and with
- * kn->lock released: the policies as they are now, applied to the open
- * sockets (existing.c), and a reply saying what that did.
- */
-static int ka_nl_existing(struct genl_info *info)
-{
-	struct ka_existing_result res;
-	struct sk_buff *msg;
-	void *hdr;
-	int ret;
-
-	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
-	if (!msg)
-		return -ENOMEM;
-	ret = ka_existing_apply(genl_info_net(info), &res);
-	if (ret) {
-		NL_SET_ERR_MSG_MOD(info->extack,
-				   "the policies were changed, but applying them to the open sockets stopped");
-		goto err_free;
-	}
-	ret = -EMSGSIZE;
-	hdr = genlmsg_put_reply(msg, info, &ka_genl_family, 0,
-				info->genlhdr->cmd);
-	if (!hdr || ka_nl_put_existing(msg, &res))
-		goto err_free;
-	genlmsg_end(msg, hdr);
-	return genlmsg_reply(msg, info);
-
-err_free:
-	nlmsg_free(msg);
-	return ret;
-}
-
-/*
  * Set creates or replaces; add (excl) only creates, so that one admin
  * cannot overwrite another's policy, and its counters, unawares. Add is
  * a command of its own, not set with NLM_F_CREATE | NLM_F_EXCL as in
@@ -442,8 +399,6 @@ static int ka_nl_policy_write(struct genl_info *info, bool excl)
 	else if (ret == -ENOSPC)
 		NL_SET_ERR_MSG_MOD(info->extack,
 				   "this namespace holds max_policies policies already");
-	if (!ret && info->attrs[KA_A_EXISTING])
-		ret = ka_nl_existing(info);
 	return ret;
 }
 
@@ -457,24 +412,32 @@ static int ka_nl_policy_add_doit(struct sk_buff *skb, struct genl_info *info)
 	return ka_nl_policy_write(info, true);
 }
 
+/* A policy named by its selector alone (del, existing-apply). */
+static int ka_nl_parse_name(struct nlattr **tb, struct ka_selector *sel,
+			    struct netlink_ext_ack *extack)
+{
+	int i;
+
+	for (i = KA_POLICY_A_OFF; i <= KA_POLICY_A_MAX; i++) {
+		if (tb[i]) {
+			NL_SET_ERR_MSG_ATTR(extack, tb[i],
+					    "this request takes a selector only");
+			return -EINVAL;
+		}
+	}
+	return ka_nl_parse_selector(tb, NULL, sel, extack);
+}
+
 static int ka_nl_policy_del_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct ka_net *kn = ka_net(genl_info_net(info));
 	struct nlattr *tb[KA_POLICY_A_MAX + 1];
 	struct ka_selector sel;
-	int ret, i;
+	int ret;
 
 	ret = ka_nl_policy_attrs(info, tb);
-	if (ret)
-		return ret;
-	for (i = KA_POLICY_A_OFF; i <= KA_POLICY_A_MAX; i++) {
-		if (tb[i]) {
-			NL_SET_ERR_MSG_ATTR(info->extack, tb[i],
-					    "delete takes a selector only");
-			return -EINVAL;
-		}
-	}
-	ret = ka_nl_parse_selector(tb, NULL, &sel, info->extack);
+	if (!ret)
+		ret = ka_nl_parse_name(tb, &sel, info->extack);
 	if (ret)
 		return ret;
 
@@ -523,7 +486,7 @@ static int ka_nl_policy_replace_doit(struct sk_buff *skb,
 	nla_for_each_attr(attr, genlmsg_data(info->genlhdr),
 			  genlmsg_len(info->genlhdr), rem) {
 		if (nla_type(attr) != KA_A_POLICY)
-			continue;	/* KA_A_EXISTING */
+			continue;
 		ret = nla_parse_nested(tb, KA_POLICY_A_MAX, attr,
 				       ka_policy_attr_nl_policy, info->extack);
 		if (ret)
@@ -553,7 +516,7 @@ static int ka_nl_policy_replace_doit(struct sk_buff *skb,
 	}
 	ret = ka_table_commit(kn, t);
 	if (!ret)
-		return info->attrs[KA_A_EXISTING] ? ka_nl_existing(info) : 0;
+		return 0;
 out:
 	ka_table_free(t);
 	return ret;
@@ -759,6 +722,90 @@ static int ka_nl_socket_get_dumpit(struct sk_buff *skb,
 	return ka_sockets_dump(skb, cb, &ka_genl_family);
 }
 
+/*
+ * --existing: the walk of existing.c as a dump, one step per part and
+ * one message per step, so that no part runs longer than a step: the
+ * genetlink core holds its lock (cb_lock, for reading) across the first
+ * part, run by the request's sendmsg(), and a family's registration
+ * waits on it, and with it every later genetlink request of the system.
+ * The later parts run in the reader's recvmsg(), holding no genetlink
+ * lock. The walk's state, allocated at start, is freed at done: at the
+ * end of the walk, or when the reader closes its socket before.
+ */
+struct ka_existing_dump {
+	struct ka_existing_walk *walk;
+	bool over;		/* the last step's message went out */
+};
+
+/*
+ * A KA_A_POLICY in the request names the one policy to apply: it must
+ * exist now (it may be deleted during the walk, which then changes
+ * nothing more).
+ */
+static int ka_nl_existing_start(struct netlink_callback *cb)
+{
+	struct ka_existing_dump *d = (struct ka_existing_dump *)cb->ctx;
+	struct ka_net *kn = ka_net(sock_net(cb->skb->sk));
+	struct nlattr *policy = ka_genl_dump_attrs(cb)[KA_A_POLICY];
+	struct nlattr *tb[KA_POLICY_A_MAX + 1];
+	struct ka_selector sel;
+	bool found;
+	int ret;
+
+	BUILD_BUG_ON(sizeof(*d) > sizeof_field(struct netlink_callback, ctx));
+	if (policy) {
+		ret = nla_parse_nested(tb, KA_POLICY_A_MAX, policy,
+				       ka_policy_attr_nl_policy, cb->extack) ?:
+		      ka_nl_parse_name(tb, &sel, cb->extack);
+		if (ret)
+			return ret;
+		/* ka_policy_exists() reads the table under kn->lock. */
+		mutex_lock(&kn->lock);
+		found = ka_policy_exists(kn, &sel);
+		mutex_unlock(&kn->lock);
+		if (!found) {
+			NL_SET_ERR_MSG_ATTR(cb->extack, policy,
+					    "no policy with this selector");
+			return -ENOENT;
+		}
+	}
+	d->walk = ka_existing_begin(policy ? &sel : NULL);
+	return d->walk ? 0 : -ENOMEM;
+}
+
+static int ka_nl_existing_dumpit(struct sk_buff *skb,
+				 struct netlink_callback *cb)
+{
+	struct ka_existing_dump *d = (struct ka_existing_dump *)cb->ctx;
+	struct ka_existing_result res;
+	void *hdr;
+	int ret;
+
+	if (d->over)
+		return 0;
+	ret = ka_existing_step(sock_net(skb->sk), d->walk, &res);
+	if (ret < 0)
+		return ret;
+	d->over = !ret;
+	/* An empty skb takes one message: this fails only on a bug. */
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  &ka_genl_family, NLM_F_MULTI, KA_CMD_EXISTING_APPLY);
+	if (!hdr)
+		return -EMSGSIZE;
+	if (ka_nl_put_existing(skb, &res)) {
+		genlmsg_cancel(skb, hdr);
+		return -EMSGSIZE;
+	}
+	genlmsg_end(skb, hdr);
+	return skb->len;
+}
+
+static int ka_nl_existing_done(struct netlink_callback *cb)
+{
+	ka_existing_end(((struct ka_existing_dump *)cb->ctx)->walk);
+	return 0;
+}
+
 static const struct genl_ops ka_genl_ops[] = {
 	{
 		.cmd	= KA_CMD_VERSION,
@@ -777,7 +824,7 @@ static const struct genl_ops ka_genl_ops[] = {
 	{
 		.cmd	= KA_CMD_POLICY_SET,
 		.doit	= ka_nl_policy_set_doit,
-		.policy	= ka_policy_write_req_nl_policy,
+		.policy	= ka_policy_req_nl_policy,
 		.maxattr = KA_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
@@ -806,14 +853,14 @@ static const struct genl_ops ka_genl_ops[] = {
 	{
 		.cmd	= KA_CMD_POLICY_REPLACE,
 		.doit	= ka_nl_policy_replace_doit,
-		.policy	= ka_policy_write_req_nl_policy,
+		.policy	= ka_policy_req_nl_policy,
 		.maxattr = KA_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
 		.cmd	= KA_CMD_POLICY_ADD,
 		.doit	= ka_nl_policy_add_doit,
-		.policy	= ka_policy_write_req_nl_policy,
+		.policy	= ka_policy_req_nl_policy,
 		.maxattr = KA_A_MAX,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
@@ -824,6 +871,15 @@ static const struct genl_ops ka_genl_ops[] = {
 		.done	= ka_sockets_dump_done,
 		.policy	= ka_empty_req_nl_policy,
 		.maxattr = KA_A_MAX,
+	},
+	{
+		.cmd	= KA_CMD_EXISTING_APPLY,
+		.start	= ka_nl_existing_start,
+		.dumpit	= ka_nl_existing_dumpit,
+		.done	= ka_nl_existing_done,
+		.policy	= ka_policy_req_nl_policy,
+		.maxattr = KA_A_MAX,
+		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 };
 

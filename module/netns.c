@@ -20,7 +20,6 @@ static int __net_init ka_net_init(struct net *net)
 	struct ka_net *kn = ka_net(net);
 
 	kn->contained = net->user_ns != &init_user_ns;
-	mutex_init(&kn->existing_lock);
 	kn->totals = ka_counters_alloc(GFP_KERNEL_ACCOUNT);
 	if (!kn->totals)
 		return -ENOMEM;

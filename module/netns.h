@@ -31,8 +31,6 @@ struct ka_net {
 	/* Events: the rate limit's window (jiffies) and its count (events.c). */
 	unsigned long event_window;
 	atomic_t event_count;
-	/* Serializes --existing walks (existing.c); never under lock. */
-	struct mutex existing_lock;
 	/* Owned by a user namespace other than the initial one. */
 	bool contained;
 };

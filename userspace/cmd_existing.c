@@ -1,17 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * --existing, an option of set, add and load: the request also applies
- * the policies to the sockets that are open already, and the reply says
- * what that did (KA_A_EXISTING_RESULT), printed here as one line, or as
- * an object "existing" with -j. A command option, not a policy word:
- * policy files never hold it.
+ * --existing, an option of set, add and load: once the policy change is
+ * made (its own request), kactl asks the module to apply the policies to
+ * the sockets that are open already (KA_CMD_EXISTING_APPLY, a dump):
+ * set and add name the policy they wrote, so that only the sockets whose
+ * policy it is are changed; load names none, and every socket a policy
+ * matches is. The module walks the sockets in steps, one message each
+ * (KA_A_EXISTING_RESULT); kactl adds them up and prints one line, or an
+ * object "existing" with -j, whose time_us is the sum of the steps' own
+ * times in the kernel (not the time kactl waited) and steps their
+ * number. A command option, not a policy word: policy files never hold
+ * it.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <linux/genetlink.h>
 
 #include <linux/ka_policy.h>
 
+#include "codec.h"
 #include "kactl.h"
 #include "out.h"
 
@@ -52,18 +60,25 @@ static const struct {
 
 #define NSKIPS	(sizeof(skips) / sizeof(skips[0]))
 
+/* The walk's totals: each step's counts added up, by attribute. */
+struct existing_sum {
+	uint64_t v[KA_EXISTING_A_MAX + 1];
+	uint64_t steps;
+};
+
 static int result_attr_cb(const struct nlattr *attr, void *data)
 {
-	const struct nlattr **tb = data;
+	struct existing_sum *sum = data;
 	int type = mnl_attr_get_type(attr);
 
 	if (type > KA_EXISTING_A_MAX)
 		return MNL_CB_OK;	/* a newer module's: ignored */
-	if (type == KA_EXISTING_A_TIME_US ?
-	    mnl_attr_validate(attr, MNL_TYPE_U64) :
-	    mnl_attr_validate(attr, MNL_TYPE_U32))
-		return MNL_CB_OK;
-	tb[type] = attr;
+	if (type == KA_EXISTING_A_TIME_US) {
+		if (mnl_attr_validate(attr, MNL_TYPE_U64) == 0)
+			sum->v[type] += mnl_attr_get_u64(attr);
+	} else if (mnl_attr_validate(attr, MNL_TYPE_U32) == 0) {
+		sum->v[type] += mnl_attr_get_u32(attr);
+	}
 	return MNL_CB_OK;
 }
 
@@ -77,58 +92,80 @@ static int reply_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
-static uint32_t get(const struct nlattr **tb, int attr)
+/* One step's message. */
+static int step_cb(const struct nlmsghdr *nlh, void *data)
 {
-	return tb[attr] ? mnl_attr_get_u32(tb[attr]) : 0;
-}
-
-int kactl_existing_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct nlattr *tb[KA_EXISTING_A_MAX + 1] = { 0 };
 	const struct nlattr *result = NULL;
-	uint32_t skipped = 0;
-	const char *sep;
-	size_t i;
+	struct existing_sum *sum = data;
 
-	(void)data;
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), reply_attr_cb, &result);
 	if (!result)
 		return MNL_CB_OK;
-	mnl_attr_parse_nested(result, result_attr_cb, tb);
+	mnl_attr_parse_nested(result, result_attr_cb, sum);
+	sum->steps++;
+	return MNL_CB_OK;
+}
+
+static void print_sum(const struct existing_sum *sum)
+{
+	const uint64_t *v = sum->v;
+	unsigned long long skipped = 0;
+	const char *sep;
+	size_t i;
+
 	for (i = 0; i < NSKIPS; i++)
-		skipped += get(tb, skips[i].attr);
+		skipped += v[skips[i].attr];
 
 	out_open_object(NULL);
 	out_open_object("existing");
 	out_u64("changed", "existing: %llu changed",
-		(unsigned long long)get(tb, KA_EXISTING_A_CHANGED));
-	out_u64("skipped", ", %llu skipped", (unsigned long long)skipped);
+		(unsigned long long)v[KA_EXISTING_A_CHANGED]);
+	out_u64("skipped", ", %llu skipped", skipped);
 	if (out_is_json()) {
 		out_open_object("skipped_reasons");
 		for (i = 0; i < NSKIPS; i++)
-			out_json_u64(skips[i].name, get(tb, skips[i].attr));
+			out_json_u64(skips[i].name, v[skips[i].attr]);
 		out_close_object();
 	} else if (skipped) {
 		sep = " (";
 		for (i = 0; i < NSKIPS; i++) {
-			if (!get(tb, skips[i].attr))
+			if (!v[skips[i].attr])
 				continue;
-			out_text("%s%u %s", sep, get(tb, skips[i].attr),
+			out_text("%s%llu %s", sep,
+				 (unsigned long long)v[skips[i].attr],
 				 skips[i].name);
 			sep = ", ";
 		}
 		out_text(")");
 	}
-	if (get(tb, KA_EXISTING_A_EXEMPT) || out_is_json())
+	if (v[KA_EXISTING_A_EXEMPT] || out_is_json())
 		out_u64("exempt", ", %llu exempt",
-			(unsigned long long)get(tb, KA_EXISTING_A_EXEMPT));
-	out_json_u64("matched", get(tb, KA_EXISTING_A_MATCHED));
-	out_json_u64("sockets", get(tb, KA_EXISTING_A_SOCKETS));
-	if (tb[KA_EXISTING_A_TIME_US])
-		out_json_u64("time_us", mnl_attr_get_u64(tb[KA_EXISTING_A_TIME_US]));
+			(unsigned long long)v[KA_EXISTING_A_EXEMPT]);
+	out_json_u64("matched", v[KA_EXISTING_A_MATCHED]);
+	out_json_u64("sockets", v[KA_EXISTING_A_SOCKETS]);
+	out_json_u64("time_us", v[KA_EXISTING_A_TIME_US]);
+	out_json_u64("steps", sum->steps);
 	out_text("\n");
 	out_close_object();
 	out_close_object();
 	out_finish();
-	return MNL_CB_OK;
+}
+
+int kactl_existing_apply(struct kactl_genl *g, const struct kactl_policy *only)
+{
+	struct existing_sum sum = { 0 };
+	struct nlmsghdr *nlh;
+	int ret;
+
+	nlh = kactl_genl_msg(g, KA_CMD_EXISTING_APPLY, NLM_F_DUMP);
+	if (only)
+		kactl_policy_put(nlh, only, false);
+	ret = kactl_genl_run(g, nlh, step_cb, &sum);
+	if (ret) {
+		fprintf(stderr, "Error: the policies were changed, but applying them to the open connections stopped: %s.\n",
+			kactl_genl_error() ? kactl_genl_error() : strerror(-ret));
+		return EXIT_FAILURE;
+	}
+	print_sum(&sum);
+	return 0;
 }

@@ -266,10 +266,7 @@ static int load_each(struct kactl_genl *g, const struct policy_file *f)
 	for (i = 0; i < f->n; i++) {
 		nlh = kactl_genl_msg(g, KA_CMD_POLICY_SET, 0);
 		kactl_policy_put(nlh, &f->policies[i], true);
-		/* Once, with the last: the walk applies the whole set. */
-		if (f->existing && i == f->n - 1)
-			mnl_attr_put(nlh, KA_A_EXISTING, 0, NULL);
-		ret = kactl_genl_run(g, nlh, kactl_existing_cb, NULL);
+		ret = kactl_genl_run(g, nlh, NULL, NULL);
 		if (ret) {
 			snprintf(what, sizeof(what), "%s:%u", f->name, f->lines[i]);
 			kactl_report(ret, what);
@@ -279,7 +276,8 @@ static int load_each(struct kactl_genl *g, const struct policy_file *f)
 			return EXIT_FAILURE;
 		}
 	}
-	return 0;
+	/* Once, after the last: the walk applies the whole set. */
+	return f->existing && f->n ? kactl_existing_apply(g, NULL) : 0;
 }
 
 /*
@@ -297,7 +295,6 @@ static int load_replace(struct kactl_genl *g, const struct policy_file *f)
 
 	for (i = 0; i < f->n; i++)
 		size += kactl_policy_put_size(&f->policies[i]);
-	size += MNL_ATTR_HDRLEN;	/* KA_A_EXISTING */
 	buf = calloc(1, size);
 	offsets = calloc(f->n + 1, sizeof(*offsets));
 	if (!buf || !offsets) {
@@ -312,10 +309,8 @@ static int load_replace(struct kactl_genl *g, const struct policy_file *f)
 		kactl_policy_put(nlh, &f->policies[i], true);
 	}
 	offsets[f->n] = nlh->nlmsg_len;
-	if (f->existing)
-		mnl_attr_put(nlh, KA_A_EXISTING, 0, NULL);
 
-	ret = kactl_genl_run(g, nlh, kactl_existing_cb, NULL);
+	ret = kactl_genl_run(g, nlh, NULL, NULL);
 	if (ret == -EMSGSIZE && !kactl_genl_error()) {
 		fprintf(stderr, "Error: %s: %zu policies make a request of %u bytes, more than this socket may send; split the file or raise net.core.wmem_max.\n",
 			f->name, f->n, nlh->nlmsg_len);
@@ -335,6 +330,9 @@ static int load_replace(struct kactl_genl *g, const struct policy_file *f)
 			kactl_report(ret, what);
 		fprintf(stderr, "Error: %s: nothing was changed.\n", f->name);
 		ret = EXIT_FAILURE;
+	} else if (f->existing) {
+		/* The file is the whole set: every socket a policy matches. */
+		ret = kactl_existing_apply(g, NULL);
 	}
 	free(offsets);
 	free(buf);

@@ -29,10 +29,13 @@ static int policy_cmd(const struct kactl_opts *o, int argc, char **argv,
 		return ret;
 	nlh = kactl_genl_msg(&g, cmd, 0);
 	kactl_policy_put(nlh, &p, op != KACTL_OP_DEL);
-	if (existing)
-		mnl_attr_put(nlh, KA_A_EXISTING, 0, NULL);
-	return kactl_close(&g, kactl_genl_run(&g, nlh, kactl_existing_cb, NULL),
-			   argv[0]);
+	ret = kactl_genl_run(&g, nlh, NULL, NULL);
+	if (ret || !existing)
+		return kactl_close(&g, ret, argv[0]);
+	/* The sockets whose policy is the one just written, only. */
+	ret = kactl_existing_apply(&g, &p);
+	kactl_genl_close(&g);
+	return ret;
 }
 
 /* Like ip route add: the kernel refuses a selector that has a policy. */

@@ -6,6 +6,8 @@
 
 #include "genl.h"
 
+struct kactl_policy;
+
 /*
  * kactl's commands, after iproute2's cmds[] and ethtool's netlink/: a
  * command is a function of its own words (argv[0] is its name), or, when
@@ -58,8 +60,13 @@ int kactl_cmd_monitor(const struct kactl_opts *o, int argc, char **argv);
  * words; argv[0], the command, is kept); true when it was there.
  */
 bool kactl_take_existing(int *argc, char **argv);
-/* cmd_existing.c: prints a reply's KA_A_EXISTING_RESULT, if any. */
-int kactl_existing_cb(const struct nlmsghdr *nlh, void *data);
+/*
+ * cmd_existing.c: after a policy change made on g, applies the policies
+ * to the open connections, only to those whose policy is only's (its
+ * selector) when only is not NULL, and prints what that did. Returns 0,
+ * or the exit status after saying why it stopped.
+ */
+int kactl_existing_apply(struct kactl_genl *g, const struct kactl_policy *only);
 /* cmd_stats.c, cmd_version.c */
 extern const struct kactl_query kactl_query_stats, kactl_query_version;
 

@@ -2,7 +2,8 @@
 /*
  * Selector and action validation (netlink.c): a request's KA_A_POLICY is
  * parsed with the module's attribute policy, then ka_nl_parse_policy()
- * (set) or ka_nl_parse_selector() (del) checks what the attribute policy
+ * (set) or ka_nl_parse_name() (del, and the --existing walk's selector:
+ * no action, then ka_nl_parse_selector()) checks what the attribute policy
  * cannot express. Every rejection names the attribute (extack bad_attr)
  * and says why (extack message); nothing is left allocated.
  *
@@ -35,7 +36,7 @@ struct nl_case {
 	enum nl_op op;
 	struct nl_attr attrs[MAX_ATTRS];
 	int parse_err;		/* from nla_parse_nested(): the nla_policy */
-	int err;		/* from ka_nl_parse_policy/selector() */
+	int err;		/* from ka_nl_parse_policy/name() */
 	const char *msg;	/* extack message, NULL: none */
 	bool msg_mod;		/* ... prefixed with the module name */
 	u16 bad_attr;		/* the attribute extack names, 0: none */
@@ -61,6 +62,7 @@ static const char msg_off[] = "an exemption (off) takes no keepalive settings";
 static const char msg_cgroup[] = "no such cgroup v2";
 static const char msg_path[] = "a cgroup path is absolute, with no . or .. and no newline";
 static const char msg_unset[] = "no policy with this selector";
+static const char msg_name[] = "this request takes a selector only";
 
 static const struct nl_case nl_cases[] = {
 	/* valid */
@@ -112,6 +114,13 @@ static const struct nl_case nl_cases[] = {
 	{ "delete: a port range", OP_DEL,
 	  { A(PORT_MIN, 10), A(PORT_MAX, 20), A(DIR, KA_DIR_OUT) },
 	  .sel = { .port_min = 10, .port_max = 20, .dir = KA_DIR_OUT } },
+	/* rejected by ka_nl_parse_name(): del names a policy, sets nothing */
+	{ "delete with a setting", OP_DEL,
+	  { A(PORT_MIN, 80), A(IDLE, 60) },
+	  .err = -EINVAL, .msg = msg_name, .bad_attr = KA_POLICY_A_IDLE },
+	{ "delete with off", OP_DEL,
+	  { FLAG(DEFAULT), FLAG(OFF) },
+	  .err = -EINVAL, .msg = msg_name, .bad_attr = KA_POLICY_A_OFF },
 	/* rejected by ka_nl_parse_selector() */
 	{ "default with a port", OP_SET,
 	  { FLAG(DEFAULT), A(PORT_MIN, 80) },
@@ -305,7 +314,7 @@ static void nl_parse_test(struct kunit *test)
 	if (c->op == OP_SET) {
 		ret = ka_nl_parse_policy(tb, &cg, &sel, &act, &extack);
 	} else {
-		ret = ka_nl_parse_selector(tb, NULL, &sel, &extack);
+		ret = ka_nl_parse_name(tb, &sel, &extack);
 		memset(&act, 0, sizeof(act));
 	}
 	KUNIT_EXPECT_EQ(test, ret, c->err);

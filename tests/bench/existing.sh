@@ -49,7 +49,7 @@ test_existing_walk_of_100000_connections() {
 	wait $walk
 	t_walk=$(ms)
 	json=$(cat "$KA_OUT/walk")
-	echo "# walk: $(json_get "$json" existing.time_us) us in the kernel for $(json_get "$json" existing.sockets) sockets; kactl set --existing took $((t_walk - t_made)) ms"
+	echo "# walk: $(json_get "$json" existing.time_us) us in the kernel for $(json_get "$json" existing.sockets) sockets in $(json_get "$json" existing.steps) steps; kactl set --existing took $((t_walk - t_made)) ms"
 	echo "# during it: kactl list done after $((t_list - t_made)) ms, kactl set after $((t_set - t_made)) ms"
 	[ "$t_set" -le "$t_walk" ] || echo "# (the walk ended before the set: nothing shown about kn->lock)"
 	assert_eq "$(json_get "$json" existing.changed)" "$n" "changed"

@@ -176,14 +176,62 @@ test_exemption_and_add_existing() {
 	local json
 	hold_three
 	defer cli "$KACTL" flush
-	cli "$KACTL" set port $PORT off
-	json=$(cli "$KACTL" -j add default idle 9 --existing)
+	json=$(cli "$KACTL" -j set port $PORT off --existing)
 	# Both ends of the three, and the listener (all on port PORT).
 	assert_eq "$(existing_of "$json" exempt)" 7 "exempt"
 	assert_eq "$(existing_of "$json" matched)" 0 "matched"
+	# The default's walk: the exemption is those sockets' policy, not it.
+	json=$(cli "$KACTL" -j add default idle 9 --existing)
+	assert_eq "$(existing_of "$json" exempt)" 0 "the default's walk: exempt"
+	assert_eq "$(existing_of "$json" matched)" 0 "the default's walk: matched"
 	expect_ka "$(ask idle $IDLEONLY)" client keepalive=0 idle=100
 	# add refuses an existing selector, and walks nothing then.
 	expect_fail 1 cli "$KACTL" add default idle 9 --existing
+	assert_eq "$EXPECT_STDOUT" "" "a refused add's output"
+	# load --replace --existing walks the whole set: the exemption counts.
+	printf 'port %s off\ndefault idle 9\n' $PORT >"$KA_OUT/policies"
+	json=$(cli "$KACTL" -j load --replace --existing "$KA_OUT/policies")
+	assert_eq "$(existing_of "$json" exempt)" 7 "load --replace: exempt"
+}
+
+# set --existing acts on the sockets whose policy is the one it wrote,
+# only: a connection that an older policy matches (and that was open
+# before it, and left alone) keeps what it had, even when the new policy
+# matches it too; load --replace --existing acts on the whole set.
+test_set_existing_changes_only_the_sockets_of_its_policy() {
+	local json older newer
+	background server1 ip netns exec ka_cli python3 -S "$KA_CONN" serve 127.0.0.1 $PORT
+	background server2 ip netns exec ka_cli python3 -S "$KA_CONN" serve 127.0.0.1 $((PORT + 1))
+	wait_for 300 grep -q ready "$KA_OUT/server1"
+	wait_for 300 grep -q ready "$KA_OUT/server2"
+	hold older 127.0.0.1 $PORT
+	older=$HELD_PID
+	hold newer 127.0.0.1 $((PORT + 1))
+	newer=$HELD_PID
+	defer cli "$KACTL" flush
+	# The older policy, set without --existing: its open socket stays as it was.
+	cli "$KACTL" set port $PORT dir out idle 21
+	json=$(cli "$KACTL" -j set port $((PORT + 1)) dir out idle 22 --existing)
+	assert_eq "$(existing_of "$json" matched)" 1 "the newer policy's sockets"
+	assert_eq "$(existing_of "$json" changed)" 1 "changed"
+	expect_ka "$(ask newer $newer)" client keepalive=1 idle=22
+	expect_ka "$(ask older $older)" client keepalive=0 idle=7200
+	# The default matches every socket here, but is the policy of the
+	# accepted ends and the listeners only.
+	json=$(cli "$KACTL" -j set default idle 23 --existing)
+	assert_eq "$(existing_of "$json" changed)" 2 "the default's: accepted ends"
+	assert_eq "$(existing_of "$json" skipped_reasons.listener)" 2 "the default's: listeners"
+	assert_eq "$(existing_of "$json" matched)" 4 "the default's: matched"
+	expect_ka "$(ask older $older)" client keepalive=0 idle=7200
+	expect_ka "$(ask newer $newer)" client keepalive=1 idle=22
+	assert_eq "$(stat_of port=$PORT,dir=out applied ka_cli)" 0 "the older policy's applied"
+	# The whole set: the older policy reaches its socket at last.
+	printf 'port %s dir out idle 21\nport %s dir out idle 22\ndefault idle 23\n' \
+		$PORT $((PORT + 1)) >"$KA_OUT/policies"
+	json=$(cli "$KACTL" -j load --replace --existing "$KA_OUT/policies")
+	assert_eq "$(existing_of "$json" changed)" 1 "load --replace: changed"
+	assert_eq "$(existing_of "$json" matched)" 6 "load --replace: matched"
+	expect_ka "$(ask older $older)" client keepalive=1 idle=21
 }
 
 test_load_replace_existing() {
@@ -253,9 +301,93 @@ test_walk_of_many_connections() {
 	defer cli "$KACTL" flush
 	assert_eq "$(existing_of "$json" changed)" "$n" "changed"
 	assert_eq "$(existing_of "$json" matched)" "$n" "matched"
-	echo "# $n connections ($(existing_of "$json" sockets) sockets): walk $(existing_of "$json" time_us) us"
+	echo "# $n connections ($(existing_of "$json" sockets) sockets): walk $(existing_of "$json" time_us) us in $(existing_of "$json" steps) steps"
+	steps_at_least "$json"
 	assert_eq "$(cli ss -Htno state established '( dport = :7802 )' |
 		grep -c 'timer:(keepalive,')" "$n" "client ends with a keepalive timer in ss"
+}
+
+# steps_at_least JSON: kactl -j's walk took at least one step per
+# 1,024 sockets (existing.c, KA_EXISTING_STEP_SOCKETS), and one at least.
+steps_at_least() {
+	local sockets steps
+	sockets=$(existing_of "$1" sockets)
+	steps=$(existing_of "$1" steps)
+	[ "$steps" -ge $(((sockets + 1023) / 1024)) ] && [ "$steps" -ge 1 ] ||
+		fail "$sockets sockets walked in $steps steps"
+}
+
+# listeners NAME N: N listening sockets in ka_cli, on ephemeral ports of
+# 127.0.0.1 (sockets the walk sees, cheaply made).
+listeners() {
+	background "$1" ip netns exec ka_cli python3 -S -c '
+import resource, socket, sys, time
+n = int(sys.argv[1])
+resource.setrlimit(resource.RLIMIT_NOFILE, (n + 64, n + 64))
+held = []
+for _ in range(n):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(1); held.append(s)
+print("ready", flush=True)
+time.sleep(3600)' "$2"
+	wait_for 300 grep -q ready "$KA_OUT/$1"
+}
+
+# A walk of more sockets than one step takes is several steps, which
+# kactl -j counts ("steps"); the totals are the steps' sums.
+test_a_long_walk_runs_in_steps() {
+	local json
+	listeners many 1100
+	defer cli "$KACTL" flush
+	json=$(cli "$KACTL" -j set default idle 30 --existing)
+	assert_eq "$(existing_of "$json" skipped_reasons.listener)" 1100 "listeners"
+	assert_eq "$(existing_of "$json" matched)" 1100 "matched"
+	[ "$(existing_of "$json" sockets)" -ge 1100 ] || fail "sockets: $json"
+	[ "$(existing_of "$json" steps)" -ge 2 ] || fail "one step: $json"
+	steps_at_least "$json"
+	note "$(existing_of "$json" sockets) sockets in $(existing_of "$json" steps) steps, $(existing_of "$json" time_us) us"
+}
+
+# A walk whose reader stops reading stays between two steps, holding no
+# lock: other generic netlink requests go on, a generic netlink family
+# can be registered (the genetlink core's writer lock), and rmmod says
+# the module is in use (the dump holds a reference on it) until the
+# reader closes its socket.
+test_a_walk_paused_between_steps_holds_no_lock() {
+	local wg=
+	listeners many 1100
+	cli "$KACTL" set default idle 30
+	export STOP=$KA_OUT/stop
+	defer touch "$STOP"
+	# The request's sendmsg() runs the first step; nothing reads the rest.
+	background paused ip netns exec ka_cli python3 -S -c '
+import os, socket, struct, sys, time
+sys.path.insert(0, os.path.join(sys.argv[1], "tests/lib"))
+from ka_genl import enum, family_id
+s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+s.bind((0, 0))
+cmd = enum("ka_cmd")["KA_CMD_EXISTING_APPLY"]
+body = struct.pack("BBH", cmd, 1, 0)
+s.send(struct.pack("IHHII", 16 + len(body), family_id(s), 0x301, 3, 0) + body)
+print("paused", flush=True)
+while not os.path.exists(os.environ["STOP"]):
+    time.sleep(0.05)
+s.close()
+print("closed", flush=True)' "$KA_ROOT"
+	wait_for 300 grep -q paused "$KA_OUT/paused"
+	cli "$KACTL" list >/dev/null || fail "kactl list during a paused walk"
+	cli "$KACTL" set port 7805 idle 5 || fail "kactl set during a paused walk"
+	if modinfo wireguard >/dev/null 2>&1 && ! lsmod | grep -q '^wireguard '; then
+		timeout 120 modprobe wireguard ||
+			fail "a generic netlink family's registration during a paused walk"
+		wg=wireguard
+		rmmod wireguard || fail "wireguard's unregistration during a paused walk"
+	fi
+	expect_fail 1 rmmod ka_policy
+	assert_match "$EXPECT_STDERR" "in use" "rmmod during a walk"
+	touch "$STOP"
+	wait_for 300 grep -q closed "$KA_OUT/paused"
+	wait_for 60 rmmod ka_policy
+	note "a family registered during the walk: ${wg:-none, no wireguard module here}"
 }
 
 # netlink_open PID: PID has a generic netlink socket (kactl, about to
@@ -265,14 +397,15 @@ netlink_open() {
 	awk -v p="$1" '$2 == 16 && $3 == p { f = 1 } END { exit !f }' "/proc/$1/net/netlink"
 }
 
-# rmmod while a walk runs: genl_unregister_family() waits for the request
-# (the genetlink core holds its lock for reading across the doit), so
-# either the walk ends first or the request finds no module; the kernel
-# reports nothing either way. rmmod is started once kactl has its netlink
-# socket, which on the emulated machine is well before a walk of 5,000
-# connections ends (the TAP line says which way it went).
+# rmmod while a walk may run. The walk is a dump, which holds a
+# reference on the module from its start to its end: rmmod during it
+# fails ("in use"), and succeeds once kactl has exited. rmmod before the
+# walk (during or right after the set) unloads the module, and kactl's
+# walk request then finds no family (exit 1). rmmod is started once kactl
+# has its netlink socket, which on the emulated machine is well before a
+# walk of 5,000 connections ends; the TAP line says which way it went.
 test_rmmod_during_a_walk() {
-	local rc=0 n
+	local rc=0 rmmod_rc=0 n
 	n=$(scaled 5000 300)
 	background many ip netns exec ka_cli python3 -S "$KA_CONN" many 7803 $n
 	wait_for 600 grep -q ready "$KA_OUT/many"
@@ -280,14 +413,19 @@ test_rmmod_during_a_walk() {
 		>"$KA_OUT/walk" 2>&1 &
 	local walk=$!
 	wait_for 60 netlink_open $walk
-	rmmod ka_policy
+	rmmod ka_policy 2>"$KA_OUT/rmmod" || rmmod_rc=$?
 	wait $walk || rc=$?
-	echo "# kactl exited $rc: $(cat "$KA_OUT/walk")"
-	# 1: the request came after the unload (no module, no family).
+	echo "# rmmod exited $rmmod_rc: $(cat "$KA_OUT/rmmod"); kactl exited $rc: $(cat "$KA_OUT/walk")"
 	case $rc in
 	0) grep -q "^existing: $((2 * n)) changed" "$KA_OUT/walk" || fail "no result line" ;;
-	1) ;;
+	1) [ $rmmod_rc = 0 ] || fail "kactl failed, yet the module stayed" ;;
 	*) fail "kactl exited $rc" ;;
 	esac
+	if [ $rmmod_rc != 0 ]; then
+		grep -q "in use" "$KA_OUT/rmmod" || fail "rmmod: $(cat "$KA_OUT/rmmod")"
+		# The dump's reference goes when kactl's socket is released.
+		wait_for 60 rmmod ka_policy
+	fi
+	! ka_loaded || fail "the module is still loaded"
 	! dmesg | grep -E 'BUG:|WARNING:|Oops' || fail "kernel splat during rmmod"
 }

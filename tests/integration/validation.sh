@@ -97,7 +97,7 @@ test_cgroup_by_id() {
 test_bad_actions() {
 	rejected EINVAL "exemption \(off\) takes no keepalive settings" \
 		policy_set port_min=u16:7700 off=flag: idle=u32:5
-	rejected EINVAL "delete takes a selector only" \
+	rejected EINVAL "this request takes a selector only" \
 		policy_del port_min=u16:7700 idle=u32:5
 }
 

@@ -25,6 +25,12 @@ enum ka_cmd {
 	KA_CMD_POLICY_ADD,	/* do, admin: add; EEXIST when the selector has one */
 	KA_CMD_SOCKET_GET,	/* dump: the namespace's TCP sockets, KA_A_SOCKET each */
 	KA_CMD_EVENT,		/* notification: KA_A_EVENT, group "events" */
+	/*
+	 * dump, admin: apply the policies to the open TCP sockets, in steps,
+	 * one KA_A_EXISTING_RESULT each; a KA_A_POLICY selector limits it to
+	 * the sockets whose policy is that one
+	 */
+	KA_CMD_EXISTING_APPLY,
 
 	__KA_CMD_MAX,
 	KA_CMD_MAX = __KA_CMD_MAX - 1
@@ -39,8 +45,8 @@ enum ka_attr {
 	KA_A_POLICY,		/* nest: KA_POLICY_A_* */
 	KA_A_MISSING,		/* u32: bit n set: enum ka_feature n missing */
 	KA_A_SOCKET,		/* nest: KA_SOCKET_A_*, one socket */
-	KA_A_EXISTING,		/* flag: also apply to the sockets that exist */
-	KA_A_EXISTING_RESULT,	/* nest: KA_EXISTING_A_*, what that did */
+	/* nest: KA_EXISTING_A_*, what one step of KA_CMD_EXISTING_APPLY did */
+	KA_A_EXISTING_RESULT,
 	KA_A_EVENT,		/* nest: KA_EVENT_A_*, one event */
 
 	__KA_A_MAX,
@@ -252,15 +258,17 @@ enum ka_event_attr {
 };
 
 /*
- * What --existing did (KA_A_EXISTING_RESULT in the reply to a set, add or
- * replace that carried KA_A_EXISTING): u32 counts of sockets, unless
- * said otherwise. matched = changed + the SKIP_* counts.
+ * What one step of KA_CMD_EXISTING_APPLY did (KA_A_EXISTING_RESULT, one
+ * per message of the dump; the walk's totals are their sums): u32 counts
+ * of sockets, unless said otherwise. matched = changed + the SKIP_*
+ * counts.
  */
 enum ka_existing_attr {
 	KA_EXISTING_A_UNSPEC,
 	KA_EXISTING_A_PAD,
 	KA_EXISTING_A_SOCKETS,	/* every TCP socket of the namespace looked at */
-	KA_EXISTING_A_MATCHED,	/* a policy (not an exemption) matches */
+	/* its policy (the selector's, if given) is not an exemption */
+	KA_EXISTING_A_MATCHED,
 	KA_EXISTING_A_CHANGED,	/* matched, and its keepalive settings changed */
 	KA_EXISTING_A_SKIP_APPLICATION,	/* the application's own settings */
 	KA_EXISTING_A_SKIP_KEEPALIVE_OFF, /* the application's SO_KEEPALIVE=0 */
@@ -268,8 +276,8 @@ enum ka_existing_attr {
 	KA_EXISTING_A_SKIP_LISTENER,	/* a listening socket */
 	KA_EXISTING_A_SKIP_CLOSED,	/* closed or closing */
 	KA_EXISTING_A_SKIP_MPTCP,	/* an MPTCP subflow */
-	KA_EXISTING_A_EXEMPT,	/* an exemption matches: left alone */
-	KA_EXISTING_A_TIME_US,	/* u64: how long the walk took, microseconds */
+	KA_EXISTING_A_EXEMPT,	/* its policy is an exemption: left alone */
+	KA_EXISTING_A_TIME_US,	/* u64: how long the step took, microseconds */
 
 	__KA_EXISTING_A_MAX,
 	KA_EXISTING_A_MAX = __KA_EXISTING_A_MAX - 1
