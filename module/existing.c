@@ -79,7 +79,7 @@
  *    set in between);
  *  - release_sock(), the reference dropped.
  * Only sockets that can still be kept alive are changed: established,
- * connecting, or with the peer's FIN in. Listening sockets are skipped:
+ * connecting, or half-closed either way (KA_EX_STATES). Listening sockets are skipped:
  * their settings reach only their future children, which ka_apply()
  * decides at accept anyway. Closing and orphaned ones are skipped too (an
  * orphan's FIN_WAIT2 timeout runs on the keepalive timer).
@@ -127,9 +127,14 @@ struct ka_existing_walk {
 	struct ka_selector only;
 };
 
-/* States in which a connection can still use keepalive. */
+/*
+ * States in which a connection can still use keepalive: a half-closed one
+ * (the application's shutdown(SHUT_WR), FIN_WAIT1/2) still reads, and
+ * tcp_keepalive_timer() probes it like an established one; only an
+ * orphan's FIN_WAIT2 uses the timer otherwise (SOCK_DEAD, skipped).
+ */
 #define KA_EX_STATES	(TCPF_ESTABLISHED | TCPF_SYN_SENT | TCPF_SYN_RECV | \
-			 TCPF_CLOSE_WAIT)
+			 TCPF_CLOSE_WAIT | TCPF_FIN_WAIT1 | TCPF_FIN_WAIT2)
 
 /* SO_KEEPALIVE through the kernel's own function, our probe told. */
 static void ka_keepalive_switch(struct sock *sk, int on)

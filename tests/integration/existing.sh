@@ -429,3 +429,23 @@ test_rmmod_during_a_walk() {
 	! ka_loaded || fail "the module is still loaded"
 	! dmesg | grep -E 'BUG:|WARNING:|Oops' || fail "kernel splat during rmmod"
 }
+
+# A half-closed connection (the application shut its side down and still
+# reads: FIN_WAIT2) can still be kept alive, and gets the policy.
+test_half_closed_connection_gets_keepalive() {
+	background server ip netns exec ka_cli python3 -S "$KA_CONN" serve 127.0.0.1 7806
+	wait_for 300 grep -q ready "$KA_OUT/server"
+	background half ip netns exec ka_cli python3 -S -c '
+import signal, socket
+s = socket.create_connection(("127.0.0.1", 7806))
+s.shutdown(socket.SHUT_WR)
+print("half", flush=True)
+signal.pause()'
+	wait_for 300 grep -q half "$KA_OUT/half"
+	wait_for 60 eval 'cli ss -Htn state fin-wait-2 "( dport = :7806 )" | grep -q .'
+	local json
+	json=$(cli "$KACTL" -j set port 7806 dir out idle 30 --existing)
+	assert_eq "$(existing_of "$json" changed)" 1 "changed"
+	assert_match "$(cli ss -Htno state fin-wait-2 '( dport = :7806 )')" \
+		"timer:\(keepalive," "the half-closed socket's timer in ss"
+}
