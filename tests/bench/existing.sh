@@ -6,7 +6,7 @@
 # emulation):
 #
 #   make all
-#   tests/vm/ka-vm --mem 3072 --timeout 3600 -- \
+#   tests/vm/ka-vm --mem 3072 --timeout 3600 --stall 1800 -- \
 #       tests/lib/testlib.sh bench tests/bench/existing.sh
 #
 # KA_EXISTING_N connections (default 100,000; 200,000 sockets) on loopback
