@@ -274,7 +274,8 @@ void ka_sock_write(struct sock *sk, const struct ka_sock_state *st)
 	WRITE_ONCE(tp->keepalive_intvl, st->intvl_jiffies);
 	WRITE_ONCE(tp->keepalive_probes, st->probes);
 	WRITE_ONCE(icsk->icsk_user_timeout, st->user_timeout_ms);
-	sock_valbool_flag(sk, SOCK_KEEPOPEN, st->keepopen);
+	/* Atomic, as every sk_flags write of ours (ka_sk_flags_assign()). */
+	assign_bit(SOCK_KEEPOPEN, &sk->sk_flags, st->keepopen);
 	ka_sk_flags_assign(sk, (unsigned long)KA_F_ALL << KA_SK_OURS,
 			   (unsigned long)st->ours << KA_SK_OURS);
 }

@@ -35,9 +35,12 @@ enum ka_field {
  *  KA_SK_POLICY_ID          KA_POLICY_ID_BITS bits: the id of the policy
  *                           applied (policy.h), meaningful while
  *                           KA_SK_APPLIED_IN or _OUT is set
- * All are changed atomically (bit operations, or a compare-and-exchange
- * of several bits where apply.c owns the socket), as an application's
- * setsockopt() clears a KA_SK_OURS bit before it takes the socket lock.
+ * ka_policy changes them, and SOCK_KEEPOPEN, atomically only (bit
+ * operations, or a compare-and-exchange of several bits where apply.c
+ * owns the socket), as an application's setsockopt() clears a KA_SK_OURS
+ * bit before it takes the socket lock. The kernel's own sk_flags updates
+ * under the socket lock are plain read-modify-writes and may still undo
+ * such a clear: the race apply.c's header describes.
  */
 #if BITS_PER_LONG < 64
 /* A 32-bit kernel's flags leave no top bits free. */

@@ -187,27 +187,41 @@ static enum ka_existing_skip ka_existing_one(struct sock *sk,
 {
 	struct ka_sock_state old, st;
 	enum ka_verdict verdict;
+	bool changes;
 
 	ka_sock_read(sk, &old);
-	if (!ka_sock_decide(sk, &p->act, &st, &verdict) ||
-	    ka_state_eq(&old, &st)) {
-		if (verdict == KA_APPLY)
-			return KA_EX_SKIP_UNCHANGED;
-		return st.app_off ? KA_EX_SKIP_KEEPALIVE_OFF :
-				    KA_EX_SKIP_APPLICATION;
+	changes = ka_sock_decide(sk, &p->act, &st, &verdict) &&
+		  !ka_state_eq(&old, &st);
+	if (!changes && verdict == KA_APPLY) {
+		/*
+		 * The policy's settings already, maybe another policy's
+		 * that gave the same: the socket is this one's now, as
+		 * kactl sockets and the counters name it.
+		 */
+		ka_sock_mark_applied(sk, p, dir);
+		return KA_EX_SKIP_UNCHANGED;
 	}
+	if (!changes)
+		goto skipped;
 	/* keepalive_time_when() in keepalive() reads the new idle. */
 	ka_sock_write(sk, &st);
 	ka_sock_mark_applied(sk, verdict == KA_APPLY ? p : NULL, dir);
 	if (old.keepopen != st.keepopen) {
 		/* keepalive(sk, 1) arms only while SOCK_KEEPOPEN is clear. */
-		sock_reset_flag(sk, SOCK_KEEPOPEN);
+		clear_bit(SOCK_KEEPOPEN, &sk->sk_flags);
 		ka_keepalive_switch(sk, st.keepopen);
-		sock_valbool_flag(sk, SOCK_KEEPOPEN, st.keepopen);
+		assign_bit(SOCK_KEEPOPEN, &sk->sk_flags, st.keepopen);
 	} else if (st.keepopen && old.idle_jiffies != st.idle_jiffies) {
 		ka_keepalive_rearm(sk);
 	}
-	return KA_EX_SKIP_MAX;
+	if (verdict == KA_APPLY)
+		return KA_EX_SKIP_MAX;
+skipped:
+	/*
+	 * Left to the application, as ka_apply() counts it: also when what
+	 * ka_policy had written was taken back (its SO_KEEPALIVE=0 since).
+	 */
+	return st.app_off ? KA_EX_SKIP_KEEPALIVE_OFF : KA_EX_SKIP_APPLICATION;
 }
 
 /* One pinned socket: locks it, decides, counts. */
@@ -220,10 +234,11 @@ static void ka_existing_sock(struct sock *sk, struct ka_net *kn,
 	const struct ka_policy *p;
 	u8 dir;
 
-	lock_sock(sk);
+	/* Fixed at creation: a kernel socket's lock is never waited for. */
 	kind = ka_sock_kind(sk, NULL);
 	if (kind == KA_SOCK_FOREIGN)
-		goto out;
+		return;
+	lock_sock(sk);
 	dir = sk->sk_state == TCP_LISTEN ? KA_DIR_IN :
 	      ka_existing_dir(sk, w->listening);
 	rcu_read_lock();
@@ -255,7 +270,6 @@ static void ka_existing_sock(struct sock *sk, struct ka_net *kn,
 	}
 unlock:
 	rcu_read_unlock();
-out:
 	release_sock(sk);
 }
 

@@ -435,8 +435,11 @@ static void print_event(const struct nlattr *nest)
 	out_str("remote", " -> %s", remote);
 	out_json_str("remote_addr", raddr);
 	out_json_u64("remote_port", get_uint(tb[KA_EVENT_A_REMOTE_PORT]));
-	if (tb[KA_EVENT_A_DIR])
-		out_json_str("dir", kactl_dir_name((uint8_t)get_uint(tb[KA_EVENT_A_DIR])) ?: "?");
+	if (tb[KA_EVENT_A_DIR]) {
+		const char *dir = kactl_dir_name((uint8_t)get_uint(tb[KA_EVENT_A_DIR]));
+
+		out_json_str("dir", dir ? dir : "?");
+	}
 	out_json_u64("cgroup_id", get_uint(tb[KA_EVENT_A_CGROUP_ID]));
 	cg = cgroup_path(get_uint(tb[KA_EVENT_A_CGROUP_ID]));
 	if (cg)

@@ -72,8 +72,15 @@ int main(int argc, char **argv)
 	for (i = 0, slot = 0; i < n; slot++) {
 		struct sockaddr_in src = loopback(0x7f010001 + ((slot / PER_ADDR) << 8),
 						  1024 + slot % PER_ADDR);
-		int cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		int cfd;
 
+		/*
+		 * Not from the listening port: --existing would take such a
+		 * client for an accepted connection (ka_policy.rst).
+		 */
+		if (ntohs(src.sin_port) == port)
+			continue;
+		cfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (cfd < 0)
 			die("socket");
 		if (bind(cfd, (struct sockaddr *)&src, sizeof(src))) {

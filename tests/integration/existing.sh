@@ -449,3 +449,26 @@ signal.pause()'
 	assert_match "$(cli ss -Htno state fin-wait-2 '( dport = :7806 )')" \
 		"timer:\(keepalive," "the half-closed socket's timer in ss"
 }
+
+# The application turned keepalive off after the policy had turned it on:
+# a walk takes back what ka_policy still held (its idle time) and counts
+# the socket as skipped for that SO_KEEPALIVE=0, as ka_apply() would, not
+# as changed or applied.
+test_keepalive_off_since_the_policy_is_skipped_not_applied() {
+	local json
+	defer cli "$KACTL" flush
+	cli "$KACTL" set port $PORT dir out idle 100
+	background server ip netns exec ka_cli python3 -S "$KA_CONN" serve 127.0.0.1 $PORT
+	wait_for 300 grep -q ready "$KA_OUT/server"
+	hold c 127.0.0.1 $PORT
+	expect_ka "$(ask c $HELD_PID)" client keepalive=1 idle=100
+	# SIGUSR2: SO_KEEPALIVE=0, then the settings (answer 2).
+	kill -USR2 $HELD_PID
+	wait_for 300 answers c 2
+	expect_ka "$(grep '"n": 2,' "$KA_OUT/c")" client keepalive=0 idle=100
+	json=$(cli "$KACTL" -j set port $PORT dir out idle 100 --existing)
+	assert_eq "$(existing_of "$json" changed)" 0 "changed"
+	assert_eq "$(existing_of "$json" skipped_reasons.keepalive_off)" 1 "skipped: SO_KEEPALIVE=0"
+	expect_ka "$(ask c $HELD_PID)" client keepalive=0 idle=7200
+	assert_eq "$(stat_of port=$PORT,dir=out applied ka_cli)" 1 "applied: the connect only"
+}

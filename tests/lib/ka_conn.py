@@ -34,7 +34,8 @@
       wait-dead's connection, which also answers questions: on each
       SIGUSR1 it prints {"n": how many answers so far, "client":
       SETTINGS, "client_port": its local port}, read with getsockopt()
-      then, so that a test sees a change made to the open socket.
+      then, so that a test sees a change made to the open socket. On
+      SIGUSR2 it sets SO_KEEPALIVE to 0 first, then answers the same way.
   ka_conn.py hold-pairs PORT NAME[:OPTS]...
       Listens on loopback PORT and, for each NAME, connects a client with
       OPTS applied before connect(), accepts it, and prints one line of
@@ -243,7 +244,11 @@ def cmd_hold(args):
         answers += 1
         print(json.dumps({"n": answers, "client": settings(sock),
                           "client_port": sock.getsockname()[1]}), flush=True)
+    def keepalive_off(signum, frame):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 0)
+        answer(signum, frame)
     signal.signal(signal.SIGUSR1, answer)
+    signal.signal(signal.SIGUSR2, keepalive_off)
     wait_dead(sock)
 
 
