@@ -70,8 +70,8 @@
  * kernel checks the value and takes the socket lock, with an atomic bit
  * operation (the kernel's own sk_flags updates, under the lock, are
  * never lost to it, nor it to ka_policy's writes of its marks, which
- * are atomic too: ka_sk_flags_assign()). So a value the kernel refuses also makes the
- * setting the application's (it keeps ka_policy's value, as if the
+ * are atomic too: ka_sk_flags_assign()). So a value the kernel refuses
+ * also makes the setting the application's (it keeps ka_policy's value, as if the
  * application had set it), and a setsockopt() racing a connect() of the
  * same socket from another thread may see its mark set again. A BPF
  * program's bpf_setsockopt() does not pass through tcp_setsockopt(): a
