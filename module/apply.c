@@ -314,6 +314,7 @@ void ka_apply(struct sock *sk, const struct request_sock *req, u8 dir)
 	 */
 	BUILD_BUG_ON(KA_SOCK_FLAG_LAST >= KA_SK_OURS);
 	BUILD_BUG_ON(KA_SOCK_FLAG_LAST >= KA_SK_POLICY_ID);
+	BUILD_BUG_ON(KA_SOCK_FLAG_LAST >= KA_SK_BORN);
 
 	if (kind == KA_SOCK_FOREIGN)
 		return;

@@ -35,6 +35,7 @@ enum ka_field {
  *  KA_SK_POLICY_ID          KA_POLICY_ID_BITS bits: the id of the policy
  *                           applied (policy.h), meaningful while
  *                           KA_SK_APPLIED_IN or _OUT is set
+ *  KA_SK_BORN               the socket has an entry in lifetime.c's table
  * ka_policy changes them, and SOCK_KEEPOPEN, atomically only (bit
  * operations, or a compare-and-exchange of several bits where apply.c
  * owns the socket), as an application's setsockopt() clears a KA_SK_OURS
@@ -51,6 +52,7 @@ enum ka_field {
 #define KA_SK_APPLIED_OUT	(BITS_PER_LONG - 3)
 #define KA_SK_OURS		(KA_SK_APPLIED_OUT - KA_F_MAX)
 #define KA_SK_POLICY_ID		(KA_SK_OURS - KA_POLICY_ID_BITS)
+#define KA_SK_BORN		(KA_SK_POLICY_ID - 1)
 
 /* A socket's keepalive settings, as the decision sees them. */
 struct ka_sock_state {

@@ -28,7 +28,8 @@
  *
  * The message is built and sent in the probe handler, in softirq with
  * the socket's spinlock held: GFP_ATOMIC, a bounded size (fixed
- * attributes plus at most one cgroup path), nothing that sleeps, and
+ * attributes plus at most one cgroup path of KA_CGROUP_PATH_MAX bytes:
+ * under 1.5 KiB, a small allocation), nothing that sleeps, and
  * nothing at all unless someone listens in that namespace
  * (genl_has_listeners()). Sending directly rather than from a work item
  * keeps the message exact (the socket is about to be closed) and needs
@@ -43,9 +44,10 @@
  * sk_callback_lock instead, in a read_lock_bh() that 5.10 to 6.12 would
  * nest inside the socket spinlock here). A cgroup's path needs
  * cgroup_mutex, so the event carries the id and kactl finds the path.
+ * How long the connection lived comes from lifetime.c, which notes when
+ * each connection is made while someone listens (no kernel keeps it).
  * Not available: the process (timer context; kactl looks for the inode
- * in /proc/PID/fd, as ss -p does) and when the connection was made (no
- * kernel from 5.10 to 7.x keeps a creation time in tcp_sock).
+ * in /proc/PID/fd, as ss -p does).
  *
  * Rate limit, per namespace: at most events_per_sec events in a window of
  * one second (0: no limit), so that a storm of dead peers costs the
@@ -70,6 +72,7 @@
 #include "apply.h"
 #include "cgpath.h"
 #include "events.h"
+#include "lifetime.h"
 #include "netlink.h"
 #include "netns.h"
 #include "policy.h"
@@ -97,6 +100,13 @@ void ka_events_stop(void)
 {
 	WRITE_ONCE(ka_events_on, false);
 	synchronize_rcu();
+}
+
+/* Someone listens to net's events: genl_has_listeners() reads RCU. */
+bool ka_events_listened(struct net *net)
+{
+	return KA_EVENTS && READ_ONCE(ka_events_on) &&
+	       genl_has_listeners(&ka_genl_family, net, KA_MCGRP_IDX_EVENTS);
 }
 
 /*
@@ -142,7 +152,8 @@ static size_t ka_event_size(const char *path)
 	       4 * nla_total_size(sizeof(u8)) +	/* type, family, dir, probes */
 	       2 * nla_total_size(sizeof(struct in6_addr)) +
 	       2 * nla_total_size(sizeof(u16)) +
-	       2 * nla_total_size_64bit(sizeof(u64)) +	/* cgroup id, inode */
+	       3 * nla_total_size_64bit(sizeof(u64)) +	/* cgroup id, inode, */
+							/* lifetime */
 	       6 * nla_total_size(sizeof(u32)) +
 	       sel;
 }
@@ -200,6 +211,7 @@ static int ka_event_fill(struct sk_buff *skb, struct sock *sk,
 	struct socket *sock;
 	struct nlattr *nest;
 	struct cgroup *cgrp;
+	u64 lifetime;
 	void *hdr;
 	u8 dir;
 
@@ -238,6 +250,10 @@ static int ka_event_fill(struct sk_buff *skb, struct sock *sk,
 	    nla_put_u32(skb, KA_EVENT_A_UID,
 			from_kuid_munged(net->user_ns, READ_ONCE(sk->sk_uid))))
 		return -EMSGSIZE;
+	if (ka_lifetime_ms(sk, &lifetime) &&
+	    nla_put_u64_64bit(skb, KA_EVENT_A_LIFETIME_MS, lifetime,
+			      KA_EVENT_A_PAD))
+		return -EMSGSIZE;
 	/* Stable here: see the header. */
 	sock = READ_ONCE(sk->sk_socket);
 	if (sock && nla_put_u64_64bit(skb, KA_EVENT_A_INODE,
@@ -257,8 +273,7 @@ void ka_event_timeout(struct sock *sk)
 	int ret;
 
 	/* KA_EVENTS 0: no group to send to, and nothing else compiled. */
-	if (!KA_EVENTS || !READ_ONCE(ka_events_on) || !ka_sock_counted(sk) ||
-	    !genl_has_listeners(&ka_genl_family, net, KA_MCGRP_IDX_EVENTS))
+	if (!KA_EVENTS || !ka_sock_counted(sk) || !ka_events_listened(net))
 		return;
 	if (!ka_event_allowed(ka_net(net))) {
 		ret = -EBUSY;

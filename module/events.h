@@ -2,6 +2,7 @@
 #ifndef _KA_EVENTS_H
 #define _KA_EVENTS_H
 
+struct net;
 struct sock;
 
 /*
@@ -12,6 +13,9 @@ struct sock;
  */
 void ka_events_start(void);
 void ka_events_stop(void);
+
+/* Someone listens to net's events now. Any context, under RCU or not. */
+bool ka_events_listened(struct net *net);
 
 /*
  * Probe handler, inside tcp_keepalive_timer() with the socket spinlock

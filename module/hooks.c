@@ -33,6 +33,11 @@
  *                                     orphaned FIN_WAIT2 socket: the peer
  *                                     is dead, keepalive gave up (counted,
  *                                     and told to listeners: events.c)
+ * Events only (without it, an event says nothing of the lifetime):
+ *   tcp_v4_destroy_sock(sk)           every TCP socket's end (IPv6's
+ *                                     destroy calls it, or is it since
+ *                                     6.2): its lifetime entry goes
+ *                                     (lifetime.c)
  *
  * The handlers read only the arguments named above, which every kernel
  * from 5.10 to 7.x passes in the same place (tcp_send_active_reset gained
@@ -59,6 +64,7 @@
 #include "events.h"
 #include "existing.h"
 #include "hooks.h"
+#include "lifetime.h"
 #include "stats.h"
 
 static struct sock *arg_sk(struct pt_regs *regs, unsigned int n)
@@ -66,9 +72,17 @@ static struct sock *arg_sk(struct pt_regs *regs, unsigned int n)
 	return (struct sock *)regs_get_kernel_argument(regs, n);
 }
 
+/* A connection made (connect or accept): events may tell its lifetime. */
+static void ka_made(struct sock *sk)
+{
+	ka_lifetime_born(sk, ka_sock_counted(sk) &&
+			 ka_events_listened(sock_net(sk)));
+}
+
 static int ka_connect_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	ka_apply(arg_sk(regs, 0), NULL, KA_DIR_OUT);
+	ka_made(arg_sk(regs, 0));
 	return 0;
 }
 
@@ -78,6 +92,7 @@ static int ka_clone_pre(struct kprobe *kp, struct pt_regs *regs)
 
 	req = (const struct request_sock *)regs_get_kernel_argument(regs, 1);
 	ka_apply(arg_sk(regs, 0), req, KA_DIR_IN);
+	ka_made(arg_sk(regs, 0));
 	return 0;
 }
 
@@ -136,6 +151,13 @@ static int ka_write_wakeup_pre(struct kprobe *kp, struct pt_regs *regs)
 {
 	if ((int)regs_get_kernel_argument(regs, 1) == LINUX_MIB_TCPKEEPALIVE)
 		ka_account(arg_sk(regs, 0), KA_CNT_PROBES_SENT);
+	return 0;
+}
+
+/* sk_prot->destroy: process or softirq context, sk locked or dying. */
+static int ka_destroy_sock_pre(struct kprobe *kp, struct pt_regs *regs)
+{
+	ka_lifetime_destroyed(arg_sk(regs, 0));
 	return 0;
 }
 
@@ -201,10 +223,15 @@ static struct ka_hook ka_hooks[] = {
 	{ .kp = { .symbol_name = "tcp_send_active_reset",
 		  .pre_handler = ka_active_reset_pre },
 	  .feeds = BIT(KA_CNT_TIMEOUTS) | BIT(KA_CNT_EVENTS_DROPPED) },
-	/* Last, so that fail_attach keeps the numbers of those above. */
 	{ .kp = { .symbol_name = "tcp_setsockopt",
 		  .pre_handler = ka_setsockopt_pre },
 	  .required = true },
+	/*
+	 * Last, so that fail_attach keeps the numbers of those above.
+	 * Feeds no counter: ka_hooks_init() turns lifetimes on with it.
+	 */
+	{ .kp = { .symbol_name = "tcp_v4_destroy_sock",
+		  .pre_handler = ka_destroy_sock_pre } },
 };
 
 static struct kretprobe ka_keepalive_timer_probe = {
@@ -292,11 +319,15 @@ int ka_hooks_init(void)
 			       name, ret);
 			goto err;
 		}
-		pr_warn("cannot attach to %s (error %d): some counters will be unavailable\n",
-			name, ret);
+		pr_warn("cannot attach to %s (error %d): %s\n", name, ret,
+			h->feeds ? "some counters will be unavailable" :
+			"events will not say how long connections lived");
 		unavailable |= h->feeds;
 	}
 	ka_counters_set_unavailable(unavailable);
+	/* Entries only once something takes them out again. */
+	if (ka_hooks[ARRAY_SIZE(ka_hooks) - 1].attached)
+		ka_lifetime_enable();
 	return 0;
 
 err:

@@ -6,9 +6,10 @@
  * reverse: the cgroup paths policies may name, then per-netns state (the
  * namespace's area and counters, its policies, its /proc/net/ka_stats:
  * pernet operations run in the order they are registered, and in reverse
- * on the way out), then the hooks in the TCP stack that apply policies,
- * then the netlink family that lets users set them, and last the events
- * sent on it (events.c), stopped first.
+ * on the way out), then the table of connection lifetimes the hooks
+ * fill and empty (lifetime.c), then the hooks in the TCP stack that apply
+ * policies, then the netlink family that lets users set them, and last
+ * the events sent on it (events.c), stopped first.
  * Documentation/ka_policy.rst describes the design.
  */
 
@@ -20,6 +21,7 @@
 #include "cgpath.h"
 #include "events.h"
 #include "hooks.h"
+#include "lifetime.h"
 #include "netlink.h"
 #include "netns.h"
 #include "policy.h"
@@ -47,9 +49,14 @@ static int __init mod_init(void)
 		pr_err("/proc/net/ka_stats: error %d\n", ret);
 		goto err_policies;
 	}
+	ret = ka_lifetime_init();
+	if (ret) {
+		pr_err("connection lifetimes: error %d\n", ret);
+		goto err_proc;
+	}
 	ret = ka_hooks_init();
 	if (ret)
-		goto err_proc;
+		goto err_lifetime;
 	ret = ka_genl_init();
 	if (ret) {
 		pr_err("generic netlink family: error %d\n", ret);
@@ -61,6 +68,8 @@ static int __init mod_init(void)
 
 err_hooks:
 	ka_hooks_exit();
+err_lifetime:
+	ka_lifetime_exit();
 err_proc:
 	ka_proc_exit();
 err_policies:
@@ -86,6 +95,7 @@ static void __exit mod_exit(void)
 	ka_events_stop();
 	ka_genl_exit();
 	ka_hooks_exit();
+	ka_lifetime_exit();
 	ka_proc_exit();
 	ka_policy_pernet_exit();
 	ka_netns_exit();

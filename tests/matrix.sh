@@ -77,7 +77,7 @@ while read -r release _ _ what; do
 	passed=$(grep '^ok ' "$tap" | grep -vc ' # SKIP')
 	failed=$(grep -c '^not ok ' "$tap")
 	if grep -q '^ok .*every_hook_attached' "$tap"; then
-		hooks=8/8
+		hooks=9/9
 	else
 		hooks=$(grep -ao 'hooks attached: [^ ]*' "$out/$name.console" 2>/dev/null | tail -n 1 | cut -d' ' -f3)
 		hooks=${hooks:--}

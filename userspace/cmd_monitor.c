@@ -475,6 +475,14 @@ static void print_event(const struct nlattr *nest)
 		(unsigned long long)get_uint(tb[KA_EVENT_A_PROBES]));
 	out_text(" silent %s", secs(get_uint(tb[KA_EVENT_A_SILENT_MS]), dur, sizeof(dur)));
 	out_json_u64("silent_ms", get_uint(tb[KA_EVENT_A_SILENT_MS]));
+	/* Known for connections made while someone listened (lifetime.c). */
+	if (tb[KA_EVENT_A_LIFETIME_MS]) {
+		out_text(" lived %s", secs(get_uint(tb[KA_EVENT_A_LIFETIME_MS]),
+					    dur, sizeof(dur)));
+		out_json_u64("lifetime_ms", get_uint(tb[KA_EVENT_A_LIFETIME_MS]));
+	} else {
+		out_text(" lived -");
+	}
 	out_u64("uid", " uid %llu", (unsigned long long)get_uint(tb[KA_EVENT_A_UID]));
 	ino = get_uint(tb[KA_EVENT_A_INODE]);
 	if (ino) {

@@ -5,7 +5,7 @@
 # Nth attach fail. Attach order (hooks.c): 1 tcp_keepalive_timer
 # (kretprobe), 2 tcp_connect, 3 security_inet_csk_clone, 4
 # tcp_set_keepalive, 5 kernfs_activate, 6 tcp_write_wakeup, 7
-# tcp_send_active_reset, 8 tcp_setsockopt. Runs on
+# tcp_send_active_reset, 8 tcp_setsockopt, 9 tcp_v4_destroy_sock. Runs on
 # the debug kernel, where KASAN, lockdep and kmemleak (after the last
 # rmmod) watch every unwinding path.
 source "$KA_ROOT/tests/lib/ka.sh"
@@ -92,4 +92,19 @@ test_write_wakeup_probe_missing_leaves_probes_sent_unavailable() {
 
 test_active_reset_probe_missing_leaves_timeouts_unavailable() {
 	unavailable_counter 7 timeouts
+}
+
+# Without the probe on socket destruction no lifetime is noted (an entry
+# would never leave): the module loads, every counter is there, policies
+# apply, and the kernel log says what is lost.
+test_destroy_probe_missing_leaves_lifetimes_unknown() {
+	local counter
+	mark_log
+	insmod_failing 9
+	assert_match "$(log_since_mark)" "cannot attach to tcp_v4_destroy_sock \(error -2\): events will not say how long connections lived" "kernel log"
+	for counter in applied skipped probes_sent timeouts events_dropped; do
+		assert_match "$(stat_of total "$counter")" "^[0-9]+$" "ka_stats $counter"
+	done
+	"$KACTL" set --port 7303 --idle 13
+	expect_ka "$(pair 7303)" client keepalive=1 idle=13
 }

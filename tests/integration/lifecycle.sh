@@ -27,15 +27,15 @@ test_every_hook_attached() {
 	[ -r "$list" ] || fail "no $list (debugfs)"
 	for sym in tcp_keepalive_timer tcp_connect security_inet_csk_clone \
 		tcp_set_keepalive kernfs_activate tcp_write_wakeup \
-		tcp_send_active_reset tcp_setsockopt; do
+		tcp_send_active_reset tcp_setsockopt tcp_v4_destroy_sock; do
 		if grep -Eq " $sym\+0x(0|4) .*\[FTRACE\]" "$list"; then
 			n=$((n + 1))
 		else
 			missing+=("$sym")
 		fi
 	done
-	echo "hooks attached: $n/8${missing:+ (missing: ${missing[*]})}"
-	[ $n = 8 ] || fail "not attached: ${missing[*]}"
+	echo "hooks attached: $n/9${missing:+ (missing: ${missing[*]})}"
+	[ $n = 9 ] || fail "not attached: ${missing[*]}"
 	for sym in probes_sent timeouts; do
 		ka_has "$sym" || fail "kactl version lists $sym as missing"
 	done

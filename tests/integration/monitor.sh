@@ -60,6 +60,10 @@ events_in() {	# FILE: timeout events in it
 	jq -s '[.[] | select(.event == "timeout")] | length' "$1"
 }
 
+events_reach() {	# FILE N: FILE holds N timeout events
+	[ "$(events_in "$1")" = "$2" ]
+}
+
 test_dead_peer_is_one_timeout_event_in_time() {
 	local idle=1 intvl=1 cnt=2 ev result cport
 	needs_events
@@ -109,6 +113,46 @@ test_dead_peer_is_one_timeout_event_in_time() {
 	assert_eq "$(cat "$KA_OUT/other")" "" "events in ka_srv"
 	assert_eq "$(stat_of total events_dropped ka_cli)" 0 "events_dropped"
 	assert_eq "$(stat_of total timeouts ka_cli)" 1 "timeouts"
+}
+
+# How long a connection lived: known for one made while someone listened
+# in its namespace (module/lifetime.c notes it then), absent for one made
+# before. Two connections, one each side of the monitor's start, die
+# together.
+test_event_tells_lifetime_of_connections_made_while_listening() {
+	local t0 t1 before after
+	needs_events
+	ip netns exec ka_cli "$KACTL" set --port $PORT --dir out --idle 1 --intvl 1 --cnt 2
+	background server ip netns exec ka_srv python3 -S "$KA_CONN" serve 192.0.2.2 $PORT
+	wait_for 300 grep -q ready "$KA_OUT/server"
+	background early ip netns exec ka_cli python3 -S "$KA_CONN" wait-dead 192.0.2.2 $PORT
+	wait_for 300 grep -q connected "$KA_OUT/early"
+	before=$(ip netns exec ka_cli ss -tnH state established dst 192.0.2.2 |
+		awk '{ n = split($3, a, ":"); print a[n] }')
+	monitor mon ka_cli
+	t0=$(date +%s%3N)
+	background late ip netns exec ka_cli python3 -S "$KA_CONN" wait-dead 192.0.2.2 $PORT
+	wait_for 300 grep -q connected "$KA_OUT/late"
+	ip -n ka_srv link set ka_s down
+	wait_for 120 grep -q errno "$KA_OUT/early"
+	wait_for 120 grep -q errno "$KA_OUT/late"
+	wait_for 60 events_reach "$KA_OUT/mon" 2
+	t1=$(date +%s%3N)
+	monitor_stop $MON_PID
+
+	assert_eq "$(jq -r "select(.local_port == $before) | .lifetime_ms // \"none\"" "$KA_OUT/mon")" \
+		none "lifetime of the connection made before the monitor"
+	after=$(jq -c "select(.event == \"timeout\" and .local_port != $before)" "$KA_OUT/mon")
+	local lived silent
+	lived=$(json_get "$after" lifetime_ms)
+	silent=$(json_get "$after" silent_ms)
+	[[ $lived =~ ^[0-9]+$ ]] || fail "no lifetime in $after"
+	# It lived at least as long as its peer was silent, and at most from
+	# just before it was made until the event was read (the kernel's
+	# jiffies against the guest's clock: a second for their rounding).
+	[ "$lived" -ge "$silent" ] || fail "lived $lived ms, less than the $silent ms its peer was silent"
+	[ "$lived" -le $((t1 - t0 + 1000)) ] ||
+		fail "lived $lived ms, more than the $((t1 - t0)) ms since it was made"
 }
 
 test_monitor_needs_cap_net_admin_over_the_netns() {

@@ -252,6 +252,11 @@ enum ka_event_attr {
 	KA_EVENT_A_SILENT_MS,	/* u32: how long the peer had been silent */
 	KA_EVENT_A_UID,		/* u32: socket owner, in the netns's user ns */
 	KA_EVENT_A_INODE,	/* u64: socket inode (as ss -e); absent: orphaned */
+	/*
+	 * u64: ms since the connection was made (connect or accept);
+	 * absent: unknown, as for one made while nobody listened
+	 */
+	KA_EVENT_A_LIFETIME_MS,
 
 	__KA_EVENT_A_MAX,
 	KA_EVENT_A_MAX = __KA_EVENT_A_MAX - 1
