@@ -28,11 +28,60 @@ needs_events() {
 		skip "the module sends no events here (kactl version: missing on this kernel: events)"
 }
 
-# in_recv PID: PID sits in recvfrom(2) (x86_64 syscall 45), so kactl
-# monitor has joined the group: it joins before its first recv().
+# in_recv PID: PID sits in recvfrom(2) (x86_64 syscall 45): back there
+# after an event, kactl monitor has printed what it had read.
 in_recv() {
 	local nr
 	read -r nr _ <"/proc/$1/syscall" && [ "$nr" = 45 ]
+}
+
+# group_id FAMILY GROUP: the id of FAMILY's multicast group GROUP, from
+# the controller (ids are global; a module loaded again gets new ones).
+group_id() {
+	local id
+	id=$(genl ctrl get name "$1" | sed -n "s/.*ID-\(0x[0-9a-f]*\) *name: $2 *\$/\1/p")
+	[ -n "$id" ] || fail "no multicast group $2 in: $(genl ctrl get name "$1" 2>&1)"
+	echo $((id))
+}
+
+# exited PID: PID, a child of this shell, has exited (gone or a zombie
+# not yet reaped: kill -0 still finds those).
+exited() {
+	local state
+	read -r _ _ state _ 2>/dev/null <"/proc/$1/stat" || return 0
+	[ "$state" = Z ]
+}
+
+# joined PID MASK: a generic netlink socket of PID has joined every group
+# of MASK, as the Groups column of /proc/PID/net/netlink (PID's
+# namespace) shows: a bitmap of the first 32 groups, group N at bit
+# N - 1. The socket is the row whose inode is one of PID's fds.
+joined() {
+	local fds proto groups rest
+	fds=" $(find "/proc/$1/fd" -lname 'socket:*' -printf '%l ' 2>/dev/null) "
+	while read -r _ proto _ groups rest; do
+		[ "$proto" = 16 ] && [[ $fds == *" socket:[${rest##* }] "* ]] &&
+			(((0x$groups & $2) == $2)) && return 0
+	done <"/proc/$1/net/netlink"
+	return 1
+}
+
+# monitor_ready PID NAME: waits until kactl monitor PID (output in
+# $KA_OUT/NAME) has joined the events group: from then on it gets every
+# event. Not "it sits in recv()": it is there too in its look-up of the
+# groups, before it has joined. Fails at once if it exits.
+monitor_ready() {
+	local g mask=0
+	for g in $(group_id ka_policy events); do
+		[ "$g" -le 32 ] || fail "group id $g: /proc/net/netlink shows groups 1 to 32 only"
+		mask=$((mask | 1 << (g - 1)))
+	done
+	wait_for 300 joined_or_exited "$1" $mask
+	! exited "$1" || fail "kactl monitor exited: $(cat "$KA_OUT/$2")"
+}
+
+joined_or_exited() {	# PID MASK
+	joined "$1" "$2" || exited "$1"
 }
 
 # monitor NAME NETNS [ARGS]: kactl -j monitor in NETNS, output in
@@ -43,7 +92,7 @@ monitor() {
 	"$KACTL" -n "$ns" -j monitor "$@" >"$KA_OUT/$name" 2>&1 &
 	MON_PID=$!
 	defer kill $MON_PID
-	wait_for 300 in_recv $MON_PID
+	monitor_ready $MON_PID "$name"
 }
 
 # monitor_stop PID: SIGTERM once PID is back in recv() (every queued
@@ -124,7 +173,7 @@ test_monitor_needs_cap_net_admin_over_the_netns() {
 	# ...but is of one its user namespace owns.
 	unshare --user --map-root-user --net "$KACTL" monitor >"$KA_OUT/own" 2>&1 &
 	defer kill $!
-	wait_for 300 in_recv $!
+	monitor_ready $! own
 	assert_eq "$(cat "$KA_OUT/own")" "" "output in its own namespace"
 }
 
