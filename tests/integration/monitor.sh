@@ -67,12 +67,13 @@ joined() {
 }
 
 # monitor_ready PID NAME: waits until kactl monitor PID (output in
-# $KA_OUT/NAME) has joined the events group: from then on it gets every
-# event. Not "it sits in recv()": it is there too in its look-up of the
-# groups, before it has joined. Fails at once if it exits.
+# $KA_OUT/NAME) has joined the controller's notifications and the events
+# group: from then on it gets every event. Not "it sits in recv()": it is
+# there too in its look-ups of the groups, before it has joined. Fails at
+# once if it exits.
 monitor_ready() {
 	local g mask=0
-	for g in $(group_id ka_policy events); do
+	for g in $(group_id nlctrl notify) $(group_id ka_policy events); do
 		[ "$g" -le 32 ] || fail "group id $g: /proc/net/netlink shows groups 1 to 32 only"
 		mask=$((mask | 1 << (g - 1)))
 	done
@@ -206,6 +207,37 @@ test_an_unprivileged_listener_hears_nothing_of_a_real_event() {
 	kill -TERM $nobody
 	wait_for 60 grep -q received "$KA_OUT/nobody"
 	assert_eq "$(jq -s -c '.[1].received' <"$KA_OUT/nobody")" 0 "messages nobody received"
+}
+
+# exits_unloaded PID NAME: kactl monitor PID (output in $KA_OUT/NAME)
+# exits 1 saying the module is gone; polled, no fixed wait.
+exits_unloaded() {
+	local rc=0
+	wait_for 120 exited "$1"
+	wait "$1" || rc=$?
+	assert_eq "$rc" 1 "exit status of kactl monitor $2 after rmmod"
+	assert_eq "$(cat "$KA_OUT/$2")" \
+		"Error: the ka_policy module was unloaded: no more events." \
+		"output of kactl monitor $2"
+}
+
+# rmmod takes the family away, and its events group with it: kactl
+# monitor hears the controller's CTRL_CMD_DELFAMILY, in the initial
+# namespace and in another, and ends with an error instead of waiting
+# forever. The module loaded again has groups of new ids, which a new
+# kactl monitor joins.
+test_monitor_ends_with_an_error_when_the_module_is_unloaded() {
+	local init
+	needs_events
+	monitor init_ns /proc/1/ns/net
+	init=$MON_PID
+	monitor ka_cli ka_cli
+	ka_unload
+	exits_unloaded $init init_ns
+	exits_unloaded $MON_PID ka_cli
+	ka_load
+	monitor again ka_cli
+	monitor_stop $MON_PID
 }
 
 test_monitor_rejects_an_unknown_event_type() {
