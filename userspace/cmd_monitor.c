@@ -406,23 +406,28 @@ static void endpoint(int family, const struct nlattr *a, uint64_t port,
 		 addr_buf, (unsigned long long)port);
 }
 
-static void print_time(void)
+/*
+ * When kactl received the event (the kernel's message carries no time):
+ * ISO 8601 local time with its UTC offset, to the microsecond, as "time",
+ * text and JSON, and seconds since the epoch as the JSON number
+ * "timestamp".
+ */
+static void print_time(const struct timespec *ts)
 {
-	struct timespec ts;
-	char text[96], stamp[48];
+	char text[96], stamp[48], zone[8];
 	struct tm tm;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	localtime_r(&ts.tv_sec, &tm);
+	localtime_r(&ts->tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(text, sizeof(text), "%s.%06ld", stamp, ts.tv_nsec / 1000);
+	/* strftime's %z is +hhmm; ISO 8601's extended format wants +hh:mm. */
+	if (strftime(zone, sizeof(zone), "%z", &tm) != 5)
+		snprintf(zone, sizeof(zone), "+0000");
+	snprintf(text, sizeof(text), "%s.%06ld%.3s:%s", stamp,
+		 ts->tv_nsec / 1000, zone, zone + 3);
 	out_str("time", "%s", text);
-	/* Seconds since the epoch, to compare with other clocks' readings. */
-	snprintf(text, sizeof(text), "%lld.%06ld", (long long)ts.tv_sec,
-		 ts.tv_nsec / 1000);
-	if (out_is_json()) {
-		out_json_str("timestamp", text);
-	}
+	snprintf(text, sizeof(text), "%lld.%06ld", (long long)ts->tv_sec,
+		 ts->tv_nsec / 1000);
+	out_json_number("timestamp", text);
 }
 
 /* Milliseconds as seconds, "1.5s", into buf. */
@@ -436,14 +441,14 @@ static const char *secs(uint64_t ms, char *buf, size_t size)
 	return buf;
 }
 
-static void print_event(const struct nlattr *nest)
+static void print_event(const struct nlattr *nest, const struct timespec *at)
 {
 	const struct nlattr *tb[KA_EVENT_A_MAX + 1] = {};
 	char local[80], remote[80], laddr[64], raddr[64];
 	char sel[KACTL_SELECTOR_TEXT_SIZE], dur[32], comm[32];
 	int family, pid = 0;
 	const char *cg;
-	uint64_t ino;
+	uint64_t ino, type;
 
 	mnl_attr_parse_nested(nest, event_attr_cb, tb);
 	family = (int)get_uint(tb[KA_EVENT_A_FAMILY]);
@@ -455,23 +460,33 @@ static void print_event(const struct nlattr *nest)
 		 remote, sizeof(remote));
 
 	out_open_object(NULL);
-	print_time();
-	if (get_uint(tb[KA_EVENT_A_TYPE]) == KA_EVENT_TIMEOUT)
+	print_time(at);
+	/*
+	 * A type this kactl does not know (a newer module): its number, as
+	 * kactl prints every enum it does not know; the rest of the event
+	 * is read as usual.
+	 */
+	type = get_uint(tb[KA_EVENT_A_TYPE]);
+	if (!tb[KA_EVENT_A_TYPE])
+		out_text(" event ?");
+	else if (type == KA_EVENT_TIMEOUT)
 		out_str("event", " %s", "timeout");
 	else
-		out_u64("event", " event%llu",
-			(unsigned long long)get_uint(tb[KA_EVENT_A_TYPE]));
+		out_u64("event", " event %llu", (unsigned long long)type);
 	out_json_str("family", family == AF_INET6 ? "inet6" : "inet");
-	out_str("local", " %s", local);
+	/* JSON: the parts apart, named as kactl sockets -j names them. */
+	out_text(" %s -> %s", local, remote);
 	out_json_str("local_addr", laddr);
 	out_json_u64("local_port", get_uint(tb[KA_EVENT_A_LOCAL_PORT]));
-	out_str("remote", " -> %s", remote);
 	out_json_str("remote_addr", raddr);
 	out_json_u64("remote_port", get_uint(tb[KA_EVENT_A_REMOTE_PORT]));
 	if (tb[KA_EVENT_A_DIR]) {
-		const char *dir = kactl_dir_name((uint8_t)get_uint(tb[KA_EVENT_A_DIR]));
+		uint8_t dir = (uint8_t)get_uint(tb[KA_EVENT_A_DIR]);
 
-		out_json_str("dir", dir ? dir : "?");
+		if (kactl_dir_name(dir))
+			out_json_str("dir", kactl_dir_name(dir));
+		else
+			out_json_u64("dir", dir);
 	}
 	out_json_u64("cgroup_id", get_uint(tb[KA_EVENT_A_CGROUP_ID]));
 	cg = cgroup_path(get_uint(tb[KA_EVENT_A_CGROUP_ID]));
@@ -488,7 +503,7 @@ static void print_event(const struct nlattr *nest)
 		    kactl_selector_text(&p.sel, sel, sizeof(sel)) >= 0)
 			out_str("policy", " policy \"%s\"", sel);
 		else
-			out_str("policy", " policy %s", "?");
+			out_text(" policy ?");
 	} else {
 		out_text(" policy -");
 	}
@@ -508,7 +523,9 @@ static void print_event(const struct nlattr *nest)
 		(unsigned long long)get_uint(tb[KA_EVENT_A_PROBES]));
 	out_text(" silent %s", secs(get_uint(tb[KA_EVENT_A_SILENT_MS]), dur, sizeof(dur)));
 	out_json_u64("silent_ms", get_uint(tb[KA_EVENT_A_SILENT_MS]));
-	out_u64("uid", " uid %llu", (unsigned long long)get_uint(tb[KA_EVENT_A_UID]));
+	if (tb[KA_EVENT_A_UID])
+		out_u64("uid", " uid %llu",
+			(unsigned long long)get_uint(tb[KA_EVENT_A_UID]));
 	ino = get_uint(tb[KA_EVENT_A_INODE]);
 	if (ino) {
 		out_json_u64("inode", ino);
@@ -527,6 +544,7 @@ static void print_event(const struct nlattr *nest)
 struct monitor {
 	uint16_t family;	/* ka_policy's id */
 	bool gone;		/* the controller deleted the family */
+	struct timespec at;	/* CLOCK_REALTIME, when recv() returned */
 };
 
 static int ctrl_attr_cb(const struct nlattr *attr, void *data)
@@ -584,14 +602,14 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 		return MNL_CB_OK;
 	kactl_reply_attrs(nlh, tb);
 	if (tb[KA_A_EVENT])
-		print_event(tb[KA_A_EVENT]);
+		print_event(tb[KA_A_EVENT], &m->at);
 	return MNL_CB_OK;
 }
 
-static void print_lost(unsigned long long times)
+static void print_lost(unsigned long long times, const struct timespec *at)
 {
 	out_open_object(NULL);
-	print_time();
+	print_time(at);
 	out_str("event", " %s", "lost");
 	out_u64("overflows", " events were lost: kactl's receive queue overflowed (%llu times so far; kactl stats counts them in events_dropped)",
 		times);
@@ -678,11 +696,12 @@ int kactl_cmd_monitor(const struct kactl_opts *o, int argc, char **argv)
 	ret = 0;
 	while (!stop) {
 		len = recv(fd, buf, MONITOR_BUFSZ, 0);
+		clock_gettime(CLOCK_REALTIME, &m.at);
 		if (len < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == ENOBUFS) {
-				print_lost(++overflows);
+				print_lost(++overflows, &m.at);
 				continue;
 			}
 			ret = kactl_report(-errno, "monitor");
