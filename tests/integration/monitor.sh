@@ -110,8 +110,19 @@ events_in() {	# FILE: timeout events in it
 	jq -s '[.[] | select(.event == "timeout")] | length' "$1"
 }
 
+# The event's time is when kactl received it. Keepalive counts from the
+# last segment received, which is no later than the link going down:
+# then idle seconds to the first probe, cnt probes intvl seconds apart,
+# and after the last one's intvl the abort and the event. So the event's
+# time, from kactl -j monitor, is at most idle + intvl * cnt seconds
+# after the time taken just before "ip link set down" ran, plus the
+# bound's one second: for the start of ip itself (a probe answered then
+# moves the count's start), the timer's rounding and the way from the
+# timer's softirq to kactl's recv(). Both times are the guest's
+# CLOCK_REALTIME, so a slow emulator stretches neither: no more
+# allowance. The event comes after the time taken, too.
 test_dead_peer_is_one_timeout_event_in_time() {
-	local idle=1 intvl=1 cnt=2 ev result cport
+	local idle=1 intvl=1 cnt=2 ev result cport down stamp delay_us
 	needs_events
 	ip netns exec ka_cli "$KACTL" set --port $PORT --dir out \
 		--idle $idle --intvl $intvl --cnt $cnt
@@ -127,6 +138,7 @@ test_dead_peer_is_one_timeout_event_in_time() {
 		awk '{ n = split($3, a, ":"); print a[n] }')
 	[[ $cport =~ ^[0-9]+$ ]] || fail "no client port in ss: '$cport'"
 
+	down=$EPOCHREALTIME
 	ip -n ka_srv link set ka_s down
 	wait_for 120 grep -q errno "$KA_OUT/client"
 	result=$(grep errno "$KA_OUT/client")
@@ -155,6 +167,20 @@ test_dead_peer_is_one_timeout_event_in_time() {
 	[ "$silent" -ge $((idle * 1000)) ] &&
 		[ "$silent" -le $(((idle + intvl * cnt + 1) * 1000)) ] ||
 		fail "peer silent for $silent ms when keepalive gave up, expected <= $(((idle + intvl * cnt + 1) * 1000))"
+	# The event's own time: ISO 8601 with the offset, the same instant as
+	# timestamp (read as kactl wrote it: jq drops trailing zeros); and
+	# within the bound after the peer vanished.
+	assert_match "$(json_get "$ev" time)" \
+		'^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}[+-][0-9]{2}:[0-9]{2}$' "event's time"
+	stamp=$(sed -n 's/.*"timestamp":\([0-9]*\.[0-9]\{6\}\)[,}].*/\1/p' <<<"$ev")
+	[ -n "$stamp" ] || fail "no timestamp with 6 decimals in: $ev"
+	assert_eq "$(date -d "$(json_get "$ev" time)" +%s.%6N)" "$stamp" \
+		"event's time against its timestamp"
+	[[ $down =~ ^[0-9]+\.[0-9]{6}$ ]] || fail "EPOCHREALTIME: '$down'"
+	delay_us=$((${stamp/./} - ${down/./}))
+	note "event $delay_us us after the link went down (bound $(((idle + intvl * cnt + 1) * 1000000)))"
+	[ "$delay_us" -gt 0 ] && [ "$delay_us" -le $(((idle + intvl * cnt + 1) * 1000000)) ] ||
+		fail "the event came $delay_us us after the link went down, expected 0 < it <= $(((idle + intvl * cnt + 1) * 1000000))"
 	# Per namespace: the monitor of ka_srv heard nothing.
 	assert_eq "$(cat "$KA_OUT/other")" "" "events in ka_srv"
 	assert_eq "$(stat_of total events_dropped ka_cli)" 0 "events_dropped"
