@@ -17,6 +17,13 @@
  * are cgroup ids) and finds the process holding the inode in /proc, as
  * ss -p does; a process that already closed the socket is not found.
  * Every line is flushed: a reader of a pipe sees each event at once.
+ *
+ * The family's groups go with the module (rmmod, or a reload, which
+ * registers new ones): a socket that joined them would wait forever. So
+ * kactl also joins the generic netlink controller's "notify" group, as
+ * genl monitor does, before it looks the family up, and ends with an
+ * error on the CTRL_CMD_DELFAMILY of ka_policy (the controller sends it
+ * to every namespace).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -24,6 +31,7 @@
 #include <ftw.h>
 #include <limits.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,6 +51,9 @@
 #define MONITOR_RCVBUF	(8 << 20)
 #define MONITOR_BUFSZ	(64 << 10)
 
+/* When the family goes (rmmod), or is not there any more. */
+#define MONITOR_UNLOADED "the ka_policy module was unloaded: no more events."
+
 static volatile sig_atomic_t stop;
 
 static void on_signal(int sig)
@@ -51,11 +62,12 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
-/* ---- the group's number, from the controller ---- */
+/* ---- the groups' numbers, from the controller ---- */
 
 struct mcgrp_lookup {
-	const char *name;
-	uint32_t id;
+	const char *name;	/* the group's */
+	uint32_t id;		/* the group's; 0: none of that name */
+	uint16_t family;	/* the family's id */
 };
 
 static int grp_attr_cb(const struct nlattr *attr, void *data)
@@ -77,6 +89,9 @@ static int family_attr_cb(const struct nlattr *attr, void *data)
 	struct mcgrp_lookup *f = data;
 	const struct nlattr *grp;
 
+	if (mnl_attr_get_type(attr) == CTRL_ATTR_FAMILY_ID &&
+	    mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
+		f->family = mnl_attr_get_u16(attr);
 	if (mnl_attr_get_type(attr) != CTRL_ATTR_MCAST_GROUPS)
 		return MNL_CB_OK;
 	mnl_attr_for_each_nested(grp, attr) {
@@ -91,19 +106,28 @@ static int family_attr_cb(const struct nlattr *attr, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * A reply to the request, not a notification of the controller's group
+ * (sequence number 0) that arrived meanwhile.
+ */
 static int family_cb(const struct nlmsghdr *nlh, void *data)
 {
+	if (!nlh->nlmsg_seq)
+		return MNL_CB_OK;
 	mnl_attr_parse(nlh, sizeof(struct genlmsghdr), family_attr_cb, data);
 	return MNL_CB_OK;
 }
 
-/* The group's number, 0 when the module has no such group. */
-static int events_group_id(struct kactl_genl *g, const char *name, uint32_t *id)
+/*
+ * Family family's group name, from the controller: f->id 0 when the
+ * family has no such group, f->family the family's id (-ENOENT when
+ * there is no such family).
+ */
+static int group_lookup(struct kactl_genl *g, const char *family,
+			struct mcgrp_lookup *f)
 {
-	struct mcgrp_lookup f = { .name = name };
 	struct nlmsghdr *nlh = mnl_nlmsg_put_header(g->buf);
 	struct genlmsghdr *genl;
-	int ret;
 
 	nlh->nlmsg_type = GENL_ID_CTRL;
 	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
@@ -111,16 +135,25 @@ static int events_group_id(struct kactl_genl *g, const char *name, uint32_t *id)
 	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
 	genl->cmd = CTRL_CMD_GETFAMILY;
 	genl->version = 1;
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, KA_GENL_NAME);
-	ret = kactl_genl_run(g, nlh, family_cb, &f);
-	*id = f.id;
-	return ret;
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, family);
+	return kactl_genl_run(g, nlh, family_cb, f);
+}
+
+/* Joins group id (not 0) on g's socket; 0 or -errno. */
+static int join(struct kactl_genl *g, uint32_t id)
+{
+	if (mnl_socket_setsockopt(g->nl, NETLINK_ADD_MEMBERSHIP, &id,
+				  sizeof(id)) < 0)
+		return -errno;
+	return 0;
 }
 
 static int missing_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[KA_A_MAX + 1] = {};
 
+	if (!nlh->nlmsg_seq)	/* a notification, as in family_cb() */
+		return MNL_CB_OK;
 	kactl_reply_attrs(nlh, tb);
 	if (tb[KA_A_MISSING] &&
 	    mnl_attr_validate(tb[KA_A_MISSING], MNL_TYPE_U32) == 0)
@@ -373,23 +406,28 @@ static void endpoint(int family, const struct nlattr *a, uint64_t port,
 		 addr_buf, (unsigned long long)port);
 }
 
-static void print_time(void)
+/*
+ * When kactl received the event (the kernel's message carries no time):
+ * ISO 8601 local time with its UTC offset, to the microsecond, as "time",
+ * text and JSON, and seconds since the epoch as the JSON number
+ * "timestamp".
+ */
+static void print_time(const struct timespec *ts)
 {
-	struct timespec ts;
-	char text[96], stamp[48];
+	char text[96], stamp[48], zone[8];
 	struct tm tm;
 
-	clock_gettime(CLOCK_REALTIME, &ts);
-	localtime_r(&ts.tv_sec, &tm);
+	localtime_r(&ts->tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(text, sizeof(text), "%s.%06ld", stamp, ts.tv_nsec / 1000);
+	/* strftime's %z is +hhmm; ISO 8601's extended format wants +hh:mm. */
+	if (strftime(zone, sizeof(zone), "%z", &tm) != 5)
+		snprintf(zone, sizeof(zone), "+0000");
+	snprintf(text, sizeof(text), "%s.%06ld%.3s:%s", stamp,
+		 ts->tv_nsec / 1000, zone, zone + 3);
 	out_str("time", "%s", text);
-	/* Seconds since the epoch, to compare with other clocks' readings. */
-	snprintf(text, sizeof(text), "%lld.%06ld", (long long)ts.tv_sec,
-		 ts.tv_nsec / 1000);
-	if (out_is_json()) {
-		out_json_str("timestamp", text);
-	}
+	snprintf(text, sizeof(text), "%lld.%06ld", (long long)ts->tv_sec,
+		 ts->tv_nsec / 1000);
+	out_json_number("timestamp", text);
 }
 
 /* Milliseconds as seconds, "1.5s", into buf. */
@@ -403,14 +441,14 @@ static const char *secs(uint64_t ms, char *buf, size_t size)
 	return buf;
 }
 
-static void print_event(const struct nlattr *nest)
+static void print_event(const struct nlattr *nest, const struct timespec *at)
 {
 	const struct nlattr *tb[KA_EVENT_A_MAX + 1] = {};
 	char local[80], remote[80], laddr[64], raddr[64];
 	char sel[KACTL_SELECTOR_TEXT_SIZE], dur[32], comm[32];
 	int family, pid = 0;
 	const char *cg;
-	uint64_t ino;
+	uint64_t ino, type;
 
 	mnl_attr_parse_nested(nest, event_attr_cb, tb);
 	family = (int)get_uint(tb[KA_EVENT_A_FAMILY]);
@@ -422,23 +460,33 @@ static void print_event(const struct nlattr *nest)
 		 remote, sizeof(remote));
 
 	out_open_object(NULL);
-	print_time();
-	if (get_uint(tb[KA_EVENT_A_TYPE]) == KA_EVENT_TIMEOUT)
+	print_time(at);
+	/*
+	 * A type this kactl does not know (a newer module): its number, as
+	 * kactl prints every enum it does not know; the rest of the event
+	 * is read as usual.
+	 */
+	type = get_uint(tb[KA_EVENT_A_TYPE]);
+	if (!tb[KA_EVENT_A_TYPE])
+		out_text(" event ?");
+	else if (type == KA_EVENT_TIMEOUT)
 		out_str("event", " %s", "timeout");
 	else
-		out_u64("event", " event%llu",
-			(unsigned long long)get_uint(tb[KA_EVENT_A_TYPE]));
+		out_u64("event", " event %llu", (unsigned long long)type);
 	out_json_str("family", family == AF_INET6 ? "inet6" : "inet");
-	out_str("local", " %s", local);
+	/* JSON: the parts apart, named as kactl sockets -j names them. */
+	out_text(" %s -> %s", local, remote);
 	out_json_str("local_addr", laddr);
 	out_json_u64("local_port", get_uint(tb[KA_EVENT_A_LOCAL_PORT]));
-	out_str("remote", " -> %s", remote);
 	out_json_str("remote_addr", raddr);
 	out_json_u64("remote_port", get_uint(tb[KA_EVENT_A_REMOTE_PORT]));
 	if (tb[KA_EVENT_A_DIR]) {
-		const char *dir = kactl_dir_name((uint8_t)get_uint(tb[KA_EVENT_A_DIR]));
+		uint8_t dir = (uint8_t)get_uint(tb[KA_EVENT_A_DIR]);
 
-		out_json_str("dir", dir ? dir : "?");
+		if (kactl_dir_name(dir))
+			out_json_str("dir", kactl_dir_name(dir));
+		else
+			out_json_u64("dir", dir);
 	}
 	out_json_u64("cgroup_id", get_uint(tb[KA_EVENT_A_CGROUP_ID]));
 	cg = cgroup_path(get_uint(tb[KA_EVENT_A_CGROUP_ID]));
@@ -455,7 +503,7 @@ static void print_event(const struct nlattr *nest)
 		    kactl_selector_text(&p.sel, sel, sizeof(sel)) >= 0)
 			out_str("policy", " policy \"%s\"", sel);
 		else
-			out_str("policy", " policy %s", "?");
+			out_text(" policy ?");
 	} else {
 		out_text(" policy -");
 	}
@@ -483,7 +531,9 @@ static void print_event(const struct nlattr *nest)
 	} else {
 		out_text(" lived -");
 	}
-	out_u64("uid", " uid %llu", (unsigned long long)get_uint(tb[KA_EVENT_A_UID]));
+	if (tb[KA_EVENT_A_UID])
+		out_u64("uid", " uid %llu",
+			(unsigned long long)get_uint(tb[KA_EVENT_A_UID]));
 	ino = get_uint(tb[KA_EVENT_A_INODE]);
 	if (ino) {
 		out_json_u64("inode", ino);
@@ -500,29 +550,74 @@ static void print_event(const struct nlattr *nest)
 }
 
 struct monitor {
-	uint16_t family;
+	uint16_t family;	/* ka_policy's id */
+	bool gone;		/* the controller deleted the family */
+	struct timespec at;	/* CLOCK_REALTIME, when recv() returned */
 };
 
-static int event_cb(const struct nlmsghdr *nlh, void *data)
+static int ctrl_attr_cb(const struct nlattr *attr, void *data)
 {
-	const struct monitor *m = data;
-	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *tb[KA_A_MAX + 1] = {};
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
 
-	if (nlh->nlmsg_type != m->family ||
-	    nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*genl)) ||
-	    genl->cmd != KA_CMD_EVENT)
-		return MNL_CB_OK;
-	kactl_reply_attrs(nlh, tb);
-	if (tb[KA_A_EVENT])
-		print_event(tb[KA_A_EVENT]);
+	if (type == CTRL_ATTR_FAMILY_NAME &&
+	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0)
+		tb[type] = attr;
+	if (type == CTRL_ATTR_FAMILY_ID &&
+	    mnl_attr_validate(attr, MNL_TYPE_U16) == 0)
+		tb[type] = attr;
 	return MNL_CB_OK;
 }
 
-static void print_lost(unsigned long long times)
+/*
+ * A notification of the controller: CTRL_CMD_DELFAMILY for ka_policy
+ * (by name, or by id if it has none) ends monitoring. Its events group
+ * went with it: a module loaded again registers new ones, which this
+ * socket has not joined.
+ */
+static int ctrl_cb(const struct nlmsghdr *nlh, struct monitor *m)
+{
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[CTRL_ATTR_MAX + 1] = {};
+	bool ours;
+
+	if (genl->cmd != CTRL_CMD_DELFAMILY)
+		return MNL_CB_OK;
+	mnl_attr_parse(nlh, sizeof(*genl), ctrl_attr_cb, tb);
+	if (tb[CTRL_ATTR_FAMILY_NAME])
+		ours = strcmp(mnl_attr_get_str(tb[CTRL_ATTR_FAMILY_NAME]),
+			      KA_GENL_NAME) == 0;
+	else
+		ours = tb[CTRL_ATTR_FAMILY_ID] &&
+		       mnl_attr_get_u16(tb[CTRL_ATTR_FAMILY_ID]) == m->family;
+	if (!ours)
+		return MNL_CB_OK;
+	m->gone = true;
+	return MNL_CB_STOP;
+}
+
+static int event_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct monitor *m = data;
+	const struct genlmsghdr *genl = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *tb[KA_A_MAX + 1] = {};
+
+	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*genl)))
+		return MNL_CB_OK;
+	if (nlh->nlmsg_type == GENL_ID_CTRL)
+		return ctrl_cb(nlh, m);
+	if (nlh->nlmsg_type != m->family || genl->cmd != KA_CMD_EVENT)
+		return MNL_CB_OK;
+	kactl_reply_attrs(nlh, tb);
+	if (tb[KA_A_EVENT])
+		print_event(tb[KA_A_EVENT], &m->at);
+	return MNL_CB_OK;
+}
+
+static void print_lost(unsigned long long times, const struct timespec *at)
 {
 	out_open_object(NULL);
-	print_time();
+	print_time(at);
 	out_str("event", " %s", "lost");
 	out_u64("overflows", " events were lost: kactl's receive queue overflowed (%llu times so far; kactl stats counts them in events_dropped)",
 		times);
@@ -538,7 +633,8 @@ int kactl_cmd_monitor(const struct kactl_opts *o, int argc, char **argv)
 	struct sigaction sa;
 	unsigned long long overflows = 0;
 	int fd, size = MONITOR_RCVBUF, one = 1, ret;
-	uint32_t grp;
+	struct mcgrp_lookup ctrl = { .name = "notify" };
+	struct mcgrp_lookup ev = { .name = KA_MCGRP_EVENTS };
 	ssize_t len;
 	char *buf;
 
@@ -552,15 +648,31 @@ int kactl_cmd_monitor(const struct kactl_opts *o, int argc, char **argv)
 	ret = kactl_connect(o, &g);
 	if (ret)
 		return ret;
-	m.family = g.family;
-	ret = events_group_id(&g, KA_MCGRP_EVENTS, &grp);
+	/*
+	 * The controller's notifications first, so that the family cannot
+	 * go between the look-up below and the first recv() unnoticed.
+	 */
+	ret = group_lookup(&g, "nlctrl", &ctrl);
+	if (!ret && !ctrl.id)
+		ret = -ENOENT;
+	if (!ret)
+		ret = join(&g, ctrl.id);
+	if (ret)
+		return kactl_close(&g, ret, "cannot follow the generic netlink controller's notifications");
+	ret = group_lookup(&g, KA_GENL_NAME, &ev);
+	if (ret == -ENOENT) {
+		kactl_genl_close(&g);
+		fprintf(stderr, "Error: %s\n", MONITOR_UNLOADED);
+		return EXIT_FAILURE;
+	}
 	if (ret)
 		return kactl_close(&g, ret, "monitor");
-	if (!grp)
+	if (!ev.id)
 		return no_events_group(&g);
-	if (mnl_socket_setsockopt(g.nl, NETLINK_ADD_MEMBERSHIP, &grp,
-				  sizeof(grp)) < 0) {
-		ret = -errno;
+	m.family = ev.family;
+	m.gone = false;
+	ret = join(&g, ev.id);
+	if (ret) {
 		kactl_genl_close(&g);
 		if (ret == -EPERM) {
 			fprintf(stderr, "Error: kactl monitor needs CAP_NET_ADMIN in this network namespace.\n");
@@ -592,17 +704,23 @@ int kactl_cmd_monitor(const struct kactl_opts *o, int argc, char **argv)
 	ret = 0;
 	while (!stop) {
 		len = recv(fd, buf, MONITOR_BUFSZ, 0);
+		clock_gettime(CLOCK_REALTIME, &m.at);
 		if (len < 0) {
 			if (errno == EINTR)
 				continue;
 			if (errno == ENOBUFS) {
-				print_lost(++overflows);
+				print_lost(++overflows, &m.at);
 				continue;
 			}
 			ret = kactl_report(-errno, "monitor");
 			break;
 		}
 		mnl_cb_run(buf, (size_t)len, 0, 0, event_cb, &m);
+		if (m.gone) {
+			fprintf(stderr, "Error: %s\n", MONITOR_UNLOADED);
+			ret = EXIT_FAILURE;
+			break;
+		}
 	}
 	free(buf);
 	free(owners);

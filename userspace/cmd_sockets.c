@@ -227,14 +227,20 @@ static void print_socket(const struct nlattr **tb, uint8_t dir,
 	out_json_str("remote_addr", host);
 	out_json_u64("remote_port", dport);
 	out_text("%-*s %-*s", W_ADDR, local, W_ADDR, remote);
+	/* A state or direction kactl does not know: its number. */
 	if (state < sizeof(state_names) / sizeof(state_names[0]) &&
-	    state_names[state])
+	    state_names[state]) {
 		snprintf(num, sizeof(num), "%s", state_names[state]);
-	else
+		out_json_str("state", num);
+	} else {
 		snprintf(num, sizeof(num), "%u", state);
+		out_json_u64("state", state);
+	}
 	out_text(" %-*s", W_STATE, num);
-	out_json_str("state", num);
-	out_json_str("dir", kactl_dir_name(dir));
+	if (kactl_dir_name(dir))
+		out_json_str("dir", kactl_dir_name(dir));
+	else
+		out_json_u64("dir", dir);
 	out_text(" %-*s", W_KA, get_u8(tb[KA_SOCKET_A_KEEPALIVE]) ? "on" : "off");
 	out_json_bool("keepalive", get_u8(tb[KA_SOCKET_A_KEEPALIVE]));
 	print_setting("idle", "idle_from", W_NUM, tb[KA_SOCKET_A_IDLE],

@@ -9,9 +9,13 @@
 #include "kactl.h"
 #include "out.h"
 
-/* enum ka_feature, as kactl version names what a kernel lacks. */
+/*
+ * enum ka_feature, as kactl version names what a kernel lacks: the
+ * netlink spec's names, words joined by '-' as every value kactl prints
+ * (the counter probes_sent is a JSON member, a name joined by '_').
+ */
 static const char *const feature_names[] = {
-	[KA_FEATURE_PROBES_SENT]	= "probes_sent",
+	[KA_FEATURE_PROBES_SENT]	= "probes-sent",
 	[KA_FEATURE_TIMEOUTS]		= "timeouts",
 	[KA_FEATURE_EVENTS]		= "events",
 };
@@ -22,20 +26,19 @@ static void print_missing(uint32_t missing)
 	unsigned int i, n = sizeof(feature_names) / sizeof(feature_names[0]);
 	bool first = true;
 	const char *name;
-	char unknown[32];
 
 	out_open_array("missing");
 	for (i = 0; i < 32; i++) {
 		if (!(missing & (1U << i)))
 			continue;
-		/* A newer module may name a feature this kactl does not know. */
-		snprintf(unknown, sizeof(unknown), "feature%u", i);
-		name = i < n && feature_names[i] ? feature_names[i] : unknown;
-		if (first)
-			out_str(NULL, "; missing on this kernel: %s", name);
-		else
-			out_str(NULL, ", %s", name);
+		out_text(first ? "; missing on this kernel: " : ", ");
 		first = false;
+		name = i < n ? feature_names[i] : NULL;
+		/* A newer module's feature, unknown here: its number. */
+		if (name)
+			out_str(NULL, "%s", name);
+		else
+			out_u64(NULL, "feature %llu", (unsigned long long)i);
 	}
 	out_close_array();
 }

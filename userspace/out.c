@@ -156,6 +156,14 @@ void out_json_bool(const char *key, bool value)
 	fputs(value ? "true" : "false", out);
 }
 
+void out_json_number(const char *key, const char *text)
+{
+	if (!json)
+		return;
+	member(key);
+	fputs(text, out);
+}
+
 void out_str_column(const char *key, int width, const char *value)
 {
 	if (json)

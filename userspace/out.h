@@ -36,6 +36,8 @@ void out_u64(const char *key, const char *fmt, ...)
 void out_json_str(const char *key, const char *value);
 void out_json_u64(const char *key, uint64_t value);
 void out_json_bool(const char *key, bool value);
+/* A number already in JSON's syntax, such as "1764687845.123456". */
+void out_json_number(const char *key, const char *text);
 /*
  * Table cells: a left-aligned string column of width characters, and a
  * right-aligned number after a space, "-" when !has (and no JSON member).

@@ -36,7 +36,7 @@ test_every_hook_attached() {
 	done
 	echo "hooks attached: $n/9${missing:+ (missing: ${missing[*]})}"
 	[ $n = 9 ] || fail "not attached: ${missing[*]}"
-	for sym in probes_sent timeouts; do
+	for sym in probes-sent timeouts; do
 		ka_has "$sym" || fail "kactl version lists $sym as missing"
 	done
 }

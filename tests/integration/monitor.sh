@@ -28,11 +28,61 @@ needs_events() {
 		skip "the module sends no events here (kactl version: missing on this kernel: events)"
 }
 
-# in_recv PID: PID sits in recvfrom(2) (x86_64 syscall 45), so kactl
-# monitor has joined the group: it joins before its first recv().
+# in_recv PID: PID sits in recvfrom(2) (x86_64 syscall 45): back there
+# after an event, kactl monitor has printed what it had read.
 in_recv() {
 	local nr
 	read -r nr _ <"/proc/$1/syscall" && [ "$nr" = 45 ]
+}
+
+# group_id FAMILY GROUP: the id of FAMILY's multicast group GROUP, from
+# the controller (ids are global; a module loaded again gets new ones).
+group_id() {
+	local id
+	id=$(genl ctrl get name "$1" | sed -n "s/.*ID-\(0x[0-9a-f]*\) *name: $2 *\$/\1/p")
+	[ -n "$id" ] || fail "no multicast group $2 in: $(genl ctrl get name "$1" 2>&1)"
+	echo $((id))
+}
+
+# exited PID: PID, a child of this shell, has exited (gone or a zombie
+# not yet reaped: kill -0 still finds those).
+exited() {
+	local state
+	read -r _ _ state _ 2>/dev/null <"/proc/$1/stat" || return 0
+	[ "$state" = Z ]
+}
+
+# joined PID MASK: a generic netlink socket of PID has joined every group
+# of MASK, as the Groups column of /proc/PID/net/netlink (PID's
+# namespace) shows: a bitmap of the first 32 groups, group N at bit
+# N - 1. The socket is the row whose inode is one of PID's fds.
+joined() {
+	local fds proto groups rest
+	fds=" $(find "/proc/$1/fd" -lname 'socket:*' -printf '%l ' 2>/dev/null) "
+	while read -r _ proto _ groups rest; do
+		[ "$proto" = 16 ] && [[ $fds == *" socket:[${rest##* }] "* ]] &&
+			(((0x$groups & $2) == $2)) && return 0
+	done <"/proc/$1/net/netlink"
+	return 1
+}
+
+# monitor_ready PID NAME: waits until kactl monitor PID (output in
+# $KA_OUT/NAME) has joined the controller's notifications and the events
+# group: from then on it gets every event. Not "it sits in recv()": it is
+# there too in its look-ups of the groups, before it has joined. Fails at
+# once if it exits.
+monitor_ready() {
+	local g mask=0
+	for g in $(group_id nlctrl notify) $(group_id ka_policy events); do
+		[ "$g" -le 32 ] || fail "group id $g: /proc/net/netlink shows groups 1 to 32 only"
+		mask=$((mask | 1 << (g - 1)))
+	done
+	wait_for 300 joined_or_exited "$1" $mask
+	! exited "$1" || fail "kactl monitor exited: $(cat "$KA_OUT/$2")"
+}
+
+joined_or_exited() {	# PID MASK
+	joined "$1" "$2" || exited "$1"
 }
 
 # monitor NAME NETNS [ARGS]: kactl -j monitor in NETNS, output in
@@ -43,7 +93,7 @@ monitor() {
 	"$KACTL" -n "$ns" -j monitor "$@" >"$KA_OUT/$name" 2>&1 &
 	MON_PID=$!
 	defer kill $MON_PID
-	wait_for 300 in_recv $MON_PID
+	monitor_ready $MON_PID "$name"
 }
 
 # monitor_stop PID: SIGTERM once PID is back in recv() (every queued
@@ -64,8 +114,21 @@ events_reach() {	# FILE N: FILE holds N timeout events
 	[ "$(events_in "$1")" = "$2" ]
 }
 
+# The event's time is when kactl received it. Keepalive counts from the
+# last segment received, which is no later than the link going down:
+# then idle seconds to the first probe, cnt probes intvl seconds apart,
+# and after the last one's intvl the abort and the event. So the event's
+# time, from kactl -j monitor, is at most idle + intvl * cnt seconds
+# after the time taken just before the link went down, plus the bound's
+# one second: for the timer's rounding and the way from the timer's
+# softirq to kactl's recv(). ip runs already (-batch from a FIFO) when
+# the time is taken: the start of a process under emulation (0.4 s seen
+# on 5.10) would move the count's start when a probe is answered
+# meanwhile. Both times are the guest's CLOCK_REALTIME, so a slow
+# emulator stretches neither: no more allowance. The event comes after
+# the time taken, too.
 test_dead_peer_is_one_timeout_event_in_time() {
-	local idle=1 intvl=1 cnt=2 ev result cport
+	local idle=1 intvl=1 cnt=2 ev result cport down stamp delay_us
 	needs_events
 	ip netns exec ka_cli "$KACTL" set --port $PORT --dir out \
 		--idle $idle --intvl $intvl --cnt $cnt
@@ -81,7 +144,14 @@ test_dead_peer_is_one_timeout_event_in_time() {
 		awk '{ n = split($3, a, ":"); print a[n] }')
 	[[ $cport =~ ^[0-9]+$ ]] || fail "no client port in ss: '$cport'"
 
-	ip -n ka_srv link set ka_s down
+	mkfifo "$KA_OUT/ip"
+	ip -n ka_srv -batch "$KA_OUT/ip" &
+	local ip=$!
+	exec 3>"$KA_OUT/ip"	# returns once ip has opened it
+	down=$EPOCHREALTIME
+	echo "link set ka_s down" >&3
+	exec 3>&-
+	wait $ip
 	wait_for 120 grep -q errno "$KA_OUT/client"
 	result=$(grep errno "$KA_OUT/client")
 	assert_eq "$(json_get "$result" errno)" ETIMEDOUT "client's error"
@@ -109,6 +179,20 @@ test_dead_peer_is_one_timeout_event_in_time() {
 	[ "$silent" -ge $((idle * 1000)) ] &&
 		[ "$silent" -le $(((idle + intvl * cnt + 1) * 1000)) ] ||
 		fail "peer silent for $silent ms when keepalive gave up, expected <= $(((idle + intvl * cnt + 1) * 1000))"
+	# The event's own time: ISO 8601 with the offset, the same instant as
+	# timestamp (read as kactl wrote it: jq drops trailing zeros); and
+	# within the bound after the peer vanished.
+	assert_match "$(json_get "$ev" time)" \
+		'^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6}[+-][0-9]{2}:[0-9]{2}$' "event's time"
+	stamp=$(sed -n 's/.*"timestamp":\([0-9]*\.[0-9]\{6\}\)[,}].*/\1/p' <<<"$ev")
+	[ -n "$stamp" ] || fail "no timestamp with 6 decimals in: $ev"
+	assert_eq "$(date -d "$(json_get "$ev" time)" +%s.%6N)" "$stamp" \
+		"event's time against its timestamp"
+	[[ $down =~ ^[0-9]+\.[0-9]{6}$ ]] || fail "EPOCHREALTIME: '$down'"
+	delay_us=$((${stamp/./} - ${down/./}))
+	note "event $delay_us us after the link went down (bound $(((idle + intvl * cnt + 1) * 1000000)))"
+	[ "$delay_us" -gt 0 ] && [ "$delay_us" -le $(((idle + intvl * cnt + 1) * 1000000)) ] ||
+		fail "the event came $delay_us us after the link went down, expected 0 < it <= $(((idle + intvl * cnt + 1) * 1000000))"
 	# Per namespace: the monitor of ka_srv heard nothing.
 	assert_eq "$(cat "$KA_OUT/other")" "" "events in ka_srv"
 	assert_eq "$(stat_of total events_dropped ka_cli)" 0 "events_dropped"
@@ -168,7 +252,7 @@ test_monitor_needs_cap_net_admin_over_the_netns() {
 	# ...but is of one its user namespace owns.
 	unshare --user --map-root-user --net "$KACTL" monitor >"$KA_OUT/own" 2>&1 &
 	defer kill $!
-	wait_for 300 in_recv $!
+	monitor_ready $! own
 	assert_eq "$(cat "$KA_OUT/own")" "" "output in its own namespace"
 }
 
@@ -201,6 +285,37 @@ test_an_unprivileged_listener_hears_nothing_of_a_real_event() {
 	kill -TERM $nobody
 	wait_for 60 grep -q received "$KA_OUT/nobody"
 	assert_eq "$(jq -s -c '.[1].received' <"$KA_OUT/nobody")" 0 "messages nobody received"
+}
+
+# exits_unloaded PID NAME: kactl monitor PID (output in $KA_OUT/NAME)
+# exits 1 saying the module is gone; polled, no fixed wait.
+exits_unloaded() {
+	local rc=0
+	wait_for 120 exited "$1"
+	wait "$1" || rc=$?
+	assert_eq "$rc" 1 "exit status of kactl monitor $2 after rmmod"
+	assert_eq "$(cat "$KA_OUT/$2")" \
+		"Error: the ka_policy module was unloaded: no more events." \
+		"output of kactl monitor $2"
+}
+
+# rmmod takes the family away, and its events group with it: kactl
+# monitor hears the controller's CTRL_CMD_DELFAMILY, in the initial
+# namespace and in another, and ends with an error instead of waiting
+# forever. The module loaded again has groups of new ids, which a new
+# kactl monitor joins.
+test_monitor_ends_with_an_error_when_the_module_is_unloaded() {
+	local init
+	needs_events
+	monitor init_ns /proc/1/ns/net
+	init=$MON_PID
+	monitor ka_cli ka_cli
+	ka_unload
+	exits_unloaded $init init_ns
+	exits_unloaded $MON_PID ka_cli
+	ka_load
+	monitor again ka_cli
+	monitor_stop $MON_PID
 }
 
 test_monitor_rejects_an_unknown_event_type() {
@@ -376,7 +491,7 @@ test_without_events_monitor_says_why() {
 	ka_load
 	dmesg | sed -n "/$mark/,\$p" | grep -q "ka_policy: this kernel cannot restrict who joins a generic netlink multicast group: no timeout events (kactl monitor)" ||
 		fail "no word of it in the kernel log: $(dmesg | sed -n "/$mark/,\$p")"
-	assert_match "$("$KACTL" version)" "; missing on this kernel: ([a-z_]+, )*events\$" "kactl version"
+	assert_match "$("$KACTL" version)" "; missing on this kernel: ([a-z-]+, )*events\$" "kactl version"
 
 	expect_fail 1 ip netns exec ka_cli "$KACTL" monitor
 	assert_eq "$EXPECT_STDERR" "$err" "root's stderr"

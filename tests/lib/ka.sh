@@ -9,7 +9,7 @@ ka_loaded() {
 }
 
 # ka_has FEATURE: the loaded module can do FEATURE on this kernel (kactl
-# version does not list it as missing: probes_sent, timeouts, events). A
+# version does not list it as missing: probes-sent, timeouts, events). A
 # kactl that fails fails the test.
 ka_has() {
 	local json rc=0

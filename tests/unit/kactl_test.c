@@ -142,6 +142,7 @@ static void print_members(void)
 	out_json_u64("n", 7);
 	out_json_bool("yes", true);
 	out_json_bool("no", false);
+	out_json_number("t", "1764687845.000123");
 	out_close_object();
 }
 
@@ -198,8 +199,9 @@ static void test_out(void)
 	expect_output(print_members, 0, 0, "x",
 		      "text leaves out JSON-only members");
 	expect_output(print_members, 1, 0,
-		      "{\"name\":\"x\",\"hidden\":\"y\",\"n\":7,\"yes\":true,\"no\":false}\n",
-		      "JSON prints every member, booleans bare");
+		      "{\"name\":\"x\",\"hidden\":\"y\",\"n\":7,\"yes\":true,\"no\":false,"
+		      "\"t\":1764687845.000123}\n",
+		      "JSON prints every member, booleans and numbers bare");
 	expect_output(print_empty, 1, 0, "[]\n", "empty JSON array");
 	expect_output(print_empty, 0, 0, "", "empty text table");
 }
