@@ -443,8 +443,7 @@ test_rmmod_during_a_walk() {
 # step's result.
 test_the_first_part_touches_no_socket() {
 	local json result
-	result=$(python3 -S -c 'import sys; sys.path.insert(0, sys.argv[1]); from ka_genl import enum; print(enum("ka_attr")["KA_A_EXISTING_RESULT"])' \
-		"$KA_ROOT/tests/lib")
+	result=$(ka_enum ka_attr KA_A_EXISTING_RESULT)
 	background server ip netns exec ka_cli python3 -S "$KA_CONN" serve 127.0.0.1 7808
 	wait_for 300 grep -q ready "$KA_OUT/server"
 	hold c 127.0.0.1 7808
@@ -470,13 +469,8 @@ test_the_first_part_touches_no_socket() {
 # and the walk goes on in the next. So there are more steps than batches
 # with a socket (three at most, each of which could end a step before).
 test_a_large_table_nearly_empty_is_walked_in_steps() {
-	local json knob=/proc/sys/net/ipv4/tcp_child_ehash_entries old
-	[ -e $knob ] || skip "no tcp_child_ehash_entries (5.10)"
-	old=$(cat $knob)
-	defer "echo $old >$knob"
-	echo 4194304 >$knob
-	netns_add ka_big
-	echo "$old" >$knob
+	local json
+	netns_add_large ka_big
 	background big ip netns exec ka_big python3 -S "$KA_CONN" hold-pairs 7809 one
 	wait_for 300 grep -q '^{' "$KA_OUT/big"
 	json=$(ip netns exec ka_big "$KACTL" -j set default idle 30 --existing)

@@ -235,12 +235,6 @@ dump_of() {
 	jq -r "$2" <<<"$1"
 }
 
-# ka_attr NAME: the number of an enum ka_attr value, from the uapi header.
-ka_attr() {
-	python3 -S -c 'import sys; sys.path.insert(0, sys.argv[1]); from ka_genl import enum; print(enum("ka_attr")[sys.argv[2]])' \
-		"$KA_ROOT/tests/lib" "$1"
-}
-
 # (g) A policy change between two messages of a dump sets NLM_F_DUMP_INTR
 # (module/sockets.c). A raw dump of 300 connections, several parts, read
 # with no change has the flag on no message. Another, with a policy set
@@ -250,7 +244,7 @@ ka_attr() {
 # has the flag, none before it has.
 test_policy_change_during_a_dump_sets_dump_intr() {
 	local n=300 json socket
-	socket=$(ka_attr KA_A_SOCKET)
+	socket=$(ka_enum ka_attr KA_A_SOCKET)
 	ulimit -n $((2 * n + 1000))
 	background many ip netns exec ka_sk python3 -S "$KA_CONN" many 7661 $n
 	wait_for 600 grep -q "^ready" "$KA_OUT/many"
@@ -333,14 +327,9 @@ PY
 # the dump ends after about 5 ms. A part that found no socket is a message
 # with no attribute, and the dump goes on past it to every socket.
 test_a_large_table_nearly_empty_is_dumped_in_parts() {
-	local json socket knob=/proc/sys/net/ipv4/tcp_child_ehash_entries old
-	[ -e $knob ] || skip "no tcp_child_ehash_entries (5.10)"
-	socket=$(ka_attr KA_A_SOCKET)
-	old=$(cat $knob)
-	defer "echo $old >$knob"
-	echo 4194304 >$knob
-	netns_add ka_big
-	echo "$old" >$knob
+	local json socket
+	netns_add_large ka_big
+	socket=$(ka_enum ka_attr KA_A_SOCKET)
 	background big ip netns exec ka_big python3 -S "$KA_CONN" hold-pairs 7681 one
 	wait_for 300 grep -q '^{' "$KA_OUT/big"
 	json=$(ip netns exec ka_big python3 -S "$KA_GENL" dump socket_get)
