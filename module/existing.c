@@ -19,21 +19,27 @@
  * every socket a policy matches: the file is the whole set.
  *
  * Steps. One step takes at most KA_EXISTING_STEP_SOCKETS sockets, and
- * starts no batch after KA_EXISTING_STEP_US, whichever comes first; it
- * then returns, holding nothing: no genetlink lock (the core holds its
- * cb_lock for reading across the first part of a dump, in the request's
- * sendmsg(), and none across the parts that each recvmsg() runs), no
+ * starts no batch after KA_EXISTING_STEP_US, whichever comes first. The
+ * clock is read after every batch of the walk, an empty one too:
+ * sockwalk.c returns none, the walk not over, after KA_WALK_BUCKETS
+ * buckets without a socket of the namespace, so a step over a table of
+ * millions of buckets, most of them empty for this namespace, ends in
+ * about 5 ms as well, maybe having seen no socket; the walk goes on in
+ * the next step. A step then returns, holding nothing: no genetlink lock
+ * (the core holds its cb_lock for reading across the first part of a
+ * dump, in the request's sendmsg(), which is why that part runs no step
+ * (netlink.c), and none across the parts that each recvmsg() runs), no
  * namespace lock, no socket. Between steps the walk is struct
  * ka_existing_walk: the place in the hash tables (struct ka_walk,
  * positional, as inet_diag's) and the bitmap of listening ports. A walk
  * whose reader stops reading stays where it is, holding that memory
  * and a reference on the module (below), until its socket is closed:
  * so no lock may be kept across steps, not even one that serializes the
- * walks of a namespace (none is needed, below). The bounds keep the
- * first step short (the genetlink lock a family's (un)registration
- * waits for) and each step's message prompt: 1,024 sockets take about
- * 7 ms in the emulated test VM on Debian's 6.1 (ka_policy.rst), where
- * the 5 ms end most steps first.
+ * walks of a namespace (none is needed, below). The bounds keep each
+ * part of the dump, which runs in the reader's recvmsg() under the
+ * netlink socket's dump mutex, short, and each step's message prompt:
+ * 1,024 sockets take about 7 ms in the emulated test VM on Debian's 6.1
+ * (ka_policy.rst), where the 5 ms end most steps first.
  *
  * Nothing serializes walks: each socket is read, decided and written
  * under its own socket lock, so two walks (or a walk and the
@@ -90,7 +96,8 @@
  * namespace's counters; listeners and closing sockets in the reply only.
  *
  * Cost: one bucket lock at a time (sockwalk.c), one socket lock at a
- * time, cond_resched() between batches; a fatal signal ends the step,
+ * time, cond_resched() between batches, empty ones (KA_WALK_BUCKETS
+ * buckets looked at) included; a fatal signal ends the step,
  * and the dump with it (the policy change stays). A dump holds a
  * reference on the module from its start to its end (the netlink core
  * takes it for the genetlink family's module), so the module cannot be
@@ -312,7 +319,7 @@ int ka_existing_step(struct net *net, struct ka_existing_walk *w,
 	start = ktime_get_ns();
 	for (;;) {
 		n = ka_walk_next(net, &w->walk, socks);
-		if (!n) {
+		if (!n && ka_walk_done(&w->walk)) {
 			ret = 0;
 			break;
 		}
@@ -329,6 +336,7 @@ int ka_existing_step(struct net *net, struct ka_existing_walk *w,
 		if (take < n)
 			ka_walk_rewind(&w->walk, take);
 		ka_walk_put(socks, n);
+		/* After an empty batch too: buckets were looked at. */
 		if (fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;

@@ -52,11 +52,13 @@ struct ka_existing_walk *ka_existing_begin(const struct ka_selector *only);
  *
  * Applies the namespace's policies as they are now to its next open TCP
  * sockets, at most KA_EXISTING_STEP_SOCKETS of them, in about
- * KA_EXISTING_STEP_US at most (existing.c). Process context, no lock
- * held; it takes each socket's lock in turn and holds none on return.
+ * KA_EXISTING_STEP_US at most (existing.c); a step may end having seen
+ * none, over a stretch of the hash tables empty for this namespace.
+ * Process context, no lock held; it takes each socket's lock in turn and
+ * holds none on return.
  *
- * Return: 1 when sockets are left for another step, 0 once the walk is
- * over, -EINTR when a fatal signal cut this step short.
+ * Return: 1 when the walk is not over (sockets may be left for another
+ * step), 0 once it is, -EINTR when a fatal signal cut this step short.
  */
 int ka_existing_step(struct net *net, struct ka_existing_walk *w,
 		     struct ka_existing_result *res);

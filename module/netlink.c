@@ -724,16 +724,23 @@ static int ka_nl_socket_get_dumpit(struct sk_buff *skb,
 
 /*
  * --existing: the walk of existing.c as a dump, one step per part and
- * one message per step, so that no part runs longer than a step: the
+ * one message per step, so that no part runs longer than a step. The
  * genetlink core holds its lock (cb_lock, for reading) across the first
  * part, run by the request's sendmsg(), and a family's registration
- * waits on it, and with it every later genetlink request of the system.
- * The later parts run in the reader's recvmsg(), holding no genetlink
- * lock. The walk's state, allocated at start, is freed at done: at the
- * end of the walk, or when the reader closes its socket before.
+ * waits on it, and with it every later genetlink request of the system:
+ * so the first part runs no step and takes no socket lock, it only
+ * sends a message with no result (the walk has begun). The steps run in
+ * the later parts, in the reader's recvmsg(), holding no genetlink lock;
+ * each sends one KA_A_EXISTING_RESULT, the reader adds them up. A dump
+ * part must not be empty (netlink ends a dump whose dumpit returns 0),
+ * and none is: a step always sends its message, even one that saw no
+ * socket (existing.c). The walk's state, allocated at start, is freed at
+ * done: at the end of the walk, or when the reader closes its socket
+ * before.
  */
 struct ka_existing_dump {
 	struct ka_existing_walk *walk;
+	bool begun;		/* the first part's message went out */
 	bool over;		/* the last step's message went out */
 };
 
@@ -778,21 +785,26 @@ static int ka_nl_existing_dumpit(struct sk_buff *skb,
 {
 	struct ka_existing_dump *d = (struct ka_existing_dump *)cb->ctx;
 	struct ka_existing_result res;
+	bool step = d->begun;
 	void *hdr;
 	int ret;
 
 	if (d->over)
 		return 0;
-	ret = ka_existing_step(sock_net(skb->sk), d->walk, &res);
-	if (ret < 0)
-		return ret;
-	d->over = !ret;
+	/* The first part, under cb_lock: the first step is the next part's. */
+	if (step) {
+		ret = ka_existing_step(sock_net(skb->sk), d->walk, &res);
+		if (ret < 0)
+			return ret;
+		d->over = !ret;
+	}
 	/* An empty skb takes one message: this fails only on a bug. */
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &ka_genl_family, NLM_F_MULTI, KA_CMD_EXISTING_APPLY);
 	if (!hdr)
 		return -EMSGSIZE;
-	if (ka_nl_put_existing(skb, &res)) {
+	d->begun = true;
+	if (step && ka_nl_put_existing(skb, &res)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
 	}

@@ -24,9 +24,22 @@
  * every message carries kn->generation in cb->seq and a change between
  * two messages sets NLM_F_DUMP_INTR (kactl asks to retry, as for list).
  *
- * Each part pins up to KA_WALK_BATCH sockets and fills their messages
- * with no spinlock held (sockwalk.c): the fill may sleep (allocation-free
- * here, but kernfs_path() of the cgroup takes its own locks). The policy
+ * Each part fills one skb, a batch of up to KA_WALK_BATCH pinned sockets
+ * at a time, their messages filled with no spinlock held (sockwalk.c):
+ * the fill may sleep (allocation-free here, but kernfs_path() of the
+ * cgroup takes its own locks). A part ends when its skb is full, when the
+ * walk is over, or once it has run KA_SOCKETS_PART_US, and reschedules
+ * between batches. The clock is read after every batch, an empty one
+ * too: sockwalk.c returns none, the walk not over, after KA_WALK_BUCKETS
+ * buckets without a socket of the namespace, and in the machine's table
+ * (5.10; the initial namespace of later kernels) a namespace with few
+ * sockets sees millions of buckets empty. The first part runs in the
+ * request's sendmsg(), under the genetlink core's cb_lock (a family's
+ * registration waits for it, and every genetlink request after that),
+ * the others in the reader's recvmsg(): the bound keeps either short. A
+ * part that found no socket in its time still sends a message, one with
+ * no KA_A_SOCKET, which readers skip: netlink takes a part that put
+ * nothing (the dumpit returning 0) for the end of the dump. The policy
  * a socket got is the one whose id ka_apply() stamped into it (exact,
  * apply.c), looked up and put under rcu_read_lock(): its selector only,
  * which is what names it (kactl prints it as list does); its action is
@@ -46,6 +59,7 @@
 #include <linux/cgroup.h>
 #include <linux/jiffies.h>
 #include <linux/kernfs.h>
+#include <linux/ktime.h>
 #include <net/genetlink.h>
 #include <net/inet_sock.h>
 #include <net/ipv6.h>
@@ -58,6 +72,9 @@
 #include "policy.h"
 #include "sockets.h"
 #include "sockwalk.h"
+
+/* After this long, a part of the dump ends, its skb full or not. */
+#define KA_SOCKETS_PART_US	5000
 
 /* A dump's state, allocated at start: cb->ctx holds a pointer to it. */
 struct ka_sockets_dump {
@@ -245,6 +262,34 @@ static int put_source(struct sk_buff *skb, struct ka_sockets_dump *d,
 	return ret;
 }
 
+/* A message's header; NULL when the skb is full. */
+static void *put_header(struct sk_buff *skb, struct netlink_callback *cb,
+			const struct genl_family *family, struct ka_net *kn)
+{
+	void *hdr;
+
+	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
+			  family, NLM_F_MULTI, KA_CMD_SOCKET_GET);
+	if (!hdr)
+		return NULL;
+	/* Per message: a policy change between two sets DUMP_INTR. */
+	cb->seq = READ_ONCE(kn->generation);
+	genl_dump_check_consistent(cb, hdr);
+	return hdr;
+}
+
+/* A message with no socket: this part found none in its time. */
+static int put_nothing_yet(struct sk_buff *skb, struct netlink_callback *cb,
+			   const struct genl_family *family, struct ka_net *kn)
+{
+	void *hdr = put_header(skb, cb, family, kn);
+
+	if (!hdr)
+		return -EMSGSIZE;
+	genlmsg_end(skb, hdr);
+	return 0;
+}
+
 /* One message: 0, or -EMSGSIZE when the skb is full. */
 static int put_socket(struct sk_buff *skb, struct netlink_callback *cb,
 		      const struct genl_family *family, struct ka_net *kn,
@@ -256,13 +301,9 @@ static int put_socket(struct sk_buff *skb, struct netlink_callback *cb,
 	struct nlattr *nest;
 	void *hdr;
 
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  family, NLM_F_MULTI, KA_CMD_SOCKET_GET);
+	hdr = put_header(skb, cb, family, kn);
 	if (!hdr)
 		return -EMSGSIZE;
-	/* Per message: a policy change between two sets DUMP_INTR. */
-	cb->seq = READ_ONCE(kn->generation);
-	genl_dump_check_consistent(cb, hdr);
 	nest = nla_nest_start(skb, KA_A_SOCKET);
 	if (!nest)
 		goto err;
@@ -293,10 +334,14 @@ int ka_sockets_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	struct net *net = sock_net(skb->sk);
 	struct sock *socks[KA_WALK_BATCH];
 	struct ka_net *kn = ka_net(net);
+	u64 start = ktime_get_ns();
 	unsigned int n, i;
 	int ret = 0;
 
-	while ((n = ka_walk_next(net, &d->walk, socks))) {
+	for (;;) {
+		n = ka_walk_next(net, &d->walk, socks);
+		if (!n && ka_walk_done(&d->walk))
+			break;
 		for (i = 0; i < n; i++) {
 			struct sock *sk = socks[i];
 
@@ -313,6 +358,13 @@ int ka_sockets_dump(struct sk_buff *skb, struct netlink_callback *cb,
 		ka_walk_put(socks, n);
 		if (ret)
 			break;
+		if (ktime_get_ns() - start >= KA_SOCKETS_PART_US * NSEC_PER_USEC) {
+			/* Not the end: a part that found nothing says so. */
+			if (!skb->len)
+				ret = put_nothing_yet(skb, cb, family, kn);
+			break;
+		}
+		cond_resched();
 	}
 	if (ret == -EMSGSIZE && skb->len)
 		return skb->len;

@@ -30,12 +30,18 @@ struct ka_walk {
  * The next full sockets of net (listening, and every state of the
  * established table but TIME_WAIT and SYN_RECV requests), at most
  * KA_WALK_BATCH, all from one bucket, into socks[], each with a reference
- * the caller drops with ka_walk_put(). Returns how many; 0 once the walk is
- * over. Process context: takes and drops the buckets' spinlocks, holds
- * none on return; the sockets are not locked. IPv4 and IPv6 alike.
+ * the caller drops with ka_walk_put(). Returns how many. 0 when the walk
+ * is over (ka_walk_done()) or when this step looked at its most buckets
+ * without finding a socket (sockwalk.c): the caller calls again, after a
+ * cond_resched() or in a later part of its work, until ka_walk_done().
+ * Process context: takes and drops the buckets' spinlocks, holds none on
+ * return, never sleeps; the sockets are not locked. IPv4 and IPv6 alike.
  */
 unsigned int ka_walk_next(struct net *net, struct ka_walk *w,
 			  struct sock **socks);
+
+/* The walk is over: ka_walk_next() has nothing more to hand out. */
+bool ka_walk_done(const struct ka_walk *w);
 
 /* Makes the walk go on after the first n sockets of the last batch. */
 void ka_walk_rewind(struct ka_walk *w, unsigned int n);

@@ -6,11 +6,12 @@
  * set and add name the policy they wrote, so that only the sockets whose
  * policy it is are changed; load names none, and every socket a policy
  * matches is. The module walks the sockets in steps, one message each
- * (KA_A_EXISTING_RESULT); kactl adds them up and prints one line, or an
- * object "existing" with -j, whose time_us is the sum of the steps' own
- * times in the kernel (not the time kactl waited) and steps their
- * number. A command option, not a policy word: policy files never hold
- * it.
+ * (KA_A_EXISTING_RESULT), after a first message with none (the dump's
+ * first part, run under genetlink's lock, takes no step); kactl adds
+ * them up and prints one line, or an object "existing" with -j, whose
+ * time_us is the sum of the steps' own times in the kernel (not the time
+ * kactl waited) and steps their number (messages with a result). A
+ * command option, not a policy word: policy files never hold it.
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -6,11 +6,13 @@
  * own setsockopt(), or nothing.
  *
  * The kernel sends every socket (KA_CMD_SOCKET_GET, one per message,
- * listeners first); the filters are applied here (module/sockets.c says
- * why). A socket's direction is the one its policy was applied in; for
- * one with no policy it is inferred as ss users do: "in" when its local
- * port is one a listener of the namespace has (listeners come first in
- * the dump), else "out". A listener is "in".
+ * listeners first), and a message with no socket when a part of its dump
+ * found none in its time, which is skipped; the filters are applied here
+ * (module/sockets.c says why). A socket's direction is the one its
+ * policy was applied in; for one with no policy it is inferred as ss
+ * users do: "in" when its local port is one a listener of the namespace
+ * has (listeners come first in the dump), else "out". A listener is
+ * "in".
  *
  * Printed as it comes, like list: a policy change during the dump
  * (NLM_F_DUMP_INTR) makes the command fail after the table, asking for a

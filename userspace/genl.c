@@ -95,23 +95,28 @@ static mnl_cb_t ctl_cbs[NLMSG_MIN_TYPE] = {
 };
 
 /*
- * Wraps the caller's callback to notice NLM_F_DUMP_INTR: the kernel saw
- * the policies change while it dumped them, so the output may mix the
- * old and the new set.
+ * NLM_F_DUMP_INTR: the kernel saw the policies change while it dumped
+ * them, so the output may mix the old and the new set. libmnl's
+ * mnl_cb_run2() stops at the first message so flagged (EINTR) before the
+ * callback sees it, which would cut the output short with a bare
+ * "Interrupted system call": the flags are noted and cleared here first,
+ * so that every message is printed and the command fails after them,
+ * asking for a run again.
  */
-struct run_ctx {
-	mnl_cb_t cb;
-	void *data;
-	bool interrupted;
-};
-
-static int run_cb(const struct nlmsghdr *nlh, void *data)
+static bool take_dump_intr(void *buf, ssize_t len)
 {
-	struct run_ctx *ctx = data;
+	struct nlmsghdr *nlh = buf;
+	int rem = (int)len;
+	bool seen = false;
 
-	if (nlh->nlmsg_flags & NLM_F_DUMP_INTR)
-		ctx->interrupted = true;
-	return ctx->cb ? ctx->cb(nlh, ctx->data) : MNL_CB_OK;
+	while (mnl_nlmsg_ok(nlh, rem)) {
+		if (nlh->nlmsg_flags & NLM_F_DUMP_INTR) {
+			nlh->nlmsg_flags &= ~NLM_F_DUMP_INTR;
+			seen = true;
+		}
+		nlh = mnl_nlmsg_next(nlh, &rem);
+	}
+	return seen;
 }
 
 /*
@@ -132,8 +137,8 @@ static void grow_sndbuf(struct kactl_genl *g, uint32_t len)
 int kactl_genl_run(struct kactl_genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
 		void *data)
 {
-	struct run_ctx ctx = { .cb = cb, .data = data };
 	uint32_t seq = nlh->nlmsg_seq;
+	bool interrupted = false;
 	ssize_t len;
 	int ret;
 
@@ -147,12 +152,14 @@ int kactl_genl_run(struct kactl_genl *g, struct nlmsghdr *nlh, mnl_cb_t cb,
 		len = mnl_socket_recvfrom(g->nl, g->buf, KACTL_GENL_BUFSZ);
 		if (len < 0)
 			return -errno;
-		ret = mnl_cb_run2(g->buf, len, seq, g->portid, run_cb, &ctx,
+		if (take_dump_intr(g->buf, len))
+			interrupted = true;
+		ret = mnl_cb_run2(g->buf, len, seq, g->portid, cb, data,
 				  ctl_cbs, NLMSG_MIN_TYPE);
 	} while (ret > MNL_CB_STOP);
 	if (ret < 0)
 		return -errno;
-	if (ctx.interrupted) {
+	if (interrupted) {
 		snprintf(last_error, sizeof(last_error),
 			 "the policies changed during the dump, run the command again");
 		return -EINTR;

@@ -2,7 +2,8 @@
 #
 # --existing: a policy reaches the connections that were open before it.
 # Between two namespaces (veth_topology in ka.sh) for the real
-# application and the dead peer, on loopback in ka_cli for the rest:
+# application and the dead peer, on loopback in ka_cli for the rest (and
+# in a namespace of its own for a large hash table):
 #
 #   netns ka_cli: held clients             netns ka_srv: redis-server :6379
 #   192.0.2.1 (ka_c) ---------veth--------- (ka_s) 192.0.2.2
@@ -10,6 +11,8 @@
 # A held client (ka_conn.py hold) answers SIGUSR1 with what getsockopt()
 # reads on its socket now: the application's own view of the change.
 source "$KA_ROOT/tests/lib/ka.sh"
+
+KA_GENL=$KA_ROOT/tests/lib/ka_genl.py
 
 readonly IDLE=5 INTVL=1 CNT=2 PORT=7800
 
@@ -358,7 +361,8 @@ test_a_walk_paused_between_steps_holds_no_lock() {
 	cli "$KACTL" set default idle 30
 	export STOP=$KA_OUT/stop
 	defer touch "$STOP"
-	# The request's sendmsg() runs the first step; nothing reads the rest.
+	# The request's sendmsg() runs the dump's first part (the walk has
+	# begun, no step yet); nothing reads the rest.
 	background paused ip netns exec ka_cli python3 -S -c '
 import os, socket, struct, sys, time
 sys.path.insert(0, os.path.join(sys.argv[1], "tests/lib"))
@@ -428,6 +432,54 @@ test_rmmod_during_a_walk() {
 	fi
 	! ka_loaded || fail "the module is still loaded"
 	! dmesg | grep -E 'BUG:|WARNING:|Oops' || fail "kernel splat during rmmod"
+}
+
+# The dump's first part runs in the request's sendmsg(), under the
+# genetlink core's lock: it takes no step and touches no socket, and is
+# one message with no attribute. A raw walk, looked at right after its
+# request was sent (ka_genl.py dump --after 0): the connection the policy
+# matches is as it was (ss shows no keepalive timer); once the walk is
+# read to its end, it has the policy, and every later message is a
+# step's result.
+test_the_first_part_touches_no_socket() {
+	local json result
+	result=$(ka_enum ka_attr KA_A_EXISTING_RESULT)
+	background server ip netns exec ka_cli python3 -S "$KA_CONN" serve 127.0.0.1 7808
+	wait_for 300 grep -q ready "$KA_OUT/server"
+	hold c 127.0.0.1 7808
+	defer cli "$KACTL" flush
+	cli "$KACTL" set port 7808 dir out idle 30
+	json=$(ip netns exec ka_cli python3 -S "$KA_GENL" dump existing_apply \
+		--after 0 "ss -Htno state established '( dport = :7808 )'")
+	assert_match "$(jq -r .after.output <<<"$json")" "127\.0\.0\.1:7808" "ss after the request"
+	[[ $(jq -r .after.output <<<"$json") != *"timer:(keepalive,"* ]] ||
+		fail "the first part changed the socket: $(jq -r .after.output <<<"$json")"
+	assert_eq "$(jq -c '.messages[0].attrs' <<<"$json")" "[]" "the first message"
+	assert_eq "$(jq -c "[.messages[1:][] | select(.attrs != [$result])] | length" <<<"$json")" 0 \
+		"later messages without a result"
+	[ "$(jq '.messages | length' <<<"$json")" -ge 2 ] || fail "no step: $json"
+	assert_match "$(ss_line ka_cli '( dport = :7808 )')" "timer:\(keepalive," "ss after the walk"
+	expect_ka "$(ask c $HELD_PID)" client keepalive=1 idle=30
+}
+
+# A namespace of its own whose table has 4,194,304 buckets
+# (tcp_child_ehash_entries, 6.1 and later) and three sockets. The walk
+# hands out nothing after 4,096 buckets without a socket, and a step reads
+# its clock then too: it ends after about 5 ms having seen no socket,
+# and the walk goes on in the next. So there are more steps than batches
+# with a socket (three at most, each of which could end a step before).
+test_a_large_table_nearly_empty_is_walked_in_steps() {
+	local json
+	netns_add_large ka_big
+	background big ip netns exec ka_big python3 -S "$KA_CONN" hold-pairs 7809 one
+	wait_for 300 grep -q '^{' "$KA_OUT/big"
+	json=$(ip netns exec ka_big "$KACTL" -j set default idle 30 --existing)
+	assert_eq "$(existing_of "$json" sockets)" 3 "sockets"
+	assert_eq "$(existing_of "$json" changed)" 2 "changed"
+	assert_eq "$(existing_of "$json" skipped_reasons.listener)" 1 "listeners"
+	[ "$(existing_of "$json" steps)" -ge 5 ] ||
+		fail "no step ended without a socket: $json"
+	note "4,194,304 buckets, 3 sockets: $(existing_of "$json" steps) steps, $(existing_of "$json" time_us) us"
 }
 
 # A half-closed connection (the application shut its side down and still

@@ -35,6 +35,28 @@ netns_add() {
 	ip -n "$1" link set lo up
 }
 
+# netns_add_large NAME: a network namespace, removed when the test ends,
+# whose TCP established table is its own, of 4,194,304 buckets
+# (net.ipv4.tcp_child_ehash_entries, 6.1 and later; the test is skipped on
+# 5.10): millions of buckets nearly all empty, as the machine's table is
+# for a namespace with few sockets.
+netns_add_large() {
+	local knob=/proc/sys/net/ipv4/tcp_child_ehash_entries old
+	[ -e $knob ] || skip "no tcp_child_ehash_entries (5.10)"
+	old=$(cat $knob)
+	defer "echo $old >$knob"
+	echo 4194304 >$knob
+	netns_add "$1"
+	echo "$old" >$knob
+}
+
+# ka_enum ENUM NAME: the number of NAME in the uapi header's enum ENUM
+# (ka_genl.py reads it), as in "ka_enum ka_attr KA_A_SOCKET".
+ka_enum() {
+	python3 -S -c 'import sys; sys.path.insert(0, sys.argv[1]); from ka_genl import enum; print(enum(sys.argv[2])[sys.argv[3]])' \
+		"$KA_ROOT/tests/lib" "$1" "$2"
+}
+
 # Tests may unload the module; every test starts with it loaded.
 before_each() {
 	ka_load

@@ -20,6 +20,21 @@ bind() where the group's id allows (the kernel's two ways in), without
 kactl's own checks: prints {"join": ERRNO or "ok", "bind": ...} at once,
 then counts every message it receives until SIGTERM, and prints
 {"received": N}.
+
+  ka_genl.py dump COMMAND [--after N SHELL-COMMAND]
+
+sends COMMAND (socket_get, existing_apply...) as a dump request with no
+attribute and reads the dump to its NLMSG_DONE, with a 32 KiB buffer as
+kactl does (the kernel sizes the parts by it). With --after, runs
+SHELL-COMMAND after the Nth recv() (0: after the send, before any),
+while the rest of the dump waits: each recv() has the kernel fill at most
+one more part, so the parts after the next one are made after it. Prints
+one JSON object: "messages", one per message in order, each with its
+top-level attribute types ("attrs"), whether NLM_F_DUMP_INTR is set
+("intr") and which recv() brought it ("recv", from 1); "recvs"; "done",
+the error NLMSG_DONE carried (0: none) and "done_intr"; "after", the
+shell command's exit status ("rc") and output. Exits 1 unless the dump
+ended without error.
 """
 import errno
 import os
@@ -30,7 +45,8 @@ import sys
 
 UAPI = os.path.join(os.path.dirname(__file__), "../../module/uapi/linux/ka_policy.h")
 NLM_F_REQUEST, NLM_F_ACK = 1, 4
-NLMSG_ERROR = 2
+NLM_F_DUMP_INTR, NLM_F_DUMP = 0x10, 0x300
+NLMSG_ERROR, NLMSG_DONE = 2, 3
 NLA_F_NESTED = 1 << 15
 SOL_NETLINK, NETLINK_CAP_ACK, NETLINK_EXT_ACK = 270, 10, 11
 NLM_F_ACK_TLVS, NLMSGERR_ATTR_MSG = 0x200, 1
@@ -171,12 +187,59 @@ def listen():
     return 0
 
 
+def dump(args):
+    import json
+    import subprocess
+    cmd = enum("ka_cmd")["KA_CMD_" + args[0].upper()]
+    after, command = -1, None
+    if len(args) == 4 and args[1] == "--after":
+        after, command = int(args[2]), args[3]
+    elif len(args) != 1:
+        sys.exit("usage: ka_genl.py dump COMMAND [--after N SHELL-COMMAND]")
+    sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
+    sock.bind((0, 0))
+    body = struct.pack("BBH", cmd, 1, 0)
+    sock.send(struct.pack("IHHII", 16 + len(body), family_id(sock),
+                          NLM_F_REQUEST | NLM_F_DUMP, 3, 0) + body)
+    out = {"messages": [], "recvs": 0, "done": None, "done_intr": False}
+
+    def run_after():
+        r = subprocess.run(command, shell=True, stdout=subprocess.PIPE,
+                           stderr=subprocess.STDOUT)
+        out["after"] = {"rc": r.returncode,
+                        "output": r.stdout.decode(errors="replace")}
+
+    if after == 0:
+        run_after()
+    while out["done"] is None:
+        data = sock.recv(32768)
+        out["recvs"] += 1
+        off = 0
+        while off + 16 <= len(data):
+            length, typ, flags, seq, _ = struct.unpack_from("IHHII", data, off)
+            if seq == 3 and typ in (NLMSG_DONE, NLMSG_ERROR):
+                out["done"] = struct.unpack_from("i", data, off + 16)[0]
+                out["done_intr"] = bool(flags & NLM_F_DUMP_INTR)
+            elif seq == 3:
+                out["messages"].append({
+                    "attrs": sorted(attrs_of(data, off + 20, off + length)),
+                    "intr": bool(flags & NLM_F_DUMP_INTR),
+                    "recv": out["recvs"]})
+            off += (length + 3) & ~3
+        if out["recvs"] == after:
+            run_after()
+    print(json.dumps(out), flush=True)
+    return 0 if out["done"] == 0 else 1
+
+
 def main():
     cmds, top = enum("ka_cmd"), enum("ka_attr")
     pol = enum("ka_policy_attr")
     args = sys.argv[1:]
     if args == ["listen"]:
         return listen()
+    if args[:1] == ["dump"]:
+        return dump(args[1:])
     cmd = cmds["KA_CMD_" + args.pop(0).upper()]
     nests, outer = [[]], []
     target = nests[-1]

@@ -23,12 +23,18 @@ enum ka_cmd {
 	/* do, admin: make the set exactly the request's KA_A_POLICYs, atomically */
 	KA_CMD_POLICY_REPLACE,
 	KA_CMD_POLICY_ADD,	/* do, admin: add; EEXIST when the selector has one */
-	KA_CMD_SOCKET_GET,	/* dump: the namespace's TCP sockets, KA_A_SOCKET each */
+	/*
+	 * dump: the namespace's TCP sockets, KA_A_SOCKET each; a message
+	 * without one (a part of the dump that found none in its time) is
+	 * skipped
+	 */
+	KA_CMD_SOCKET_GET,
 	KA_CMD_EVENT,		/* notification: KA_A_EVENT, group "events" */
 	/*
 	 * dump, admin: apply the policies to the open TCP sockets, in steps,
-	 * one KA_A_EXISTING_RESULT each; a KA_A_POLICY selector limits it to
-	 * the sockets whose policy is that one
+	 * one KA_A_EXISTING_RESULT each, after a first message with none
+	 * (the walk has begun); a KA_A_POLICY selector limits it to the
+	 * sockets whose policy is that one
 	 */
 	KA_CMD_EXISTING_APPLY,
 
