@@ -30,10 +30,16 @@
  * the socket's spinlock held: GFP_ATOMIC, a bounded size (fixed
  * attributes plus at most one cgroup path of KA_CGROUP_PATH_MAX bytes:
  * under 1.5 KiB, a small allocation), nothing that sleeps, and
- * nothing at all unless someone listens in that namespace
- * (genl_has_listeners()). Sending directly rather than from a work item
- * keeps the message exact (the socket is about to be closed) and needs
- * no queue to bound, flush and free at namespace exit or unload.
+ * nothing at all unless someone listens (genl_has_listeners()). That
+ * test is the whole machine's on every kernel (netlink keeps one mask of
+ * joined groups per protocol, not per namespace): with a listener in
+ * one namespace, the others build their events too, and the multicast
+ * finds nobody there (-ESRCH). Telling namespaces apart would need a
+ * subscribe command of kactl's own, as no kernel from 5.10 to 7.x tells
+ * a family in which namespace a group was joined. Sending directly
+ * rather than from a work item keeps the message exact (the socket is
+ * about to be closed) and needs no queue to bound, flush and free at
+ * namespace exit or unload.
  *
  * What is read, and why it is safe here: the 5-tuple, cgroup, uid and
  * keepalive fields of a socket the caller has locked; the policy under
@@ -58,7 +64,9 @@
  * returns ENOBUFS only for those; kactl monitor sets it). That
  * listener's next recv() fails with ENOBUFS too, and kactl monitor says
  * so. With one such listener, received + events_dropped = timeouts
- * while it listens.
+ * while it listens. A namespace where nobody listens counts no drops:
+ * an event refused by the rate limit or for memory counts only where
+ * the last event sent reached a listener (event_heard).
  */
 
 #include <linux/atomic.h>
@@ -268,6 +276,7 @@ void ka_event_timeout(struct sock *sk)
 {
 	struct net *net = sock_net(sk);
 	const struct ka_policy *p;
+	struct ka_net *kn;
 	struct sk_buff *skb;
 	const char *path;
 	int ret;
@@ -275,7 +284,8 @@ void ka_event_timeout(struct sock *sk)
 	/* KA_EVENTS 0: no group to send to, and nothing else compiled. */
 	if (!KA_EVENTS || !ka_sock_counted(sk) || !ka_events_listened(net))
 		return;
-	if (!ka_event_allowed(ka_net(net))) {
+	kn = ka_net(net);
+	if (!ka_event_allowed(kn)) {
 		ret = -EBUSY;
 		goto drop;
 	}
@@ -294,11 +304,17 @@ void ka_event_timeout(struct sock *sk)
 		nlmsg_free(skb);
 		goto drop;
 	}
-	/* Consumes skb. -ESRCH: the last listener left meanwhile. */
+	/*
+	 * Consumes skb. -ESRCH: no listener in this namespace (the gate
+	 * above is the whole machine's); -ENOBUFS: one's queue was full.
+	 */
 	ret = genlmsg_multicast_netns(&ka_genl_family, net, skb, 0,
 				      KA_MCGRP_IDX_EVENTS, GFP_ATOMIC);
+	WRITE_ONCE(kn->event_heard, ret != -ESRCH);
 	if (!ret || ret == -ESRCH)
 		return;
 drop:
-	ka_counters_inc(ka_net(net)->totals, KA_CNT_EVENTS_DROPPED);
+	/* Lost for a listener here, as far as the last event tells. */
+	if (ret == -ENOBUFS || READ_ONCE(kn->event_heard))
+		ka_counters_inc(kn->totals, KA_CNT_EVENTS_DROPPED);
 }

@@ -12,14 +12,15 @@
  * since 6.2) takes it out. KA_SK_BORN in sk_flags says that the socket
  * has an entry, so that destroying any other socket costs one test_bit.
  *
- * Only while someone listens for events in the socket's namespace
- * (hooks.c asks ka_events_listened()): an entry costs an allocation and an insert per
- * connection, and a lookup and a removal at its end, which a machine
- * without kactl monitor should not pay. A connection made before the
- * listener joined, before the module was loaded, or reached by
- * --existing has no known lifetime, and its event says nothing of it
- * (kactl prints "-"). A failed allocation (GFP_ATOMIC: the probes run in
- * softirq too) only leaves the lifetime unknown.
+ * Only while someone listens for events (hooks.c asks
+ * ka_events_listened(), which can only tell for the whole machine, not
+ * for the socket's namespace: events.c): an entry costs an allocation
+ * and an insert per connection, and a lookup and a removal at its end,
+ * which a machine without kactl monitor should not pay. A connection
+ * made before the listener joined, before the module was loaded, or
+ * reached by --existing has no known lifetime, and its event says
+ * nothing of it (kactl prints "-"). A failed allocation (GFP_ATOMIC: the
+ * probes run in softirq too) only leaves the lifetime unknown.
  *
  * One table for every namespace: a socket pointer is unique while the
  * socket lives, and its entry leaves at destroy, before the memory can

@@ -28,9 +28,13 @@ struct ka_net {
 	 */
 	struct xarray policy_ids;
 	u32 next_policy_id;
-	/* Events: the rate limit's window (jiffies) and its count (events.c). */
+	/*
+	 * Events (events.c): the rate limit's window (jiffies) and its
+	 * count; whether the last event sent here reached a listener.
+	 */
 	unsigned long event_window;
 	atomic_t event_count;
+	bool event_heard;
 	/* Owned by a user namespace other than the initial one. */
 	bool contained;
 };

@@ -26,8 +26,7 @@
  *
  * Each part fills one skb, a batch of up to KA_WALK_BATCH pinned sockets
  * at a time, their messages filled with no spinlock held (sockwalk.c):
- * the fill may sleep (allocation-free here, but kernfs_path() of the
- * cgroup takes its own locks). A part ends when its skb is full, when the
+ * kernfs_path() of the cgroup takes its own lock. A part ends when its skb is full, when the
  * walk is over, or once it has run KA_SOCKETS_PART_US, and reschedules
  * between batches. The clock is read after every batch, an empty one
  * too: sockwalk.c returns none, the walk not over, after KA_WALK_BUCKETS
@@ -112,10 +111,12 @@ int ka_sockets_dump_start(struct netlink_callback *cb)
 	*(struct ka_sockets_dump **)cb->ctx = d;
 	/*
 	 * Every socket must fit in an empty message, whatever buffer the
-	 * reader receives with (netlink sizes a dump's messages by it, down
-	 * to a page): the largest is a socket whose cgroup path and whose
-	 * policy's cgroup path are both as long as they can be, plus its
-	 * fixed attributes, well under 512 bytes.
+	 * reader received with before (netlink sizes a dump's skb by the
+	 * largest recvmsg() so far, from a page): the largest is a socket
+	 * whose cgroup path and whose policy's cgroup path are both as long
+	 * as they can be, plus its fixed attributes, well under 512 bytes.
+	 * So a message may be up to about 5.7 KiB, and a reader needs a
+	 * buffer of 8 KiB or more (the spec says so; kactl has 32 KiB).
 	 */
 	cb->min_dump_alloc = NLMSG_HDRLEN + GENL_HDRLEN +
 			     nla_total_size(PATH_MAX) +

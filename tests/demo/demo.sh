@@ -14,6 +14,7 @@
 set -eu
 KACTL=$KA_ROOT/userspace/kactl
 KA_CONN=$KA_ROOT/tests/lib/ka_conn.py
+source "$KA_ROOT/tests/lib/genl_groups.sh"
 IDLE=5 INTVL=2 CNT=3
 
 step() {
@@ -98,23 +99,19 @@ run srv "$KACTL" set --port 6379 --idle $IDLE --intvl $INTVL --cnt $CNT --existi
 run srv ss -tno state established '( sport = :6379 )'
 
 step "kactl monitor reports each dead peer as keepalive finds it:"
-# Listening once it waits in recvfrom(2) (x86_64 syscall 45). -n, not ip
-# netns exec, whose private /sys hides the cgroup tree kactl names paths
-# from.
-"$KACTL" -n demo_srv monitor | tee /tmp/monitor &
-monitor_pid=
-kactl_started() {
-	monitor_pid=$(pgrep -n -x kactl)
-}
-wait_until 20 kactl_started
-in_recv() {
-	local nr
-	read -r nr _ <"/proc/$monitor_pid/syscall" && [ "$nr" = 45 ]
+# Listening once its socket has joined the events group (not "once it
+# waits in recv()": it does in its look-ups too). -n, not ip netns exec,
+# whose private /sys hides the cgroup tree kactl names paths from.
+"$KACTL" -n demo_srv monitor > >(tee /tmp/monitor) &
+monitor_pid=$!
+events_group=$(genl_group_id ka_policy events)
+monitor_listens() {
+	genl_joined "$monitor_pid" $((1 << (events_group - 1)))
 }
 monitor_lines_at_least() {
 	[ "$(grep -c timeout /tmp/monitor)" -ge "$1" ]
 }
-wait_until 20 in_recv
+wait_until 20 monitor_listens
 echo "$ kactl -n demo_srv monitor &"
 
 step "The clients' host vanishes (its link goes down, nothing says goodbye):"

@@ -12,6 +12,7 @@
 #
 # The peer vanishes when ka_s is set down (deadpeer.sh).
 source "$KA_ROOT/tests/lib/ka.sh"
+source "$KA_ROOT/tests/lib/genl_groups.sh"
 
 readonly PORT=7700
 
@@ -35,13 +36,10 @@ in_recv() {
 	read -r nr _ <"/proc/$1/syscall" && [ "$nr" = 45 ]
 }
 
-# group_id FAMILY GROUP: the id of FAMILY's multicast group GROUP, from
-# the controller (ids are global; a module loaded again gets new ones).
+# group_id FAMILY GROUP: genl_group_id, failing the test without one.
 group_id() {
-	local id
-	id=$(genl ctrl get name "$1" | sed -n "s/.*ID-\(0x[0-9a-f]*\) *name: $2 *\$/\1/p")
-	[ -n "$id" ] || fail "no multicast group $2 in: $(genl ctrl get name "$1" 2>&1)"
-	echo $((id))
+	genl_group_id "$1" "$2" ||
+		fail "no multicast group $2 in: $(genl ctrl get name "$1" 2>&1)"
 }
 
 # exited PID: PID, a child of this shell, has exited (gone or a zombie
@@ -50,20 +48,6 @@ exited() {
 	local state
 	read -r _ _ state _ 2>/dev/null <"/proc/$1/stat" || return 0
 	[ "$state" = Z ]
-}
-
-# joined PID MASK: a generic netlink socket of PID has joined every group
-# of MASK, as the Groups column of /proc/PID/net/netlink (PID's
-# namespace) shows: a bitmap of the first 32 groups, group N at bit
-# N - 1. The socket is the row whose inode is one of PID's fds.
-joined() {
-	local fds proto groups rest
-	fds=" $(find "/proc/$1/fd" -lname 'socket:*' -printf '%l ' 2>/dev/null) "
-	while read -r _ proto _ groups rest; do
-		[ "$proto" = 16 ] && [[ $fds == *" socket:[${rest##* }] "* ]] &&
-			(((0x$groups & $2) == $2)) && return 0
-	done <"/proc/$1/net/netlink"
-	return 1
 }
 
 # monitor_ready PID NAME: waits until kactl monitor PID (output in
@@ -82,7 +66,7 @@ monitor_ready() {
 }
 
 joined_or_exited() {	# PID MASK
-	joined "$1" "$2" || exited "$1"
+	genl_joined "$1" "$2" || exited "$1"
 }
 
 # monitor NAME NETNS [ARGS]: kactl -j monitor in NETNS, output in
@@ -415,6 +399,24 @@ test_rate_limit_drops_are_counted() {
 	[ "$DROPPED" -ge 1 ] || fail "20 events at 1 per second, none dropped"
 	grep -q '"event":"lost"' "$KA_OUT/mon" && fail "the rate limit is not a queue overflow"
 	return 0
+}
+
+# Nobody listens in ka_cli, someone does in ka_srv: the machine-wide
+# "someone listens" lets ka_cli build its events (events.c), which reach
+# nobody, and the rate limit refusing them loses nothing for anyone.
+test_a_namespace_without_listener_counts_no_drops() {
+	local old other
+	needs_events
+	old=$(cat /sys/module/ka_policy/parameters/events_per_sec)
+	echo 1 >/sys/module/ka_policy/parameters/events_per_sec
+	defer "echo $old >/sys/module/ka_policy/parameters/events_per_sec"
+	monitor other ka_srv
+	other=$MON_PID
+	dead_peers 20 1 nomonitor
+	monitor_stop $other
+	assert_eq "$(stat_of total timeouts ka_cli)" 20 "timeouts"
+	assert_eq "$(stat_of total events_dropped ka_cli)" 0 "events_dropped where nobody listens"
+	assert_eq "$(cat "$KA_OUT/other")" "" "events in ka_srv"
 }
 
 # A listener that does not read: its receive queue fills, netlink drops
