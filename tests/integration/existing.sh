@@ -477,8 +477,14 @@ test_a_large_table_nearly_empty_is_walked_in_steps() {
 	assert_eq "$(existing_of "$json" sockets)" 3 "sockets"
 	assert_eq "$(existing_of "$json" changed)" 2 "changed"
 	assert_eq "$(existing_of "$json" skipped_reasons.listener)" 1 "listeners"
-	[ "$(existing_of "$json" steps)" -ge 5 ] ||
-		fail "no step ended without a socket: $json"
+	# Steps end by time: as for the sockets dump (sockets.sh), a machine
+	# that walks the table in under 50 ms may not need the extra steps.
+	if [ "$(existing_of "$json" time_us)" -ge 50000 ]; then
+		[ "$(existing_of "$json" steps)" -ge 5 ] ||
+			fail "no step ended without a socket: $json"
+	else
+		note "the walk took $(existing_of "$json" time_us) us: too fast to need steps without a socket"
+	fi
 	note "4,194,304 buckets, 3 sockets: $(existing_of "$json" steps) steps, $(existing_of "$json" time_us) us"
 }
 

@@ -309,8 +309,9 @@ test_monitor_rejects_an_unknown_event_type() {
 
 # dead_peers N IDLE [nomonitor]: N connections from ka_cli to ka_srv
 # under a policy of idle IDLE intvl 1 cnt 1, a monitor in ka_cli (unless
-# nomonitor), then the peer vanishes; returns once every connection saw
-# ETIMEDOUT and the monitor read all. Until the peer vanishes, each connection idle for IDLE
+# nomonitor), each connection's last segment received at the same moment,
+# then the peer vanishes: they die at once. Returns once every connection
+# saw ETIMEDOUT and the monitor read all. Until the peer vanishes, each connection idle for IDLE
 # seconds sends a probe and gets its answer: with many connections, and
 # a debug kernel that takes long to open them, a longer IDLE keeps that
 # traffic from swamping the machine.
@@ -325,9 +326,17 @@ dead_peers() {
 		MON=$MON_PID
 	fi
 	background client bash -c "ulimit -n $((n + 64)) && exec ip netns exec ka_cli python3 -S -c '
-import errno, json, select, signal, socket, sys
+import errno, fcntl, json, select, signal, socket, struct, sys, termios, time
 n = int(sys.argv[1])
 socks = [socket.create_connection((\"192.0.2.2\", $PORT)) for _ in range(n)]
+# One byte each, acknowledged: every keepalive timer counts from now, and
+# the peers die at once, not spread over the idle time.
+for s in socks:
+    s.send(b\"x\")
+def unacked(s):
+    return struct.unpack(\"i\", fcntl.ioctl(s, termios.TIOCOUTQ, b\"0000\"))[0]
+while any(unacked(s) for s in socks):
+    time.sleep(0.01)
 print(\"connected\", flush=True)
 p = select.poll()
 for s in socks:

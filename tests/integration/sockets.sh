@@ -335,8 +335,16 @@ test_a_large_table_nearly_empty_is_dumped_in_parts() {
 	json=$(ip netns exec ka_big python3 -S "$KA_GENL" dump socket_get)
 	assert_eq "$(dump_of "$json" "[.messages[] | select(.attrs == [$socket])] | length")" 3 \
 		"sockets in the dump"
-	[ "$(dump_of "$json" '[.messages[] | select(.attrs == [])] | length')" -ge 1 ] ||
-		fail "no part without a socket: $json"
+	# Parts end by time: a machine that walks the 4,194,304 buckets in
+	# under 50 ms (a fast one, not an emulated one) may fit them into the
+	# parts that carry the sockets. Slower, a part covers at most about a
+	# tenth of the table, and so most have no socket.
+	if [ "$(dump_of "$json" .us)" -ge 50000 ]; then
+		[ "$(dump_of "$json" '[.messages[] | select(.attrs == [])] | length')" -ge 1 ] ||
+			fail "no part without a socket: $json"
+	else
+		note "the dump took $(dump_of "$json" .us) us: too fast to need parts without a socket"
+	fi
 	assert_eq "$(ip netns exec ka_big "$KACTL" -j sockets | jq length)" 3 "kactl sockets"
 	note "$(dump_of "$json" '[.messages[] | select(.attrs == [])] | length') parts with no socket in $(dump_of "$json" .recvs) recv() calls"
 }

@@ -32,15 +32,17 @@ one more part, so the parts after the next one are made after it. Prints
 one JSON object: "messages", one per message in order, each with its
 top-level attribute types ("attrs"), whether NLM_F_DUMP_INTR is set
 ("intr") and which recv() brought it ("recv", from 1); "recvs"; "done",
-the error NLMSG_DONE carried (0: none) and "done_intr"; "after", the
-shell command's exit status ("rc") and output. Exits 1 unless the dump
-ended without error.
+the error NLMSG_DONE carried (0: none) and "done_intr"; "us", the
+microseconds from the request to its end; "after", the shell command's
+exit status ("rc") and output. Exits 1 unless the dump ended without
+error.
 """
 import errno
 import os
 import re
 import socket
 import struct
+import time
 import sys
 
 UAPI = os.path.join(os.path.dirname(__file__), "../../module/uapi/linux/ka_policy.h")
@@ -199,7 +201,9 @@ def dump(args):
     sock = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 16)
     sock.bind((0, 0))
     body = struct.pack("BBH", cmd, 1, 0)
-    sock.send(struct.pack("IHHII", 16 + len(body), family_id(sock),
+    fam = family_id(sock)
+    start = time.monotonic()
+    sock.send(struct.pack("IHHII", 16 + len(body), fam,
                           NLM_F_REQUEST | NLM_F_DUMP, 3, 0) + body)
     out = {"messages": [], "recvs": 0, "done": None, "done_intr": False}
 
@@ -228,6 +232,7 @@ def dump(args):
             off += (length + 3) & ~3
         if out["recvs"] == after:
             run_after()
+    out["us"] = int((time.monotonic() - start) * 1e6)
     print(json.dumps(out), flush=True)
     return 0 if out["done"] == 0 else 1
 
