@@ -315,6 +315,12 @@ def judge(dgram, model, env, privileged):
     cmd, _, reserved = struct.unpack_from("BBH", dgram, 16)
     payload = dgram[20:nlen]
     dump = (flags & NLM_F_DUMP) == NLM_F_DUMP
+    # genl_family_rcv_msg(): the header check (6.1+, every command of a
+    # family whose resv_start_op is 0), the op, the permission.
+    if env.kver >= (6, 1):
+        rest = flags & ~NLM_F_DUMP if dump else flags
+        if reserved or rest & ~(NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO):
+            return Verdict("err", errno.EINVAL, True, "genl_header_check")
     op = OPS.get(cmd)
     if op is None:
         return Verdict("err", errno.EOPNOTSUPP, True, "no such command")
@@ -322,15 +328,11 @@ def judge(dgram, model, env, privileged):
     has = has_dump if dump else has_do
     # 6.2's split ops look up do and dump apart, before the permission.
     if not has and env.kver >= (6, 2):
-        return Verdict("err", errno.EOPNOTSUPP, why="no such do/dump")
+        return Verdict("err", errno.EOPNOTSUPP, True, "no such do/dump")
     if admin and not privileged:
-        return Verdict("err", errno.EPERM, has, "unprivileged")
+        return Verdict("err", errno.EPERM, True, "unprivileged")
     if not has:
-        return Verdict("err", errno.EOPNOTSUPP, why="no such do/dump")
-    if env.kver >= (6, 1):
-        rest = flags & ~NLM_F_DUMP if dump else flags
-        if reserved or rest & ~(NLM_F_REQUEST | NLM_F_ACK | NLM_F_ECHO):
-            return Verdict("err", errno.EINVAL, why="genl_header_check")
+        return Verdict("err", errno.EOPNOTSUPP, True, "no such do/dump")
     try:
         nests = check_payload(payload, pol)
         return semantics(cmd, nests, model, env)
