@@ -970,6 +970,11 @@ def cgroup2_mounted():
         return False
 
 
+def cgroup_ids():
+    """The ids of every cgroup: their directories' inode numbers."""
+    return {os.stat(top).st_ino for top, _, _ in os.walk(CGROUP_ROOT)}
+
+
 def setup_cgroups(env):
     """The run's own cgroups, and the ids of the cgroups there are."""
     env.made = []
@@ -984,22 +989,11 @@ def setup_cgroups(env):
             env.made.append(path)
         except FileExistsError:
             pass
-    for top, dirs, _ in os.walk(CGROUP_ROOT):
-        env.dir_ids.add(os.stat(top).st_ino)
-        if top.count(b"/") > 5:
-            dirs[:] = []
+    env.dir_ids = cgroup_ids()
     env.file_ids = [os.stat(CGROUP_ROOT + b"/cgroup.procs").st_ino]
     env.fuzz_ids = [os.stat(CGROUP_ROOT + FUZZ_CGROUP + sub).st_ino
                     for sub in (b"", b"/a", b"/b")]
-
-    def live_ids():
-        ids = set()
-        for top, dirs, _ in os.walk(CGROUP_ROOT):
-            ids.add(os.stat(top).st_ino)
-            if top.count(b"/") > 5:
-                dirs[:] = []
-        return ids
-    env.live_ids = live_ids
+    env.live_ids = cgroup_ids
 
 
 def cleanup_cgroups(env):
@@ -1193,6 +1187,8 @@ def main():
             fail("last flush: %s %s" % (ename(err), text))
         model.flush()
         sync("after the last flush")
+    except (OSError, RuntimeError) as e:
+        fail("stopped by %r" % e)
     finally:
         for c in children.values():
             c.close()
