@@ -38,12 +38,25 @@ and one line of JSON sums up the run (messages, accepted, rejected by
 errno, per command, mismatches, seconds, MemAvailable and Slab before and
 after). Exit status: 0 when nothing failed, 1 otherwise.
 
-Limits of the model, where a request's effect could not be predicted
-exactly: none of the commands is restricted; cgroup ids are those of
-cgroups that exist when the run starts (and the run's own, made under
-/ka_fuzz and removed at the end), of a cgroup file, or far beyond any
-id, so whether one exists is known; max_policies is read from the
-module's parameter; ENOMEM is accepted as a refusal of any request.
+What the model knows, and its limits. Every command is modelled, none
+restricted: the genetlink core's checks as of the running kernel (6.1
+added the check of the header's reserved field and flags, 6.2 looks do
+and dump up apart, before the permission), strict attribute validation,
+netlink.c's selector and action rules, cgroup path normalization (by
+path a policy is named by its normalized path, whatever the cgroup at
+it), and the order of the policy list. Cgroup ids are those of the
+cgroups there are when the run starts (the run makes /ka_fuzz, /ka_fuzz/a
+and /ka_fuzz/b and removes them at the end), of a cgroup file, or far
+beyond any id: whether one exists is known. max_policies is read from
+the module's parameter (the runs stay far below it). ENOMEM is accepted
+as a refusal of any request. Not checked: the counters (stats), what
+socket-get and existing-apply report (the namespace has no socket).
+Not generated: several requests in one datagram, an nlmsg_len other
+than the datagram's, other families' message types, requests from
+several sockets at once.
+
+--dry-run answers every request from the model, with no kernel: a check
+of the generator and the model alone.
 """
 import argparse
 import ctypes
@@ -1018,7 +1031,8 @@ def show(dgram, limit=160):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int)
     ap.add_argument("--count", type=int, default=20000)
     ap.add_argument("--batch", type=int, default=100)
