@@ -1040,6 +1040,8 @@ def main():
     ap.add_argument("--netns")
     ap.add_argument("--trace")
     ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--progress", metavar="FILE",
+                    help="append a KA_VM_PHASE line there every 30 s (the VM's result port)")
     ap.add_argument("--dry-run", action="store_true",
                     help="no kernel: the model answers (tests the generator)")
     args = ap.parse_args()
@@ -1079,6 +1081,7 @@ def main():
     taint0 = tainted()
     children = {}
     t0 = time.monotonic()
+    last_progress = [t0]
 
     def fail(text):
         failures.append(text)
@@ -1191,6 +1194,11 @@ def main():
                 run_one(i)
                 i += 1
             sync("after messages %d-%d" % (first, i - 1))
+            if args.progress and time.monotonic() - last_progress[0] >= 30:
+                last_progress[0] = time.monotonic()
+                with open(args.progress, "a") as f:
+                    f.write("KA_VM_PHASE: fuzz.py seed %d: %d of %d messages, %d failures\n"
+                            % (seed, i, args.count, len(failures)))
             if tainted() != taint0:
                 fail("the kernel was tainted (%d, was %d) by messages %d-%d"
                      % (tainted(), taint0, first, i - 1))
