@@ -65,6 +65,7 @@ import json
 import os
 import random
 import select
+import signal
 import socket
 import struct
 import sys
@@ -873,6 +874,10 @@ class Child:
     """A process that sends what it is given from its own socket, as
     nobody or as root of a new user namespace."""
 
+    # The parent's ends of every sender's pipes: a sender forked later
+    # must not hold them, or an earlier one never sees the end of its input.
+    parent_fds = []
+
     def __init__(self, kind, family, timeout):
         self.kind, self.ok = kind, True
         r1, w1 = os.pipe()
@@ -881,6 +886,8 @@ class Child:
         if self.pid == 0:
             os.close(w1)
             os.close(r2)
+            for fd in Child.parent_fds:
+                os.close(fd)
             code = 0
             try:
                 self.serve(r1, w2, family, timeout)
@@ -890,6 +897,7 @@ class Child:
             os._exit(code)
         os.close(r1)
         os.close(w2)
+        Child.parent_fds += [w1, r2]
         self.tx = os.fdopen(w1, "wb")
         self.rx = os.fdopen(r2, "rb")
         hello = json.loads(self.rx.readline() or b'{"fatal": "died"}')
@@ -942,7 +950,13 @@ class Child:
             self.tx.close()
         except OSError:
             pass
-        os.waitpid(self.pid, 0)
+        deadline = time.monotonic() + 10
+        while not os.waitpid(self.pid, os.WNOHANG)[0]:
+            if time.monotonic() > deadline:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
+                break
+            time.sleep(0.05)
 
 
 # ---- the run ----
