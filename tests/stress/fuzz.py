@@ -36,7 +36,9 @@ model is then resynchronized from the kernel's dump so that the run goes
 on. At the end the namespace is flushed, the policy set must be empty,
 and one line of JSON sums up the run (messages, accepted, rejected by
 errno, per command, mismatches, seconds, MemAvailable and Slab before and
-after). Exit status: 0 when nothing failed, 1 otherwise.
+after, and errors_without_extack: the refusals, other than EOPNOTSUPP and
+EPERM, that came without an extack message). Exit status: 0 when nothing
+failed, 1 otherwise.
 
 What the model knows, and its limits. Every command is modelled, none
 restricted: the genetlink core's checks as of the running kernel (6.1
