@@ -126,17 +126,8 @@ static int family_cb(const struct nlmsghdr *nlh, void *data)
 static int group_lookup(struct kactl_genl *g, const char *family,
 			struct mcgrp_lookup *f)
 {
-	struct nlmsghdr *nlh = mnl_nlmsg_put_header(g->buf);
-	struct genlmsghdr *genl;
-
-	nlh->nlmsg_type = GENL_ID_CTRL;
-	nlh->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
-	nlh->nlmsg_seq = ++g->seq;
-	genl = mnl_nlmsg_put_extra_header(nlh, sizeof(*genl));
-	genl->cmd = CTRL_CMD_GETFAMILY;
-	genl->version = 1;
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, family);
-	return kactl_genl_run(g, nlh, family_cb, f);
+	return kactl_genl_run(g, kactl_genl_getfamily_msg(g, family),
+			      family_cb, f);
 }
 
 /* Joins group id (not 0) on g's socket; 0 or -errno. */

@@ -196,6 +196,15 @@ struct nlmsghdr *kactl_genl_msg_in(struct kactl_genl *g, void *buf, uint8_t cmd,
 	return genl_msg(g, buf, g->family, cmd, KA_GENL_VERSION, flags);
 }
 
+struct nlmsghdr *kactl_genl_getfamily_msg(struct kactl_genl *g, const char *name)
+{
+	struct nlmsghdr *nlh;
+
+	nlh = genl_msg(g, g->buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
+	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, name);
+	return nlh;
+}
+
 static int family_attr_cb(const struct nlattr *attr, void *data)
 {
 	struct kactl_genl *g = data;
@@ -234,8 +243,7 @@ int kactl_genl_open(struct kactl_genl *g)
 	g->portid = mnl_socket_get_portid(g->nl);
 	g->seq = (uint32_t)time(NULL);
 
-	nlh = genl_msg(g, g->buf, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0);
-	mnl_attr_put_strz(nlh, CTRL_ATTR_FAMILY_NAME, KA_GENL_NAME);
+	nlh = kactl_genl_getfamily_msg(g, KA_GENL_NAME);
 	ret = kactl_genl_run(g, nlh, family_cb, g);
 	if (ret)
 		goto err;

@@ -24,6 +24,9 @@ void kactl_genl_close(struct kactl_genl *g);
 /* Starts a request for cmd in g->buf; add attributes with mnl_attr_put*(). */
 struct nlmsghdr *kactl_genl_msg(struct kactl_genl *g, uint8_t cmd, uint16_t flags);
 
+/* The controller's CTRL_CMD_GETFAMILY for family name, in g->buf. */
+struct nlmsghdr *kactl_genl_getfamily_msg(struct kactl_genl *g, const char *name);
+
 /* The same in the caller's buf, for a request larger than g->buf. */
 struct nlmsghdr *kactl_genl_msg_in(struct kactl_genl *g, void *buf, uint8_t cmd,
 				uint16_t flags);
