@@ -32,7 +32,7 @@ MODULE := module/ka_policy.ko
 KACTL := userspace/kactl
 
 .PHONY: all module kactl kactl-asan clean deps check check-unit check-vm check-debug demo shell \
-	install uninstall style sparse kdir kver bench matrix
+	install uninstall style sparse kdir kver bench matrix stress
 
 all: module kactl
 
@@ -83,6 +83,14 @@ bench:
 	@tests/install-deps.sh --bench || echo "bench: going on with what is installed"
 	@$(MAKE) --no-print-directory all
 	@BENCH_QUICK=$(BENCH_QUICK) tests/bench/run.sh
+
+# The stress programs of tests/stress at full size on the debug kernel:
+# netlink fuzzing, policy churn under connection load, unload under load,
+# namespace churn, memory limits, many timers; a table of figures at the
+# end (tests/stress.sh, Documentation/testing.rst). Hours under
+# emulation; make check runs the same programs at a small size.
+stress: deps kactl
+	@tests/stress.sh
 
 # Every kernel of tests/kernels.list: build (W=1 -Werror) and the
 # integration suite in the VM; a table at the end (tests/matrix.sh).

@@ -15,7 +15,8 @@
 #   debug on the debug test kernel, 7.x (tests/kernel/build.sh: KASAN,
 #         UBSAN, lockdep, kmemleak, hang detectors, KUnit; built when it is
 #         not cached): the KUnit suites, then the integration tests again
-#         with tests/debug/
+#         with tests/debug/ and the stress programs of tests/stress at a
+#         small size (make stress runs them at full size)
 set -u
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -229,10 +230,15 @@ run_debug() {
 	# TAINT_TEST (262144): the kernel's mark for a KUnit module loaded.
 	run_vm kunit "KUnit suites on the debug kernel" "${vm[@]}" --no-module \
 		--allow-taint 262144 -- tests/kunit/guest.sh "$debug_kunit" "$tool"
-	run_vm integration-debug "integration tests on the debug kernel (KASAN, lockdep, kmemleak)" \
-		"${vm[@]}" --module "$debug_module" --timeout 2400 -- \
+	# The stress programs at make check's size (make stress: full size).
+	if ! tests/stress.sh --tools >"$results/stress-tools.log" 2>&1; then
+		tail -n 20 "$results/stress-tools.log"
+		suite_failed "$results/stress-tools.tap" "stress: the C tools of tests/stress do not build"
+	fi
+	run_vm integration-debug "integration and short stress tests on the debug kernel (KASAN, lockdep, kmemleak)" \
+		"${vm[@]}" --module "$debug_module" --timeout 3000 -- \
 		tests/lib/testlib.sh integration-debug \
-		tests/integration/*.sh tests/debug/*.sh
+		tests/integration/*.sh tests/debug/*.sh tests/stress/*.sh
 }
 
 # timed STAGE: runs run_STAGE and records how long it took: where make
