@@ -367,6 +367,27 @@ int ka_policy_del(struct ka_net *kn, const struct ka_selector *sel)
 }
 
 /*
+ * A table that a replace or a flush took out of use is freed once no
+ * reader can hold it: after a grace period, in process context (a table
+ * of 65,536 policies is too much work for an RCU callback), on a queue
+ * of the module's own, which unloading drains. The writer does not wait
+ * for the grace period: it costs milliseconds (tens under emulation),
+ * which every kactl load --replace and flush would pay.
+ */
+static struct workqueue_struct *ka_table_free_wq;
+
+static void table_free_work(struct work_struct *work)
+{
+	ka_table_free(container_of(to_rcu_work(work), struct ka_table, free_work));
+}
+
+static void table_free_rcu(struct ka_table *t)
+{
+	INIT_RCU_WORK(&t->free_work, table_free_work);
+	queue_rcu_work(ka_table_free_wq, &t->free_work);
+}
+
+/*
  * One step for readers, like a replace: an empty table swapped in. Done
  * in place, policy by policy, the set would pass through states that are
  * neither before nor after (an exemption gone while the default it
@@ -384,8 +405,7 @@ void ka_policy_flush(struct ka_net *kn)
 		list_for_each_entry(p, &t->list, list)
 			policy_id_erase(kn, p);
 		generation_bump(kn);
-		synchronize_rcu();
-		ka_table_free(t);	/* its counters go with it */
+		table_free_rcu(t);	/* its counters go with it */
 		return;
 	}
 	/* No memory for a table: in place, readers first told it is empty. */
@@ -562,11 +582,9 @@ int ka_table_commit(struct ka_net *kn, struct ka_table *t)
 	ka_selhash_publish(&t->policies);
 	rcu_assign_pointer(kn->table, t);
 	generation_bump(kn);
-	mutex_unlock(&kn->lock);
-
 	/* Sockets being matched against the old set finish with it first. */
-	synchronize_rcu();
-	ka_table_free(old);
+	table_free_rcu(old);
+	mutex_unlock(&kn->lock);
 	return 0;
 
 err_ids:
@@ -630,12 +648,23 @@ static struct pernet_operations ka_policy_net_ops = {
 
 int ka_policy_pernet_init(void)
 {
-	return register_pernet_subsys(&ka_policy_net_ops);
+	int ret;
+
+	ka_table_free_wq = alloc_workqueue("ka_policy_free", WQ_UNBOUND, 0);
+	if (!ka_table_free_wq)
+		return -ENOMEM;
+	ret = register_pernet_subsys(&ka_policy_net_ops);
+	if (ret)
+		destroy_workqueue(ka_table_free_wq);
+	return ret;
 }
 
+/* The tables still waiting for their grace period go before the module. */
 void ka_policy_pernet_exit(void)
 {
 	unregister_pernet_subsys(&ka_policy_net_ops);
+	rcu_barrier();
+	destroy_workqueue(ka_table_free_wq);
 }
 
 /* ---- lookup: RCU, atomic context ---- */

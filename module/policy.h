@@ -3,6 +3,7 @@
 #define _KA_POLICY_H
 
 #include <linux/types.h>
+#include <linux/workqueue.h>
 #include <linux/ka_policy.h>
 
 #include "ranges.h"
@@ -108,6 +109,7 @@ struct ka_table {
 	unsigned int n_port_cgroup, n_port, n_cgroup, n_default, n_range;
 	/* Cgroup policies (of both kinds above) by id, and by path. */
 	unsigned int n_cgroup_id, n_cgroup_path;
+	struct rcu_work free_work;	/* replaced or flushed: freed after a GP */
 };
 
 int ka_policy_table_init(struct ka_net *kn);

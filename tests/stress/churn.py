@@ -11,9 +11,11 @@ and the judge of tests/stress/churn.sh.
       the interpreter's cost per change, which under emulation is most of
       it, is shared), until FILE exists,
       from a generator seeded with S (random and printed by default):
-      policy set (60%), del (20%), replace with a random list (19.5%), and
-      kactl load --replace of a file (0.5%: a process each time, which is
-      what an operator runs), over a pool of selectors of every kind: the
+      policy set (60%), del (20%), replace with a random list (20%), and
+      every 2,000 changes from the 50th on a kactl load --replace of a
+      file (what an operator runs; a process each time, which under
+      emulation takes as long as hundreds of requests), over a pool of
+      selectors of every kind: the
       default, ports with and without a direction, ranges, cgroups, and
       port ranges with a cgroup. Each change's request time and the time
       its ACK came (CLOCK_MONOTONIC) go to LOG, one JSON line each, with
@@ -194,20 +196,21 @@ def drive(args):
         version += 1
         return version
 
-    def next_change():
+    def next_change(batch):
         """The next change, as (kind, change, request), the model updated."""
         nonlocal present
         r = rng.random()
-        if r < 0.2 and present:
+        load = (len(log) + len(batch)) % 2000 == 50
+        if r < 0.2 and present and not load:
             name = rng.choice(sorted(present))
             del present[name]
             return "del", {"del": name}, (CMD["KA_CMD_POLICY_DEL"], attr(
                 TOP["KA_A_POLICY"] | NLA_F_NESTED, selector_attrs(BY_NAME[name])))
-        if r < 0.4:
+        if r < 0.4 or load:
             names = rng.sample([p[0] for p in POOL], rng.randint(1, len(POOL)))
             change = {"replace": {n: new_action() for n in names}}
             present = dict(change["replace"])
-            return "load" if r < 0.205 else "replace", change, (
+            return "load" if load else "replace", change, (
                 CMD["KA_CMD_POLICY_REPLACE"],
                 b"".join(policy_nest(n, v) for n, v in change["replace"].items()))
         name = rng.choice([p[0] for p in POOL])
@@ -229,7 +232,7 @@ def drive(args):
         batch = [pending] if pending else []
         pending = None
         while len(batch) < args.batch and not (batch and batch[0][0] == "load"):
-            change = next_change()
+            change = next_change(batch)
             if change[0] == "load" and batch:
                 pending = change
                 break

@@ -39,7 +39,7 @@ test_policy_churn_under_connection_load() {
 	wait_for 300 grep -q '^churn: seed' "$KA_OUT/driver.out"
 	for m in "${!CHURN_MAKERS[@]}"; do
 		read -r cg addr <<<"${CHURN_MAKERS[$m]}"
-		in_cgroup "$cg" ip netns exec ka_churn "$conn" "$addr" "$per" \
+		in_cgroup "$cg" nice -n 10 ip netns exec ka_churn "$conn" "$addr" "$per" \
 			"$KA_OUT/conns-$m" "${CHURN_PORTS[@]}" >"$KA_OUT/maker-$m.out" 2>&1 &
 		pids+=($!)
 		specs+=("$cg:$KA_OUT/conns-$m")
