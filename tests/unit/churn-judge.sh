@@ -8,7 +8,7 @@
 
 churn_values() {	# version: the four values churn.py gives it
 	python3 -S -c 'import sys; sys.path.insert(0, sys.argv[1]); import churn
-print(*churn.values(int(sys.argv[2])))' "$KA_ROOT/tests/stress" "$1"
+print(*churn.values(int(sys.argv[2])))' "${KA_ROOT:-$PWD}/tests/stress" "$1"
 }
 
 # A log of two changes of the port 7001 policy (versions 1 and 2); the
@@ -26,7 +26,7 @@ churn_judge() {	# connection lines...: the judge's JSON
 	dir=$(mktemp -d)
 	churn_log >"$dir/log"
 	printf '%s\n' "$@" >"$dir/conns"
-	python3 -S "$KA_ROOT/tests/stress/churn.py" check "$dir/log" "/ka_churn/a:$dir/conns" || true
+	python3 -S "${KA_ROOT:-$PWD}/tests/stress/churn.py" check "$dir/log" "/ka_churn/a:$dir/conns" || true
 	rm -rf "$dir"
 }
 
