@@ -646,25 +646,36 @@ static struct pernet_operations ka_policy_net_ops = {
 	.exit = policy_net_exit,
 };
 
+int ka_policy_free_init(void)
+{
+	ka_table_free_wq = alloc_workqueue("ka_policy_free", WQ_UNBOUND, 0);
+	return ka_table_free_wq ? 0 : -ENOMEM;
+}
+
+/* The tables still waiting for their grace period go before the module. */
+void ka_policy_free_exit(void)
+{
+	rcu_barrier();
+	destroy_workqueue(ka_table_free_wq);
+}
+
 int ka_policy_pernet_init(void)
 {
 	int ret;
 
-	ka_table_free_wq = alloc_workqueue("ka_policy_free", WQ_UNBOUND, 0);
-	if (!ka_table_free_wq)
-		return -ENOMEM;
+	ret = ka_policy_free_init();
+	if (ret)
+		return ret;
 	ret = register_pernet_subsys(&ka_policy_net_ops);
 	if (ret)
-		destroy_workqueue(ka_table_free_wq);
+		ka_policy_free_exit();
 	return ret;
 }
 
-/* The tables still waiting for their grace period go before the module. */
 void ka_policy_pernet_exit(void)
 {
 	unregister_pernet_subsys(&ka_policy_net_ops);
-	rcu_barrier();
-	destroy_workqueue(ka_table_free_wq);
+	ka_policy_free_exit();
 }
 
 /* ---- lookup: RCU, atomic context ---- */

@@ -116,6 +116,9 @@ int ka_policy_table_init(struct ka_net *kn);
 void ka_policy_table_destroy(struct ka_net *kn);
 int ka_policy_pernet_init(void);
 void ka_policy_pernet_exit(void);
+/* The queue that frees replaced tables (pernet_init sets it up; KUnit). */
+int ka_policy_free_init(void);
+void ka_policy_free_exit(void);
 
 /* The current table for a writer or a reader holding kn->lock. */
 struct ka_table *ka_table_locked(struct ka_net *kn);

@@ -528,8 +528,21 @@ static struct kunit_case policy_test_cases[] = {
 	{}
 };
 
+/* A flush or a replace frees the old table on the module's queue. */
+static int policy_suite_init(struct kunit_suite *suite)
+{
+	return ka_policy_free_init();
+}
+
+static void policy_suite_exit(struct kunit_suite *suite)
+{
+	ka_policy_free_exit();
+}
+
 static struct kunit_suite policy_suite = {
 	.name = "ka_policy",
+	.suite_init = policy_suite_init,
+	.suite_exit = policy_suite_exit,
 	.test_cases = policy_test_cases,
 };
 
