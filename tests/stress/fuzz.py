@@ -28,8 +28,11 @@ A failure is: a request with no answer within SEC seconds (a do request
 that asked for no ACK may succeed silently, as netlink does), the kernel
 accepting what the model refuses or refusing what it accepts (ENOMEM
 aside), an errno other than the one that is certain (EPERM for the
-unprivileged, EEXIST, ENOENT of a missing selector, ENOSPC), a dump that
-differs from the model, a taint that appears during the run. Each is
+unprivileged, EEXIST, ENOENT of a missing selector, ENOSPC), a refusal
+of the request's attributes (by the attribute policies or by the module:
+every one of those names its reason) that came without an extack
+message, a dump that differs from the model, a taint that appears during
+the run. Each is
 printed with the seed and the index of the request (--trace FROM:TO
 prints every request in that range and the kernel's answer), and the
 model is then resynchronized from the kernel's dump so that the run goes
@@ -37,7 +40,8 @@ on. At the end the namespace is flushed, the policy set must be empty,
 and one line of JSON sums up the run (messages, accepted, rejected by
 errno, per command, mismatches, seconds, MemAvailable and Slab before and
 after, and errors_without_extack: the refusals, other than EOPNOTSUPP and
-EPERM, that came without an extack message). Exit status: 0 when nothing
+EPERM, that came without an extack message, those the core makes without
+one included). Exit status: 0 when nothing
 failed, 1 otherwise.
 
 What the model knows, and its limits. Every command is modelled, none
@@ -150,11 +154,13 @@ def ename(e):
 class Verdict:
     """What the model expects: "ok" (errno 0, then effect() changes the
     model), "ignored" (errno 0 or no answer, nothing changes) or "err"
-    (an errno, exact when only that one is possible)."""
+    (an errno, exact when only that one is possible; with an extack
+    message when msg: a refusal of the request's attributes, by the
+    attribute policies or by the module)."""
 
-    def __init__(self, kind, err=0, exact=False, why="", effect=None):
+    def __init__(self, kind, err=0, exact=False, why="", effect=None, msg=False):
         self.kind, self.err, self.exact = kind, err, exact
-        self.why, self.effect = why, effect
+        self.why, self.effect, self.msg = why, effect, msg
 
 
 class Bad(Exception):
@@ -353,7 +359,7 @@ def judge(dgram, model, env, privileged):
         nests = check_payload(payload, pol)
         return semantics(cmd, nests, model, env)
     except Bad as e:
-        return Verdict("err", e.err, e.exact, e.why)
+        return Verdict("err", e.err, e.exact, e.why, msg=True)
 
 
 def semantics(cmd, nests, model, env):
@@ -1144,7 +1150,9 @@ def main():
         verdict = judge(dgram, model, env, who == "root")
         s = next_seq()
         if args.dry_run:
-            answered, err, text, replies = True, verdict.err if verdict.kind == "err" else 0, "", []
+            refused = verdict.kind == "err"
+            answered, err, replies = True, verdict.err if refused else 0, []
+            text = verdict.why if refused and verdict.msg else ""
         elif who == "root":
             answered, err, text, replies, _ = exchange(sock, dgram, s, args.timeout)
         else:
@@ -1186,6 +1194,8 @@ def main():
                 problem = "accepted what the model refuses (%s %s)" % (ename(verdict.err), verdict.why)
             elif verdict.exact and err != verdict.err and err != errno.ENOMEM:
                 problem = "errno, model expected %s (%s)" % (ename(verdict.err), verdict.why)
+            elif verdict.msg and not text and err != errno.ENOMEM:
+                problem = "no extack message (%s)" % verdict.why
         elif err:
             problem = "an error for what the kernel should ignore (%s)" % verdict.why
         if problem:
