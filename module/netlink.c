@@ -728,38 +728,44 @@ static int ka_nl_socket_get_dumpit(struct sk_buff *skb,
  * genetlink core holds its lock (cb_lock, for reading) across the first
  * part, run by the request's sendmsg(), and a family's registration
  * waits on it, and with it every later genetlink request of the system:
- * so the first part runs no step and takes no socket lock, it only
- * sends a message with no result (the walk has begun). The steps run in
- * the later parts, in the reader's recvmsg(), holding no genetlink lock;
- * each sends one KA_A_EXISTING_RESULT, the reader adds them up. A dump
- * part must not be empty (netlink ends a dump whose dumpit returns 0),
- * and none is: a step always sends its message, even one that saw no
- * socket (existing.c). The walk's state, allocated at start, is freed at
- * done: at the end of the walk, or when the reader closes its socket
- * before.
+ * so the first part runs no step and takes no socket lock: it checks
+ * the request, allocates the walk and sends a message with no result
+ * (the walk has begun). The steps run in the later parts, in the
+ * reader's recvmsg(), holding no genetlink lock; each sends one
+ * KA_A_EXISTING_RESULT, the reader adds them up. A dump part must not
+ * be empty (netlink ends a dump whose dumpit returns 0), and none is: a
+ * step always sends its message, even one that saw no socket
+ * (existing.c). The walk's state is freed at done: at the end of the
+ * walk, or when the reader closes its socket before.
+ *
+ * The request is checked in the first part, not in a .start callback:
+ * an error there ends the dump at once, and its NLMSG_DONE carries the
+ * errno and the extack message on every kernel; before 6.2 genetlink
+ * gives a dump's .start no extack (cb->extack is NULL there), and the
+ * message of a refusal made in .start was lost. Both run in the same
+ * sendmsg(), under the same locks.
  */
 struct ka_existing_dump {
-	struct ka_existing_walk *walk;
-	bool begun;		/* the first part's message went out */
+	struct ka_existing_walk *walk;	/* NULL until the first part */
 	bool over;		/* the last step's message went out */
 };
 
 /*
- * A KA_A_POLICY in the request names the one policy to apply: it must
- * exist now (it may be deleted during the walk, which then changes
- * nothing more).
+ * The first part: a KA_A_POLICY in the request names the one policy to
+ * apply, which must exist now (it may be deleted during the walk, which
+ * then changes nothing more).
  */
-static int ka_nl_existing_start(struct netlink_callback *cb)
+static int ka_nl_existing_begin(struct sk_buff *skb,
+				struct netlink_callback *cb)
 {
 	struct ka_existing_dump *d = (struct ka_existing_dump *)cb->ctx;
-	struct ka_net *kn = ka_net(sock_net(cb->skb->sk));
+	struct ka_net *kn = ka_net(sock_net(skb->sk));
 	struct nlattr *policy = ka_genl_dump_attrs(cb)[KA_A_POLICY];
 	struct nlattr *tb[KA_POLICY_A_MAX + 1];
 	struct ka_selector sel;
 	bool found;
 	int ret;
 
-	BUILD_BUG_ON(sizeof(*d) > sizeof_field(struct netlink_callback, ctx));
 	if (policy) {
 		ret = nla_parse_nested(tb, KA_POLICY_A_MAX, policy,
 				       ka_policy_attr_nl_policy, cb->extack) ?:
@@ -785,10 +791,11 @@ static int ka_nl_existing_dumpit(struct sk_buff *skb,
 {
 	struct ka_existing_dump *d = (struct ka_existing_dump *)cb->ctx;
 	struct ka_existing_result res;
-	bool step = d->begun;
+	bool step = d->walk;
 	void *hdr;
 	int ret;
 
+	BUILD_BUG_ON(sizeof(*d) > sizeof_field(struct netlink_callback, ctx));
 	if (d->over)
 		return 0;
 	/* The first part, under cb_lock: the first step is the next part's. */
@@ -797,13 +804,16 @@ static int ka_nl_existing_dumpit(struct sk_buff *skb,
 		if (ret < 0)
 			return ret;
 		d->over = !ret;
+	} else {
+		ret = ka_nl_existing_begin(skb, cb);
+		if (ret)
+			return ret;
 	}
 	/* An empty skb takes one message: this fails only on a bug. */
 	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
 			  &ka_genl_family, NLM_F_MULTI, KA_CMD_EXISTING_APPLY);
 	if (!hdr)
 		return -EMSGSIZE;
-	d->begun = true;
 	if (step && ka_nl_put_existing(skb, &res)) {
 		genlmsg_cancel(skb, hdr);
 		return -EMSGSIZE;
@@ -886,7 +896,6 @@ static const struct genl_ops ka_genl_ops[] = {
 	},
 	{
 		.cmd	= KA_CMD_EXISTING_APPLY,
-		.start	= ka_nl_existing_start,
 		.dumpit	= ka_nl_existing_dumpit,
 		.done	= ka_nl_existing_done,
 		.policy	= ka_policy_req_nl_policy,

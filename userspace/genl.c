@@ -40,11 +40,32 @@ uint32_t kactl_genl_error_offset(void)
 	return last_error_offset;
 }
 
+/*
+ * The extended ACK's attributes of an NLMSG_ERROR or NLMSG_DONE, from
+ * offset bytes into its payload: keeps the message and the offset.
+ */
+static void take_ack_tlvs(const struct nlmsghdr *nlh, unsigned int offset)
+{
+	const struct nlattr *attr;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	mnl_attr_for_each(attr, nlh, MNL_ALIGN(offset)) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
+			snprintf(last_error, sizeof(last_error), "%s",
+				 mnl_attr_get_str(attr));
+		}
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_OFFS &&
+		    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
+			last_error_offset = mnl_attr_get_u32(attr);
+	}
+}
+
 /* Keeps the extack message of an error (or warning) reply. */
 static int error_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlmsgerr *err = mnl_nlmsg_get_payload(nlh);
-	const struct nlattr *attr;
 	unsigned int offset;
 
 	(void)data;
@@ -52,36 +73,29 @@ static int error_cb(const struct nlmsghdr *nlh, void *data)
 		errno = EBADMSG;
 		return MNL_CB_ERROR;
 	}
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
-		/* With NETLINK_CAP_ACK the request is not echoed back. */
-		offset = sizeof(*err);
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-			offset += err->msg.nlmsg_len - sizeof(err->msg);
-		offset = MNL_ALIGN(offset);
-		mnl_attr_for_each(attr, nlh, offset) {
-			if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-			    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) {
-				snprintf(last_error, sizeof(last_error), "%s",
-					 mnl_attr_get_str(attr));
-			}
-			if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_OFFS &&
-			    mnl_attr_validate(attr, MNL_TYPE_U32) == 0)
-				last_error_offset = mnl_attr_get_u32(attr);
-		}
-	}
+	/* With NETLINK_CAP_ACK the request is not echoed back. */
+	offset = sizeof(*err);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		offset += err->msg.nlmsg_len - sizeof(err->msg);
+	take_ack_tlvs(nlh, offset);
 	if (err->error == 0)
 		return MNL_CB_STOP;
 	errno = -err->error;
 	return MNL_CB_ERROR;
 }
 
-/* The end of a dump; it carries the dump's error, if any. */
+/*
+ * The end of a dump; it carries the dump's error, if any, and then the
+ * extack message of the part that failed (a request the module refuses
+ * in a dump's first part, as existing-apply's missing policy).
+ */
 static int done_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const int *err = mnl_nlmsg_get_payload(nlh);
 
 	(void)data;
 	if (nlh->nlmsg_len >= mnl_nlmsg_size(sizeof(*err)) && *err < 0) {
+		take_ack_tlvs(nlh, sizeof(*err));
 		errno = -*err;
 		return MNL_CB_ERROR;
 	}

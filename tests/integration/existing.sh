@@ -197,6 +197,64 @@ test_exemption_and_add_existing() {
 	assert_eq "$(existing_of "$json" exempt)" 7 "load --replace: exempt"
 }
 
+# A policy deleted between set and the walk: the walk's request names a
+# selector that no longer has a policy, the module refuses it, and kactl
+# says so with the kernel's own message, which travels in the dump's
+# NLMSG_DONE (a refusal in the dump's start callback lost it on 6.1).
+# The deletion is made to happen at that moment every time: a shim
+# preloaded into kactl runs it in sendto(), before the walk's request
+# goes out.
+test_set_existing_says_why_when_its_policy_is_gone() {
+	cat >"$KA_OUT/before_walk.c" <<'EOF'
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <linux/genetlink.h>
+#include <linux/netlink.h>
+#include <linux/ka_policy.h>
+
+typedef ssize_t (*sendto_fn)(int, const void *, size_t, int,
+			     const struct sockaddr *, socklen_t);
+
+/* Runs $KA_BEFORE_WALK (once) before kactl's existing-apply request. */
+ssize_t sendto(int fd, const void *buf, size_t len, int flags,
+	       const struct sockaddr *to, socklen_t tolen)
+{
+	sendto_fn real = (sendto_fn)dlsym(RTLD_NEXT, "sendto");
+	const struct nlmsghdr *nlh = buf;
+	const char *cmd = getenv("KA_BEFORE_WALK");
+	char *run;
+
+	if (cmd && len >= NLMSG_HDRLEN + GENL_HDRLEN &&
+	    nlh->nlmsg_type != GENL_ID_CTRL &&
+	    (nlh->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP &&
+	    ((const struct genlmsghdr *)NLMSG_DATA(nlh))->cmd == KA_CMD_EXISTING_APPLY) {
+		run = strdup(cmd);
+		unsetenv("KA_BEFORE_WALK");
+		if (!run || system(run) != 0)
+			abort();
+		free(run);
+	}
+	return real(fd, buf, len, flags, to, tolen);
+}
+EOF
+	cc -std=gnu11 -Wall -Wextra -Werror -shared -fPIC -I"$KA_ROOT/module/uapi" \
+		-o "$KA_OUT/before_walk.so" "$KA_OUT/before_walk.c" -ldl ||
+		fail "the shim does not build"
+	hold_three
+	defer cli "$KACTL" flush
+	expect_fail 1 cli env LD_PRELOAD="$KA_OUT/before_walk.so" \
+		KA_BEFORE_WALK="$KACTL del port $PORT dir out" \
+		"$KACTL" set port $PORT dir out idle 7 --existing
+	assert_eq "$EXPECT_STDERR" "Error: the policies were changed, but applying them to the open connections stopped: no policy with this selector." \
+		"kactl's message"
+	# The shim ran: the policy is gone, and no walk changed a socket.
+	assert_eq "$(cli "$KACTL" -j list)" "[]" "policies"
+	expect_ka "$(ask idle $IDLEONLY)" client keepalive=0 idle=100
+}
+
 # set --existing acts on the sockets whose policy is the one it wrote,
 # only: a connection that an older policy matches (and that was open
 # before it, and left alone) keeps what it had, even when the new policy

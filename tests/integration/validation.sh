@@ -111,6 +111,24 @@ test_malformed_messages() {
 	rejected EINVAL "Unsupported attribute" version --top stats=u32:1
 }
 
+# existing-apply (a dump) names its policy by a selector: the module
+# checks it in the dump's first part, and a refusal ends the dump with an
+# NLMSG_DONE that carries the errno and the extack message, on every
+# kernel (a refusal in the dump's start callback lost its message on
+# 6.1, whose genetlink gives that callback no extack).
+test_existing_apply_refusals_carry_their_message() {
+	rejected ENOENT "^error ENOENT: no policy with this selector$" \
+		--dump existing_apply port_min=u16:7799
+	rejected EINVAL "this request takes a selector only" \
+		--dump existing_apply port_min=u16:7700 idle=u32:5
+	rejected EINVAL "port range cannot end below its first port" \
+		--dump existing_apply port_min=u16:7710 port_max=u16:7709
+	rejected ERANGE "out of range" --dump existing_apply port_min=u16:0
+	assert_eq "$(python3 -S "$KA_GENL" --dump existing_apply port_min=u16:7700)" ok \
+		"the walk of a policy that exists"
+	assert_eq "$(python3 -S "$KA_GENL" --dump existing_apply)" ok "the walk of every policy"
+}
+
 # Add creates only: a selector that has a policy is refused and keeps it
 # whole; add checks what set checks; set still replaces.
 test_add_creates_only() {

@@ -13,6 +13,12 @@ the top level instead; with no policy attributes, no nest is sent.
 Prints "ok", or "error ERRNO: EXTACK-MESSAGE" and exits 1. Attribute and
 command numbers are read from the uapi header, so they cannot drift.
 
+  ka_genl.py --dump COMMAND [NAME=TYPE:VALUE ...]
+
+sends the same as a dump request (existing_apply with a selector) and
+reads it to its end: "ok", or the errno and extack message its
+NLMSG_DONE (or an NLMSG_ERROR) carried.
+
   ka_genl.py listen
 
 joins the "events" multicast group as kactl monitor does, and also with
@@ -90,12 +96,12 @@ def encode(spec, names, prefix):
     return attr(kind, payload)
 
 
-def request(sock, family, cmd, attrs, seq):
+def request(sock, family, cmd, attrs, seq, flags=NLM_F_REQUEST | NLM_F_ACK):
     """Sends a request; returns (error, extack message, last data reply),
-    reading until the ACK or error that answers this very request."""
+    reading until the ACK or error that answers this very request, or
+    the NLMSG_DONE that ends its dump."""
     body = struct.pack("BBH", cmd, 1, 0) + attrs
-    sock.send(struct.pack("IHHII", 16 + len(body), family,
-                          NLM_F_REQUEST | NLM_F_ACK, seq, 0) + body)
+    sock.send(struct.pack("IHHII", 16 + len(body), family, flags, seq, 0) + body)
     reply = b""
     while True:
         data = sock.recv(65536)
@@ -106,11 +112,15 @@ def request(sock, family, cmd, attrs, seq):
             off += (length + 3) & ~3
             if mseq != seq:
                 continue
-            if typ != NLMSG_ERROR:
+            if typ not in (NLMSG_ERROR, NLMSG_DONE):
                 reply = msg
                 continue
+            if length < 20:
+                return 0, "", reply
             err = struct.unpack_from("i", msg, 16)[0]
-            text, aoff = "", 16 + 4 + 16
+            # The extack after the capped request (NLMSG_ERROR), or right
+            # after the errno (NLMSG_DONE).
+            text, aoff = "", 16 + 4 + (16 if typ == NLMSG_ERROR else 0)
             if flags & NLM_F_ACK_TLVS:
                 while aoff + 4 <= length:
                     alen, akind = struct.unpack_from("HH", msg, aoff)
@@ -245,6 +255,10 @@ def main():
         return listen()
     if args[:1] == ["dump"]:
         return dump(args[1:])
+    flags = NLM_F_REQUEST | NLM_F_ACK
+    if args[:1] == ["--dump"]:
+        flags = NLM_F_REQUEST | NLM_F_DUMP
+        args.pop(0)
     cmd = cmds["KA_CMD_" + args.pop(0).upper()]
     nests, outer = [[]], []
     target = nests[-1]
@@ -267,7 +281,7 @@ def main():
     sock.setsockopt(SOL_NETLINK, NETLINK_EXT_ACK, 1)
     sock.setsockopt(SOL_NETLINK, NETLINK_CAP_ACK, 1)
     sock.bind((0, 0))
-    err, msg, _ = request(sock, family_id(sock), cmd, attrs, 2)
+    err, msg, _ = request(sock, family_id(sock), cmd, attrs, 2, flags)
     if err:
         print("error %s: %s" % (errno.errorcode.get(-err, str(-err)), msg))
         return 1
