@@ -21,18 +21,30 @@
  * fails or ends is recorded (its errno name, or "EOF" or "data") under
  * its half and closed. When every doomed one has, it prints
  * "all-dead STATUS" once. Commands, one per line on FIFO (which it opens
- * read-write: a writer never blocks), each answered by a line "reply K
- * COMMAND ..." (K counts the commands from 1):
+ * read-write: a writer never blocks), are each answered by a line
+ * "reply COMMAND ..." once done; the waits are its own, so that the test
+ * blocks on reading its output instead of polling (every process the
+ * test would start costs a second on the debug kernel under emulation,
+ * beside the kernel work that is being measured):
  *
  *   mark     remembers every server end's count of segments received
- *            (TCP_INFO tcpi_segs_in)
+ *            (TCP_INFO tcpi_segs_in): a server end that receives one
+ *            after it has been probed (nothing else is sent on an idle
+ *            connection)
  *   align    sends one byte on every open client socket and waits until
  *            each is acknowledged (SIOCOUTQ 0): every keepalive timer
- *            counts from then, so they fire together; then marks
- *   status   STATUS: {"live": HALF, "doomed": HALF}, HALF = {"open": how
- *            many are open, "probed": how many server ends received a
- *            segment since the mark (only keepalive probes are sent on
- *            an idle connection), "errors": {NAME: count}}
+ *            counts from then, so they fire together; then marks.
+ *            Replies "reply align SECONDS"
+ *   probed HALF
+ *            replies "reply probed HALF SECONDS" once every open
+ *            connection of HALF (live, doomed or all) was probed since
+ *            the mark (looked at every second)
+ *   status   replies "reply status STATUS": {"live": HALF, "doomed":
+ *            HALF}, HALF = {"open": how many are open, "probed": how
+ *            many of them were probed since the mark, "errors": {NAME:
+ *            count}}
+ *   close    closes every socket, replies "reply close SECONDS" and
+ *            exits
  *
  * Every 30 s it appends a line saying how far it got to the file named
  * by $KA_RESULT_PORT, when set: the test VM's result port, where ka-vm
@@ -70,6 +82,7 @@ struct half {
 static struct half halves[2];	/* [0] live, [1] doomed */
 static int *cfd, *sfd;
 static unsigned int *mark;
+static char *probed;	/* per connection: probed since the mark */
 static long n;
 static double last_tick;
 
@@ -122,8 +135,31 @@ static void take_mark(void)
 {
 	long i;
 
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		mark[i] = segs_in(sfd[i]);
+		probed[i] = 0;
+	}
+}
+
+/*
+ * How many open connections of HALF (0 live, 1 doomed, -1 both) were
+ * probed since the mark, and how many are open: looks again only at
+ * those not seen probed yet.
+ */
+static long count_probed(int which, long *open)
+{
+	long i, count = 0;
+
+	*open = 0;
+	for (i = 0; i < n; i++) {
+		if (cfd[i] < 0 || (which >= 0 && (i & 1) != which))
+			continue;
+		++*open;
+		if (!probed[i])
+			probed[i] = segs_in(sfd[i]) != mark[i];
+		count += probed[i];
+	}
+	return count;
 }
 
 static void record(struct half *h, const char *name)
@@ -148,14 +184,11 @@ static void record(struct half *h, const char *name)
 static void print_half(const char *key, int which)
 {
 	const struct half *h = &halves[which];
-	long i, probed = 0;
+	long open;
 	int k;
 
-	for (i = which; i < n; i += 2)
-		if (cfd[i] >= 0 && segs_in(sfd[i]) != mark[i])
-			probed++;
 	printf("\"%s\": {\"open\": %ld, \"probed\": %ld, \"errors\": {",
-	       key, h->open, probed);
+	       key, h->open, count_probed(which, &open));
 	for (k = 0; k < h->nkinds; k++)
 		printf("%s\"%s\": %ld", k ? ", " : "", h->kinds[k].name,
 		       h->kinds[k].count);
@@ -206,7 +239,7 @@ static void ended(int epfd, long i)
 }
 
 /* How far it got, every 30 s, for ka-vm's stall watch. */
-static void tick(const char *what, long done)
+static void tick(const char *what, long done, long of)
 {
 	const char *port = getenv("KA_RESULT_PORT");
 	FILE *f;
@@ -218,12 +251,13 @@ static void tick(const char *what, long done)
 	if (!f)
 		return;
 	fprintf(f, "KA_VM_PHASE: timerhold: %s %ld of %ld; live: %ld open, doomed: %ld open\n",
-		what, done, n, halves[0].open, halves[1].open);
+		what, done, of, halves[0].open, halves[1].open);
 	fclose(f);
 }
 
-static void align(void)
+static double align(void)
 {
+	double t0 = now();
 	long i, left;
 
 	/* One that fails here is recorded when epoll reports it. */
@@ -240,28 +274,84 @@ static void align(void)
 				die("SIOCOUTQ");
 			left += outq > 0;
 		}
-		tick("aligning: unacknowledged", left);
+		tick("aligning: unacknowledged", left, n);
 		if (left)
 			usleep(10000);
 	} while (left);
 	take_mark();
+	return now() - t0;
 }
 
-static void command(char *line, long k)
+/* A "probed HALF" waiting for its answer: the half, -2 for none. */
+static int waiting = -2;
+static const char *waiting_name;
+static double waiting_since;
+
+static void answer_probed(void)
 {
-	/* "reply K COMMAND", then what it answers, after a space. */
-	printf("reply %ld %s", k, line);
+	long open;
+
+	if (waiting == -2 || count_probed(waiting, &open) < open)
+		return;
+	printf("reply probed %s %.1f\n", waiting_name, now() - waiting_since);
+	fflush(stdout);
+	waiting = -2;
+}
+
+/*
+ * Closes every socket, saying how far it got: the debug kernel takes
+ * minutes for 30,000 (KASAN and kmemleak on every free), which the
+ * process's exit would spend silent.
+ */
+static double close_all(void)
+{
+	double t0 = now();
+	long i;
+
+	for (i = 0; i < n; i++) {
+		if (cfd[i] >= 0) {
+			close(cfd[i]);
+			halves[i & 1].open--;
+		}
+		close(sfd[i]);
+		cfd[i] = sfd[i] = -1;
+		tick("closing: closed", i + 1, n);
+	}
+	return now() - t0;
+}
+
+static void command(const char *line)
+{
+	static const char *const half_names[] = { "all", "live", "doomed" };
+	int h;
+
 	if (!strcmp(line, "mark")) {
 		take_mark();
+		printf("reply mark\n");
 	} else if (!strcmp(line, "align")) {
-		align();
+		printf("reply align %.1f\n", align());
+	} else if (!strcmp(line, "close")) {
+		printf("reply close %.1f\n", close_all());
+		fflush(stdout);
+		exit(0);
 	} else if (!strcmp(line, "status")) {
-		printf(" ");
+		printf("reply status ");
 		print_status();
+		printf("\n");
+	} else if (!strncmp(line, "probed ", 7)) {
+		for (h = 0; h < 3; h++)
+			if (!strcmp(line + 7, half_names[h]))
+				break;
+		if (h == 3 || waiting != -2) {
+			printf("reply %s: unknown half, or a wait already\n", line);
+		} else {
+			waiting = h - 1;
+			waiting_name = half_names[h];
+			waiting_since = now();
+		}
 	} else {
-		printf(" unknown command");
+		printf("reply %s: unknown command\n", line);
 	}
-	printf("\n");
 	fflush(stdout);
 }
 
@@ -272,7 +362,7 @@ int main(int argc, char **argv)
 	char buf[256];
 	size_t used = 0;
 	struct rlimit rl;
-	long i, k = 0;
+	long i;
 	double t0 = last_tick = now();
 
 	if (argc != 9 || (port = atoi(argv[2])) <= 0 || port > 65535 ||
@@ -293,7 +383,8 @@ int main(int argc, char **argv)
 	cfd = calloc(n, sizeof(*cfd));
 	sfd = calloc(n, sizeof(*sfd));
 	mark = calloc(n, sizeof(*mark));
-	if (!cfd || !sfd || !mark)
+	probed = calloc(n, 1);
+	if (!cfd || !sfd || !mark || !probed)
 		die("calloc");
 
 	/* The listener in this (the server's) namespace. */
@@ -331,7 +422,7 @@ int main(int argc, char **argv)
 			die("accept");
 		linger0(sfd[i]);
 		halves[i & 1].open++;
-		tick("connecting: made", i + 1);
+		tick("connecting: made", i + 1, n);
 	}
 	close(lfd);
 	printf("made %ld %.1f\n", n, now() - t0);
@@ -356,7 +447,8 @@ int main(int argc, char **argv)
 		struct epoll_event evs[256];
 		int m, e;
 
-		tick("watching: doomed ones ended", halves[1].errors);
+		tick("watching: doomed ones ended", halves[1].errors, n / 2);
+		answer_probed();
 		m = epoll_wait(epfd, evs, 256, 1000);
 		if (m < 0 && errno == EINTR)
 			continue;
@@ -379,7 +471,7 @@ int main(int argc, char **argv)
 			buf[used] = 0;
 			while ((nl = strchr(buf, '\n'))) {
 				*nl = 0;
-				command(buf, ++k);
+				command(buf);
 				used -= nl + 1 - buf;
 				memmove(buf, nl + 1, used + 1);
 			}
