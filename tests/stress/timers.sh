@@ -9,17 +9,19 @@
 #   192.0.2.1    (ka_c)  ------veth------  (ka_s)  192.0.2.2     live
 #   198.51.100.1 (ka_c2) ------veth------  (ka_s2) 198.51.100.2  doomed
 #
-# Every connection probes; then one acknowledged byte on each aligns
-# their keepalive timers, ka_s2 goes down (its peers vanish: nothing
-# answers, nothing says so) and all of them probe at once. Every doomed
-# connection must end in ETIMEDOUT and be counted once, none of the live
-# ones may end nor be counted, the live ones still probe afterwards, and
-# the module's counters must equal the kernel's own for the namespace:
-# probes_sent is TcpExt TCPKeepAlive (every keepalive probe sent, as the
-# kernel counts it) and timeouts is TcpExt TCPAbortOnTimeout (connections
-# the kernel aborted on a timeout: here only keepalive can, as no data is
-# ever left unacknowledged), and the policy's row equals the namespace's
-# total row (every keepalive socket of ka_cli is the policy's).
+# The first connections probe while the last are made (where making them
+# takes longer than idle: on the debug kernel); then one acknowledged
+# byte on each aligns their keepalive timers, ka_s2 goes down (its peers
+# vanish: nothing answers, nothing says so) and idle seconds later all
+# of them probe at once. Every doomed connection must end in ETIMEDOUT
+# and be counted once, none of the live ones may end nor be counted, the
+# live ones still probe afterwards, and the module's counters must equal
+# the kernel's own for the namespace: probes_sent is TcpExt TCPKeepAlive
+# (every keepalive probe sent, as the kernel counts it) and timeouts is
+# TcpExt TCPAbortOnTimeout (connections the kernel aborted on a timeout:
+# here only keepalive can, as no data is ever left unacknowledged), and
+# the policy's row equals the namespace's total row (every keepalive
+# socket of ka_cli is the policy's).
 # Documentation/ka_policy.rst, "/proc/net/ka_stats", says what they count.
 #
 # The connections are made and held by timerhold.c (in C: thousands of
@@ -59,8 +61,8 @@ holder_line() {
 	echo "${line# }"
 }
 
-# holder CMD: sends CMD to timerhold (mark, align, probed HALF, status)
-# and prints its reply, once done (timerhold.c).
+# holder CMD: sends CMD to timerhold (mark, align, probed HALF, status,
+# close) and prints its reply, once done (timerhold.c).
 holder() {
 	echo "$1" >&3
 	holder_line "reply $1"
