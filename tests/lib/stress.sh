@@ -52,3 +52,50 @@ stress_tool() {
 		fail "$src does not build"
 	echo "$KA_OUT/$1"
 }
+
+# What the kernel holds, for the programs that check that everything a
+# test made went away (memory figures are polled until they settle: the
+# kernel frees much of it later, after RCU grace periods and in
+# workqueues, such as a network namespace's teardown).
+
+# slab_objects CACHE: the objects of a slab cache in use. A shrink first
+# frees what KASAN holds in quarantine and flushes the per-CPU slabs,
+# whose free objects /proc/slabinfo would count as active.
+slab_objects() {
+	echo 1 >"/sys/kernel/slab/$1/shrink"
+	awk -v c="$1" '$1 == c { print $2 }' /proc/slabinfo
+}
+
+# netns_slab_at_most N: no more than N struct net are allocated.
+netns_slab_at_most() {
+	[ "$(slab_objects net_namespace)" -le "$1" ]
+}
+
+# slabs_shrink: every slab cache shrunk (as slab_objects). That also sends
+# the objects kfree_rcu() batches per CPU (7.x's rcu_free sheaves, which
+# go to RCU only once full) to RCU, to be freed after a grace period:
+# until then they are allocated, and charged to their memory cgroup.
+slabs_shrink() {
+	local f
+	for f in /sys/kernel/slab/*/shrink; do
+		echo 1 >"$f" 2>/dev/null || true	# a merged cache's alias
+	done
+}
+
+# unreclaimable_kb: SUnreclaim + Percpu of /proc/meminfo (kB), the slabs
+# shrunk first: a coarse view of what the kernel holds, whoever it is
+# charged to.
+unreclaimable_kb() {
+	slabs_shrink
+	awk '$1 == "SUnreclaim:" || $1 == "Percpu:" { n += $2 } END { print n }' /proc/meminfo
+}
+
+# memcg_kernel_bytes CGROUP: what a memory cgroup (a path below
+# /sys/fs/cgroup) is charged for in unreclaimable slab and per-CPU memory
+# (memory.stat, bytes), the slabs shrunk first: the kernel's objects made
+# on behalf of its processes, the module's among them (module/gfp.h).
+memcg_kernel_bytes() {
+	slabs_shrink
+	awk '$1 == "slab_unreclaimable" || $1 == "percpu" { n += $2 } END { print n + 0 }' \
+		"/sys/fs/cgroup$1/memory.stat"
+}

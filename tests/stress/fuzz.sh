@@ -18,7 +18,7 @@
 # of the VM run), and the slab's kmalloc caches, where the module's
 # policies, paths and tables live (it has no cache of its own), hold
 # what they held before (kmalloc_kb below), within KMALLOC_SLACK_KB.
-source "$KA_ROOT/tests/stress/lib.sh"
+source "$KA_ROOT/tests/lib/stress.sh"
 
 # What the kmalloc caches may hold more after the run, in kB. Between
 # two looks with nothing running, the figure moves by 10 to 40 kB on

@@ -26,7 +26,7 @@
 #
 # The connections are made and held by timerhold.c (in C: thousands of
 # connections under emulation), built in the guest.
-source "$KA_ROOT/tests/stress/lib.sh"
+source "$KA_ROOT/tests/lib/stress.sh"
 
 readonly PORT=7700
 readonly LIVE_DST=192.0.2.2 DOOMED_DST=198.51.100.2
