@@ -24,9 +24,16 @@ root=$PWD
 build_tools() {
 	local src
 	mkdir -p tests/.build/stress
+	# A file without main() is a library preloaded into a program
+	# (LD_PRELOAD): NAME.so.
 	for src in tests/stress/*.c; do
-		cc -std=c11 -O2 -Wall -Wextra -Werror \
-			-o "tests/.build/stress/$(basename "$src" .c)" "$src" || return 1
+		if grep -q '^int main(' "$src"; then
+			cc -std=gnu11 -O2 -Wall -Wextra -Werror \
+				-o "tests/.build/stress/$(basename "$src" .c)" "$src"
+		else
+			cc -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC \
+				-o "tests/.build/stress/$(basename "$src" .c).so" "$src"
+		fi || return 1
 	done
 }
 

@@ -39,16 +39,19 @@ before_each() {
 	defer rm -rf "$KA_OUT"
 }
 
-# stress_tool NAME: the path of tests/stress/NAME.c built, by
-# tests/stress.sh --tools on the host (make stress and make check run it), else
-# here, into $KA_OUT.
+# stress_tool NAME: the path of tests/stress/NAME.c built (a program, or
+# with NAME ending in .so a library to preload), by tests/stress.sh
+# --tools on the host (make stress and make check run it), else here,
+# into $KA_OUT.
 stress_tool() {
-	local src=$KA_ROOT/tests/stress/$1.c built=$KA_ROOT/tests/.build/stress/$1
-	if [ -x "$built" ] && [ "$built" -nt "$src" ]; then
+	local src=$KA_ROOT/tests/stress/${1%.so}.c built=$KA_ROOT/tests/.build/stress/$1
+	local so=()
+	if [ -f "$built" ] && [ "$built" -nt "$src" ]; then
 		echo "$built"
 		return
 	fi
-	cc -std=c11 -O2 -Wall -Wextra -Werror -o "$KA_OUT/$1" "$src" ||
+	[ "$1" = "${1%.so}" ] || so=(-shared -fPIC)
+	cc -std=gnu11 -O2 -Wall -Wextra -Werror "${so[@]}" -o "$KA_OUT/$1" "$src" >&2 ||
 		fail "$src does not build"
 	echo "$KA_OUT/$1"
 }

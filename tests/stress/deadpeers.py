@@ -19,6 +19,7 @@ default of over two hours): anything else fails the run.
 Prints one line of JSON at the end: rounds, sockets, died (with
 ETIMEDOUT), failures, and the first failure's description.
 """
+import errno
 import json
 import os
 import select
@@ -40,6 +41,30 @@ def unacked(s):
     return struct.unpack_from("I", info, TCP_INFO_UNACKED)[0]
 
 
+def connect(addr, port):
+    """A socket with keepalive of its own, connected. The peer's address
+    was unreachable while its link was down (the neighbour entry failed,
+    and is tried again only by a new packet): a connect that says so
+    right after the link came back up is tried again, for up to 600 s."""
+    deadline = time.monotonic() + 600
+    while True:
+        s = socket.socket()
+        for opt, val in ((socket.TCP_KEEPIDLE, 1), (socket.TCP_KEEPINTVL, 1),
+                         (socket.TCP_KEEPCNT, 2)):
+            s.setsockopt(socket.IPPROTO_TCP, opt, val)
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        s.settimeout(600)
+        try:
+            s.connect((addr, port))
+            return s
+        except OSError as e:
+            s.close()
+            if e.errno not in (errno.EHOSTUNREACH, errno.ENETUNREACH) or \
+               time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def main():
     addr, port, dev, netns, m, stop = sys.argv[1:7]
     port, m = int(port), int(m)
@@ -49,13 +74,7 @@ def main():
         link(netns, dev, "up")
         socks = []
         for _ in range(m):
-            s = socket.socket()
-            for opt, val in ((socket.TCP_KEEPIDLE, 1), (socket.TCP_KEEPINTVL, 1),
-                             (socket.TCP_KEEPCNT, 2)):
-                s.setsockopt(socket.IPPROTO_TCP, opt, val)
-            s.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
-            s.settimeout(600)
-            s.connect((addr, port))
+            s = connect(addr, port)
             s.send(b"x")
             socks.append(s)
         deadline = time.monotonic() + 600

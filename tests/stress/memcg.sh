@@ -98,9 +98,7 @@ container_setup() {
 		for (i = 0; i < n; i++)
 			printf "--cgroup /ka_memcg/%s/%s/%s/%s/%d --idle 5\n", pad, pad, pad, pad, i
 	}' >"$KA_OUT/policies"
-	cc -std=c11 -O2 -Wall -Wextra -Werror -shared -fPIC \
-		-o "$KA_OUT/stack_prefault.so" "$KA_ROOT/tests/stress/stack_prefault.c" ||
-		fail "stack_prefault.so does not build"
+	cp "$(stress_tool stack_prefault.so)" "$KA_OUT/stack_prefault.so"
 	# The page cache is charged to whoever reads a file first, and a page
 	# of kactl's code that a container brought in would be charged to
 	# it: reclaimed to make room for policies, then needed again by

@@ -104,7 +104,7 @@ expect_count() {
 }
 
 test_many_sockets_with_timers() {
-	local n idle intvl cnt=3 policy=port=$PORT,dir=out start old_backlog
+	local n timerhold idle intvl cnt=3 policy=port=$PORT,dir=out start old_backlog
 	local k_probes0 k_aborts0 m_probes0 m_timeouts0 t_probes0 t_timeouts0
 	local drops0 made took k_aligned dead status k_probes k_aborts
 	n=$(stress_n 20000 400)
@@ -142,8 +142,7 @@ test_many_sockets_with_timers() {
 
 	ip netns exec ka_cli "$KACTL" set --port $PORT --dir out \
 		--idle $idle --intvl "$intvl" --cnt $cnt
-	cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$KA_OUT/timerhold" \
-		"$KA_ROOT/tests/stress/timerhold.c" || fail "timerhold does not build"
+	timerhold=$(stress_tool timerhold)
 	k_probes0=$(tcpext ka_cli TCPKeepAlive)
 	k_aborts0=$(tcpext ka_cli TCPAbortOnTimeout)
 	m_probes0=$(ka_cli_stat $policy probes_sent)
@@ -155,7 +154,7 @@ test_many_sockets_with_timers() {
 	# read-write, so that neither end's open blocks.
 	mkfifo "$KA_OUT/cmd" "$KA_OUT/out"
 	exec 3<>"$KA_OUT/cmd" 4<>"$KA_OUT/out"
-	ip netns exec ka_srv "$KA_OUT/timerhold" /run/netns/ka_cli $PORT "$n" \
+	ip netns exec ka_srv "$timerhold" /run/netns/ka_cli $PORT "$n" \
 		192.0.2.1 $LIVE_DST 198.51.100.1 $DOOMED_DST "$KA_OUT/cmd" \
 		>&4 2>"$KA_OUT/holder.err" &
 	HOLDER_PID=$!	# ip netns exec execs: timerhold's
