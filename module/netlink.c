@@ -17,6 +17,7 @@
 #include <linux/cgroup.h>
 #include <linux/ka_policy.h>
 #include <linux/nsproxy.h>
+#include <linux/rcupdate.h>
 #include <net/genetlink.h>
 #include <net/sock.h>
 #include <net/tcp.h>
@@ -747,6 +748,8 @@ static int ka_nl_socket_get_dumpit(struct sk_buff *skb,
  */
 struct ka_existing_dump {
 	struct ka_existing_walk *walk;	/* NULL until the first part */
+	unsigned long rcu_begun;	/* RCU's state at the first part */
+	bool stepped;		/* the walk took its first step */
 	bool over;		/* the last step's message went out */
 };
 
@@ -783,6 +786,7 @@ static int ka_nl_existing_begin(struct sk_buff *skb,
 		}
 	}
 	d->walk = ka_existing_begin(policy ? &sel : NULL);
+	d->rcu_begun = get_state_synchronize_rcu();
 	return d->walk ? 0 : -ENOMEM;
 }
 
@@ -800,6 +804,18 @@ static int ka_nl_existing_dumpit(struct sk_buff *skb,
 		return 0;
 	/* The first part, under cb_lock: the first step is the next part's. */
 	if (step) {
+		/*
+		 * The change this walk follows (kactl's previous request) is
+		 * published, but a connection accepted in softirq may have
+		 * read the set before it, and be hashed only after the walk
+		 * passed its bucket: it would keep the set of before. Such
+		 * a reader is done after a grace period since the first
+		 * part, which a walk usually has seen go by already.
+		 */
+		if (!d->stepped) {
+			cond_synchronize_rcu(d->rcu_begun);
+			d->stepped = true;
+		}
 		ret = ka_existing_step(sock_net(skb->sk), d->walk, &res);
 		if (ret < 0)
 			return ret;

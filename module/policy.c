@@ -64,6 +64,7 @@
 #include <linux/err.h>
 #include <linux/jiffies.h>
 #include <linux/moduleparam.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 #include <net/netlink.h>
 
@@ -608,7 +609,13 @@ int ka_policy_table_init(struct ka_net *kn)
 	mutex_init(&kn->lock);
 	kn->generation = 1;
 	xa_init_flags(&kn->policy_ids, XA_FLAGS_ALLOC1);
-	kn->next_policy_id = 0;
+	/*
+	 * Sockets keep the id of their policy (apply.h) across an unload
+	 * of the module, and a later load starts the ids again: from a
+	 * random point, so that an earlier load's socket is unlikely to
+	 * name a policy of this one (one chance in KA_POLICY_ID_MAX).
+	 */
+	kn->next_policy_id = get_random_u32() % KA_POLICY_ID_MAX + 1;
 	ka_selhash_publish(&t->policies);
 	RCU_INIT_POINTER(kn->table, t);
 	return 0;

@@ -75,7 +75,10 @@ struct ka_policy {
  * KA_POLICY_ID_MAX policies were set in a namespace the ids wrap, and a
  * socket that a long-deleted policy was applied to may then be
  * attributed to the new policy that got its id. With 20 bits that takes
- * over a million policy creations while the socket lives.
+ * over a million policy creations while the socket lives. A namespace's
+ * ids start at a random point (ka_policy_table_init()): a socket keeps
+ * its id across an unload of the module, and should not name a policy
+ * of the next load.
  */
 #define KA_POLICY_ID_BITS	20
 #define KA_POLICY_ID_MAX	((1U << KA_POLICY_ID_BITS) - 1)
@@ -134,8 +137,9 @@ void ka_policy_flush(struct ka_net *kn);
 
 /*
  * A replacement set, built without kn->lock: new, add each policy (takes
- * over *cg), then either commit (swaps it in, may sleep for a grace
- * period; takes kn->lock itself) or free.
+ * over *cg), then either commit (swaps it in, takes kn->lock itself;
+ * the old set is freed after a grace period, on the module's queue) or
+ * free.
  */
 struct ka_table *ka_table_new(void);
 int ka_table_add(struct ka_table *t, const struct ka_selector *sel,

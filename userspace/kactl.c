@@ -124,6 +124,25 @@ static const struct parse_opt main_opts[] = {
 	{ .name = NULL }
 };
 
+/*
+ * In a memory cgroup at its limit (a container filling policies), the
+ * module refuses the policy that does not fit with ENOMEM, and saying so
+ * (fprintf() to an unbuffered stderr) takes stack that kactl has not
+ * touched yet: a page that the cgroup cannot be charged for then has
+ * the OOM killer end kactl before it prints a word. So the stack kactl
+ * may need is touched first, while there is room (stress test memcg.sh).
+ */
+#define KACTL_STACK_PREFAULT	(64 * 1024)
+
+static __attribute__((noinline)) void stack_prefault(void)
+{
+	volatile char pad[KACTL_STACK_PREFAULT];
+	size_t i;
+
+	for (i = 0; i < sizeof(pad); i += 1024)
+		pad[i] = 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct kactl_opts o = { .netns = NULL };
@@ -133,6 +152,7 @@ int main(int argc, char **argv)
 	char err[128];
 	int opt;
 
+	stack_prefault();
 	/* Options stop at the command, which reads its own. */
 	parse_args_init(&args, argc, argv, 1);
 	while ((opt = parse_next_opt(&args, main_opts, err, sizeof(err))) >= 0) {

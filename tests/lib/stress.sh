@@ -19,16 +19,31 @@ stress_n() {
 	if [ "${KA_STRESS:-}" = full ]; then echo "$1"; else echo "$2"; fi
 }
 
-# stress_figure N WHAT COUNT SECONDS FAILURES: the program's row of the
-# table: figure N of the issue, what was done, how many, in how long,
-# how many failures were found (the test fails on its own when that is
-# not 0: this only records it).
-stress_figure() {
-	jq -cn --argjson figure "$1" --arg what "$2" --argjson count "$3" \
-		--argjson seconds "$4" --argjson failures "$5" \
+# stress_row N WHAT COUNT: the program's row of the table, figure N of
+# the issue, written when the test ends, pass or fail, so that a figure
+# that failed still has its row. Until then the program refines it:
+# STRESS_WHAT (what was done), STRESS_COUNT (how many), STRESS_SECONDS
+# (how long; by default since this call), STRESS_FAILURES (failures
+# found; a test that fails with none counted counts one).
+stress_row() {
+	STRESS_FIGURE=$1 STRESS_WHAT=$2 STRESS_COUNT=$3
+	STRESS_START=$SECONDS STRESS_SECONDS= STRESS_FAILURES=0
+	# The deferred commands' output is discarded (testlib.sh): the row
+	# goes to the test's output through a descriptor of its own.
+	exec {STRESS_ROW_FD}>&1
+	defer stress_row_write
+}
+
+stress_row_write() {
+	local failures=$STRESS_FAILURES
+	[ "${KA_EXIT:-0}" = 0 ] || [ "$failures" != 0 ] || failures=1
+	jq -cn --argjson figure "$STRESS_FIGURE" --arg what "$STRESS_WHAT" \
+		--argjson count "$STRESS_COUNT" \
+		--argjson seconds "${STRESS_SECONDS:-$((SECONDS - STRESS_START))}" \
+		--argjson failures "$failures" \
 		--arg scale "${KA_STRESS:-short}" --arg kernel "$(uname -r)" \
 		'{$figure, $what, $count, $seconds, $failures, $scale, $kernel}' |
-		sed 's/^/figure: /' | while IFS= read -r l; do note "$l"; done
+		sed 's/^/figure: /' | while IFS= read -r l; do note "$l"; done >&"$STRESS_ROW_FD"
 }
 
 # Every program starts with the module loaded (one may unload it) and a
@@ -39,19 +54,16 @@ before_each() {
 	defer rm -rf "$KA_OUT"
 }
 
-# stress_tool NAME: the path of tests/stress/NAME.c built (a program, or
-# with NAME ending in .so a library to preload), by tests/stress.sh
-# --tools on the host (make stress and make check run it), else here,
-# into $KA_OUT.
+# stress_tool NAME: the path of tests/stress/NAME.c built, by
+# tests/stress.sh --tools on the host (make stress and make check run it),
+# else here, into $KA_OUT.
 stress_tool() {
-	local src=$KA_ROOT/tests/stress/${1%.so}.c built=$KA_ROOT/tests/.build/stress/$1
-	local so=()
-	if [ -f "$built" ] && [ "$built" -nt "$src" ]; then
+	local src=$KA_ROOT/tests/stress/$1.c built=$KA_ROOT/tests/.build/stress/$1
+	if [ -x "$built" ] && [ "$built" -nt "$src" ]; then
 		echo "$built"
 		return
 	fi
-	[ "$1" = "${1%.so}" ] || so=(-shared -fPIC)
-	cc -std=gnu11 -O2 -Wall -Wextra -Werror "${so[@]}" -o "$KA_OUT/$1" "$src" >&2 ||
+	cc -std=gnu11 -O2 -Wall -Wextra -Werror -o "$KA_OUT/$1" "$src" >&2 ||
 		fail "$src does not build"
 	echo "$KA_OUT/$1"
 }

@@ -43,7 +43,9 @@ defer() {
 	KA_DEFERRED=("$*" "${KA_DEFERRED[@]}")
 }
 
+# The test's exit status is KA_EXIT while they run.
 run_deferred() {
+	KA_EXIT=$?
 	local cmd
 	for cmd in "${KA_DEFERRED[@]}"; do
 		eval "$cmd" >/dev/null 2>&1 || true

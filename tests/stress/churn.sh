@@ -22,15 +22,15 @@ CHURN_MAKERS=("/ka_churn/a 127.0.1.1" "/ka_churn/b 127.0.1.2"
 CHURN_PORTS=(7001 7002 7003 7050 7150 7500 9000)
 
 test_policy_churn_under_connection_load() {
-	local n per start m cg addr conn pids=() specs=() rc=0 summary driver
-	n=$(stress_n 100000 1000)
+	local n per m cg addr conn pids=() specs=() rc=0 summary driver
+	n=$(stress_n 100000 500)
 	per=$(( (n + ${#CHURN_MAKERS[@]} - 1) / ${#CHURN_MAKERS[@]} ))
 	netns_add ka_churn
 	cgroup_add /ka_churn
 	cgroup_add /ka_churn_x
 	for cg in a b c; do cgroup_add "/ka_churn/$cg"; done
 	conn=$(stress_tool churnconn)
-	start=$SECONDS
+	stress_row 2 "policy churn during connections from ${#CHURN_MAKERS[@]} processes in ${#CHURN_MAKERS[@]} cgroups" "$n"
 	ip netns exec ka_churn python3 -S "$KA_ROOT/tests/stress/churn.py" drive \
 		"$KA_OUT/churn.log" --stop "$KA_OUT/churn.stop" --kactl "$KACTL" \
 		${KA_CHURN_SEED:+--seed "$KA_CHURN_SEED"} >"$KA_OUT/driver.out" 2>&1 &
@@ -54,9 +54,16 @@ test_policy_churn_under_connection_load() {
 		check "$KA_OUT/churn.log" "${specs[@]}") || rc=$?
 	note "churn: $summary"
 	[ -n "$summary" ] || fail "churn.py check printed nothing (exit $rc)"
-	stress_figure 2 "policy churn: $(jq -r '"\(.changes) changes at \(.rate)/s (set, del, replace, load --replace)"' <<<"$summary") during connections from 4 processes in 4 cgroups, both ends checked" \
-		"$(jq .connections <<<"$summary")" $((SECONDS - start)) "$(jq .wrong <<<"$summary")"
+	STRESS_WHAT="policy churn: $(jq -r '"\(.changes) changes at \(.rate)/s (set, del, replace, load --replace)"' <<<"$summary") during connections from ${#CHURN_MAKERS[@]} processes in ${#CHURN_MAKERS[@]} cgroups, both ends checked"
+	STRESS_COUNT=$(jq .connections <<<"$summary")
+	STRESS_FAILURES=$(jq .wrong <<<"$summary")
 	[ "$rc" = 0 ] || fail "ends with settings no policy set prescribed: $summary"
+	# The issue's rate, at full size: a run that churns slower has not
+	# shown the figure, whatever it found.
+	if [ "${KA_STRESS:-}" = full ] && ! jq -e '.rate >= 1000' <<<"$summary" >/dev/null; then
+		STRESS_WHAT+=" (below the 1,000 changes/s target)"
+		fail "policy changes at $(jq .rate <<<"$summary")/s, below the 1,000/s of the figure"
+	fi
 	assert_eq "$(jq .connections <<<"$summary")" "$((per * ${#CHURN_MAKERS[@]}))" "connections checked"
 	ip netns exec ka_churn "$KACTL" flush
 }

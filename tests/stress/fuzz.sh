@@ -57,6 +57,7 @@ test_netlink_fuzz() {
 	batch=$(stress_n 500 100)
 	netns_add ka_fuzz0
 	netns_add ka_fuzz1
+	stress_row 1 "netlink fuzzing: random and mutated requests, each answer and the policy set checked against a model" "$n"
 	before=$(kmalloc_kb)
 	out=$(python3 -S "$KA_ROOT/tests/stress/fuzz.py" --netns ka_fuzz0,ka_fuzz1 \
 		--count "$n" --batch "$batch" ${KA_FUZZ_SEED:+--seed "$KA_FUZZ_SEED"} \
@@ -66,8 +67,7 @@ test_netlink_fuzz() {
 	[ -n "$summary" ] || fail "fuzz.py printed no summary (exit $rc)"
 	note "fuzz: $summary"
 	read -r messages seconds failures < <(jq -r '"\(.messages) \(.seconds) \(.failures)"' <<<"$summary")
-	stress_figure 1 "netlink fuzzing: random and mutated requests, each answer and the policy set checked against a model" \
-		"$messages" "$seconds" "$failures"
+	STRESS_COUNT=$messages STRESS_SECONDS=$seconds STRESS_FAILURES=$failures
 	[ "$rc" = 0 ] || fail "fuzz.py failed (exit $rc): $summary"
 	jq -e --argjson n "$n" '.messages == $n and .failures == 0 and
 		.mismatches == 0 and .no_answer == 0' <<<"$summary" >/dev/null ||

@@ -36,14 +36,14 @@ applied_here() {
 }
 
 test_rmmod_insmod_under_load() {
-	local cycles i start conn conn_pid dead_pid changer_pid summary mark
-	cycles=$(stress_n 50 3)
+	local cycles i conn conn_pid dead_pid changer_pid summary mark
+	cycles=$(stress_n 50 2)
 	veth_topology
 	conn=$(stress_tool churnconn)
 	unload_policies
 	background server ip netns exec ka_srv python3 -S "$KA_CONN" serve 192.0.2.2 $UNLOAD_DEAD_PORT
 	wait_for 300 grep -q ready "$KA_OUT/server"
-	start=$SECONDS
+	stress_row 3 "rmmod/insmod cycles during connections, policy changes, keepalive probes and dead peers found (ETIMEDOUT)" "$cycles"
 	cli "$conn" 127.0.0.1 1000000000 /dev/null 7001 7002 \
 		>"$KA_OUT/conns.out" 2>&1 &
 	conn_pid=$!
@@ -79,8 +79,8 @@ test_rmmod_insmod_under_load() {
 	summary=$(tail -n 1 "$KA_OUT/dead.out")
 	note "unload: dead peers $summary"
 	kill "$conn_pid" "$changer_pid"
-	stress_figure 3 "rmmod/insmod cycles during connections, policy changes, keepalive probes and $(jq .died <<<"$summary") dead peers found (ETIMEDOUT)" \
-		"$cycles" $((SECONDS - start)) "$(jq .failures <<<"$summary")"
+	STRESS_WHAT="rmmod/insmod cycles during connections, policy changes, keepalive probes and $(jq .died <<<"$summary") dead peers found (ETIMEDOUT)"
+	STRESS_FAILURES=$(jq .failures <<<"$summary")
 	[ "$(jq .died <<<"$summary")" -gt 0 ] || fail "no dead peer was found: $summary"
 	# The last load works: a policy applies and is counted, ka_stats reads.
 	cli "$KACTL" set --port 7600 --idle 77
