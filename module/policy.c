@@ -500,11 +500,16 @@ int ka_table_add(struct ka_table *t, const struct ka_selector *sel,
 void ka_table_free(struct ka_table *t)
 {
 	struct ka_policy *p, *tmp;
+	unsigned int n = 0;
 
 	if (!t)
 		return;
-	list_for_each_entry_safe(p, tmp, &t->list, list)
+	list_for_each_entry_safe(p, tmp, &t->list, list) {
 		ka_policy_free(p);
+		/* 65,536 policies is a long loop: every caller may sleep. */
+		if (!(++n % 1024))
+			cond_resched();
+	}
 	ka_selhash_destroy(&t->policies);
 	ka_ranges_clear(&t->ranges, false);
 	kfree(t);

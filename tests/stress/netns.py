@@ -404,7 +404,11 @@ class Run:
             if now != seen[0]:
                 seen[:] = [now, time.monotonic()]
             return time.monotonic() - seen[1] >= 8
-        self.wait(still, "the memory cgroup's figures to settle", deadline, 1)
+        if not self.wait(still, "the memory cgroup's figures to settle", deadline, 1):
+            # A figure still moving is no base to compare with: a leak
+            # could hide in what was being freed.
+            fail("the memory cgroup's figure did not settle before the deadline "
+                 "(last %d, moving %.0f s ago)" % (seen[0], time.monotonic() - seen[1]))
         return seen[0]
 
     def main(self):
