@@ -9,7 +9,9 @@
 # test's output as "# " lines; a passing test's own "# " lines, such as a
 # measurement, are printed after its "ok" line). The lines also go to
 # $KA_RESULT_PORT when set (the VM's result port). A FILE may define before_each, run before
-# each of its tests. Exit status: 0 when all passed.
+# each of its tests. A FILE given as FILE:NAME[,NAME...] runs only the
+# tests named (test_NAME), in the file's order; a name the file does not
+# define is a failure. Exit status: 0 when all passed.
 #
 # A test is a function named test_*; it fails when a command in it fails
 # (set -e) or when it calls fail. Commands given to defer run when the test
@@ -111,10 +113,19 @@ emit() {
 	[ -z "${KA_RESULT_PORT:-}" ] || echo "$1" >>"$KA_RESULT_PORT"
 }
 
-for file in "$@"; do
+for arg in "$@"; do
+	file=${arg%%:*}
 	tests=$(bash -c "source '$lib'; source '$file'; declare -F" |
 		awk '$3 ~ /^test_/ { print $3 }')
 	[ -n "$tests" ] || { emit "not ok $((++n)) - $suite/$(basename "$file"): defines no test"; failed=$((failed + 1)); continue; }
+	if [ "$arg" != "$file" ]; then
+		only=",${arg#*:},"
+		for t in ${only//,/ }; do
+			grep -qx "test_$t" <<<"$tests" ||
+				{ emit "not ok $((++n)) - $suite/$(basename "$file"): defines no test_$t"; failed=$((failed + 1)); }
+		done
+		tests=$(for t in $tests; do [[ $only != *",${t#test_},"* ]] || echo "$t"; done)
+	fi
 	# The file's KA_TODO_<test>=why declarations, as "<test>=why" lines:
 	# read once per file, since each process started in the debug guest
 	# costs about half a second.

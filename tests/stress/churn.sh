@@ -23,7 +23,7 @@ CHURN_PORTS=(7001 7002 7003 7050 7150 7500 9000)
 
 test_policy_churn_under_connection_load() {
 	local n per m cg addr conn pids=() specs=() rc=0 summary driver
-	n=$(stress_n 100000 500)
+	n=$(stress_n 100000 200)
 	per=$(( (n + ${#CHURN_MAKERS[@]} - 1) / ${#CHURN_MAKERS[@]} ))
 	netns_add ka_churn
 	cgroup_add /ka_churn

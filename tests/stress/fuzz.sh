@@ -51,7 +51,7 @@ kmalloc_back_to() {
 
 test_netlink_fuzz() {
 	local n batch out rc=0 summary before messages seconds failures deadline
-	n=${KA_FUZZ_COUNT:-$(stress_n 1000000 3000)}
+	n=${KA_FUZZ_COUNT:-$(stress_n 1000000 2000)}
 	# Each batch ends with the policy set dumped and compared with the
 	# model, exactly; fewer and longer batches at full size.
 	batch=$(stress_n 500 100)

@@ -107,7 +107,7 @@ test_many_sockets_with_timers() {
 	local n timerhold idle intvl cnt=3 policy=port=$PORT,dir=out start old_backlog
 	local k_probes0 k_aborts0 m_probes0 m_timeouts0 t_probes0 t_timeouts0
 	local drops0 made took k_aligned dead status k_probes k_aborts
-	n=$(stress_n 20000 200)
+	n=$(stress_n 20000 100)
 	# Every connection probes once per idle: N / idle probes a second,
 	# each answered, all the time. Debian's kernel under emulation
 	# takes 4,000 a second (20,000 connections, idle 5); the debug

@@ -37,7 +37,7 @@ applied_here() {
 
 test_rmmod_insmod_under_load() {
 	local cycles i conn conn_pid dead_pid changer_pid summary mark
-	cycles=$(stress_n 50 2)
+	cycles=$(stress_n 50 1)
 	veth_topology
 	conn=$(stress_tool churnconn)
 	unload_policies
