@@ -55,7 +55,7 @@ build_tools || { echo "Error: the stress tools do not build" >&2; exit 1; }
 start=$SECONDS
 tests/vm/ka-vm --log "$out/console.log" --results "$out/stress.tap" \
 	--kernel "$kdir/arch/x86/boot/bzImage" --modules none \
-	--module tests/.build/debug-module/module/ka_policy.ko --timeout 14400 -- \
+	--module tests/.build/debug-module/module/ka_policy.ko --timeout 14400 --stall 1800 -- \
 	env KA_STRESS="${KA_STRESS:-full}" tests/lib/testlib.sh stress "${programs[@]}" \
 	>"$out/vm.out" 2>"$out/vm.err"
 rc=$?

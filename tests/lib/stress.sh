@@ -19,6 +19,12 @@ stress_n() {
 	if [ "${KA_STRESS:-}" = full ]; then echo "$1"; else echo "$2"; fi
 }
 
+# stress_phase TEXT: what the program is doing now, for ka-vm's stall
+# watchdog, which names the last phase when a guest shows no progress.
+stress_phase() {
+	[ -z "${KA_RESULT_PORT:-}" ] || echo "KA_VM_PHASE: $*" >>"$KA_RESULT_PORT"
+}
+
 # stress_row N WHAT COUNT: the program's row of the table, figure N of
 # the issue, written when the test ends, pass or fail, so that a figure
 # that failed still has its row. Until then the program refines it:

@@ -15,7 +15,7 @@ source "$KA_ROOT/tests/lib/stress.sh"
 
 test_namespace_churn() {
 	local n out rc=0 summary failures conns got base problems=()
-	n=$(stress_n 1000 5)
+	n=$(stress_n 1000 10)
 	grep -qw memory /sys/fs/cgroup/cgroup.controllers ||
 		fail "no memory controller in this kernel's cgroup v2"
 	echo +memory >/sys/fs/cgroup/cgroup.subtree_control

@@ -62,19 +62,23 @@ test_rmmod_insmod_under_load() {
 	defer "kill $changer_pid"
 	for ((i = 1; i <= cycles; i++)); do
 		# A dump in flight holds the module for its length: rmmod waits.
+		stress_phase "unload: cycle $i of $cycles: rmmod"
 		wait_for 300 rmmod ka_policy
 		# The load goes on without the module: connections made, sockets
 		# it had set up still probing.
 		mark=$(( $(active_opens) + 20 ))
+		stress_phase "unload: cycle $i of $cycles: 20 connections without the module"
 		wait_for 300 opens_since "$mark"
 		insmod "$KA_MODULE" || fail "insmod failed after $i cycles"
 		unload_policies
 		# This load of the module sees the connections.
+		stress_phase "unload: cycle $i of $cycles: a connection applied after insmod"
 		wait_for 300 applied_here
 		kill -0 "$conn_pid" 2>/dev/null || fail "the connection maker died: $(cat "$KA_OUT/conns.out")"
 		kill -0 "$dead_pid" 2>/dev/null || fail "the dead peers failed: $(cat "$KA_OUT/dead.out")"
 	done
 	touch "$KA_OUT/stop"
+	stress_phase "unload: the dead peers' last round"
 	wait "$dead_pid" || fail "the dead peers failed: $(cat "$KA_OUT/dead.out")"
 	summary=$(tail -n 1 "$KA_OUT/dead.out")
 	note "unload: dead peers $summary"
