@@ -114,14 +114,17 @@ emit() {
 }
 
 for arg in "$@"; do
-	file=${arg%%:*}
+	file=$arg
+	[ -f "$arg" ] || file=${arg%%:*}
 	tests=$(bash -c "source '$lib'; source '$file'; declare -F" |
 		awk '$3 ~ /^test_/ { print $3 }')
 	[ -n "$tests" ] || { emit "not ok $((++n)) - $suite/$(basename "$file"): defines no test"; failed=$((failed + 1)); continue; }
 	if [ "$arg" != "$file" ]; then
 		only=",${arg#*:},"
+		[ -n "${only//,/}" ] ||
+			{ emit "not ok $((++n)) - $suite/$(basename "$file"): no test named after the ':'"; failed=$((failed + 1)); }
 		for t in ${only//,/ }; do
-			grep -qx "test_$t" <<<"$tests" ||
+			grep -qxF "test_$t" <<<"$tests" ||
 				{ emit "not ok $((++n)) - $suite/$(basename "$file"): defines no test_$t"; failed=$((failed + 1)); }
 		done
 		tests=$(for t in $tests; do [[ $only != *",${t#test_},"* ]] || echo "$t"; done)
@@ -138,6 +141,8 @@ for arg in "$@"; do
 		n=$((n + 1))
 		name="$suite/${base%.sh}: ${t#test_}"
 		start=$SECONDS
+		# For ka-vm's stall watchdog, which names the last phase.
+		[ -z "${KA_RESULT_PORT:-}" ] || echo "KA_VM_PHASE: $name" >>"$KA_RESULT_PORT"
 		out=$( (
 			set -e
 			source "$lib"
