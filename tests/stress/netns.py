@@ -413,6 +413,10 @@ class Run:
 
     def main(self):
         args = self.args
+        if args.count < args.window:
+            sys.exit("netns.py: --count %d is below the window of %d alive at "
+                     "once: the memory figure would never be taken"
+                     % (args.count, args.window))
         start = time.monotonic()
         deadline = start + args.settle
         self.gone_dummy(deadline)
@@ -428,7 +432,9 @@ class Run:
             self.reap()
             if i % args.keeper_every == args.keeper_every - 1:
                 self.check_keeper()
-            if len(self.alive) == args.window and (i - args.window) % 50 == 0:
+            # From the moment the window first fills (i = window - 1: a
+            # run of as many namespaces as the window samples once).
+            if len(self.alive) == args.window and (i + 1 - args.window) % 50 == 0:
                 peak = max(peak, memcg_figure(args.memcg))
             self.progress("%d of %d namespaces, %d failures"
                           % (i + 1, args.count, len(failures)))
