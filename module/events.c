@@ -66,7 +66,11 @@
  * so. With one such listener, received + events_dropped = timeouts
  * while it listens. A namespace where nobody listens counts no drops:
  * an event refused by the rate limit or for memory counts only where
- * the last event sent reached a listener (event_heard).
+ * the last event sent reached a listener (event_heard). Right after a
+ * spell without listeners, the first event sent may still be on its way
+ * when another CPU refuses one: that one waits in event_unsure until the
+ * sender knows whether it was heard, and is then counted or forgotten
+ * (ka_event_settle(), ka_event_refused()).
  */
 
 #include <linux/atomic.h>
@@ -134,6 +138,41 @@ static bool ka_event_allowed(struct ka_net *kn)
 	    cmpxchg(&kn->event_window, start, now) == start)
 		atomic_set(&kn->event_count, 0);
 	return atomic_inc_return(&kn->event_count) <= limit;
+}
+
+/*
+ * Whether the last event sent reached a listener, and the events refused
+ * while that was not known. The sender stores event_heard, then reads
+ * event_unsure (atomic_xchg() is fully ordered); a refusal increments
+ * event_unsure, then reads event_heard (smp_mb__after_atomic()). Of two
+ * stores each followed by a load of the other's location, at least one
+ * load sees the other store: every refusal made while a listener was
+ * being found is counted, by the sender or by the refusal itself. One
+ * refused just as a sender found nobody waits for the next event sent,
+ * and counts if that one is heard.
+ */
+static void ka_event_settle(struct ka_net *kn, bool heard)
+{
+	int unsure;
+
+	WRITE_ONCE(kn->event_heard, heard);
+	unsure = atomic_xchg(&kn->event_unsure, 0);
+	if (heard && unsure)
+		ka_counters_add(kn->totals, KA_CNT_EVENTS_DROPPED, unsure);
+}
+
+static void ka_event_refused(struct ka_net *kn)
+{
+	if (READ_ONCE(kn->event_heard)) {
+		ka_counters_inc(kn->totals, KA_CNT_EVENTS_DROPPED);
+		return;
+	}
+	atomic_inc(&kn->event_unsure);
+	/* Pairs with atomic_xchg() in ka_event_settle(): see above. */
+	smp_mb__after_atomic();
+	if (READ_ONCE(kn->event_heard))
+		ka_counters_add(kn->totals, KA_CNT_EVENTS_DROPPED,
+				atomic_xchg(&kn->event_unsure, 0));
 }
 
 /* The cgroup path a path selector follows, or NULL. Under RCU. */
@@ -285,17 +324,14 @@ void ka_event_timeout(struct sock *sk)
 	if (!KA_EVENTS || !ka_sock_counted(sk) || !ka_events_listened(net))
 		return;
 	kn = ka_net(net);
-	if (!ka_event_allowed(kn)) {
-		ret = -EBUSY;
+	if (!ka_event_allowed(kn))
 		goto drop;
-	}
 	rcu_read_lock();
 	p = ka_sock_policy(sk, NULL);
 	path = ka_event_policy_path(p);
 	skb = genlmsg_new(ka_event_size(path), GFP_ATOMIC);
 	if (!skb) {
 		rcu_read_unlock();
-		ret = -ENOMEM;
 		goto drop;
 	}
 	ret = ka_event_fill(skb, sk, p, path);
@@ -310,11 +346,11 @@ void ka_event_timeout(struct sock *sk)
 	 */
 	ret = genlmsg_multicast_netns(&ka_genl_family, net, skb, 0,
 				      KA_MCGRP_IDX_EVENTS, GFP_ATOMIC);
-	WRITE_ONCE(kn->event_heard, ret != -ESRCH);
-	if (!ret || ret == -ESRCH)
-		return;
-drop:
-	/* Lost for a listener here, as far as the last event tells. */
-	if (ret == -ENOBUFS || READ_ONCE(kn->event_heard))
+	ka_event_settle(kn, ret != -ESRCH);
+	if (ret && ret != -ESRCH)
 		ka_counters_inc(kn->totals, KA_CNT_EVENTS_DROPPED);
+	return;
+drop:
+	/* Lost for a listener here, if the last event sent had one. */
+	ka_event_refused(kn);
 }

@@ -30,10 +30,12 @@ struct ka_net {
 	u32 next_policy_id;
 	/*
 	 * Events (events.c): the rate limit's window (jiffies) and its
-	 * count; whether the last event sent here reached a listener.
+	 * count; whether the last event sent here reached a listener, and
+	 * the events refused while a sender was finding that out.
 	 */
 	unsigned long event_window;
 	atomic_t event_count;
+	atomic_t event_unsure;
 	bool event_heard;
 	/* Owned by a user namespace other than the initial one. */
 	bool contained;

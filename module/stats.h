@@ -50,4 +50,10 @@ static inline void ka_counters_inc(struct ka_counters __percpu *c,
 	this_cpu_inc(c->v[idx]);
 }
 
+static inline void ka_counters_add(struct ka_counters __percpu *c,
+				   enum ka_counter_id idx, unsigned int n)
+{
+	this_cpu_add(c->v[idx], n);
+}
+
 #endif /* _KA_STATS_H */

@@ -8,6 +8,8 @@
  *   ka_apply          the per-field default/force decision, and undoing
  *                     it for a socket that connects again (apply_test.c)
  *   ka_cgpath         cgroup paths: normalizing, binding (cgpath_test.c)
+ *   ka_events         which refused timeout events count as dropped
+ *                     (events_test.c)
  *   ka_lifetime       connection lifetimes: noted, renewed, removed
  *                     (lifetime_test.c)
  *   ka_netlink        selector and action validation (netlink_test.c)
