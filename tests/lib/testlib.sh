@@ -143,15 +143,20 @@ for arg in "$@"; do
 		start=$SECONDS
 		# For ka-vm's stall watchdog, which names the last phase.
 		[ -z "${KA_RESULT_PORT:-}" ] || echo "KA_VM_PHASE: $name" >>"$KA_RESULT_PORT"
-		out=$( (
+		# Into a file, not a pipe: a process the test left behind that
+		# holds its output (a dup of it, inherited) cannot hold the run.
+		outf=$(mktemp)
+		(
 			set -e
 			source "$lib"
 			source "$file"
 			trap run_deferred EXIT
 			if declare -F before_each >/dev/null; then before_each; fi
 			"$t"
-		) 2>&1 )
+		) >"$outf" 2>&1
 		rc=$?
+		out=$(cat "$outf")
+		rm -f "$outf"
 		todo=
 		while IFS= read -r line; do
 			[[ $line != "${t#test_}="* ]] || todo=${line#*=}

@@ -17,7 +17,9 @@ going down (a bound for the slowest machine, far below the kernel's
 default of over two hours): anything else fails the run.
 
 Prints one line of JSON at the end: rounds, sockets, died (with
-ETIMEDOUT), failures, and the first failure's description.
+ETIMEDOUT), failures, and the first failure's description. Before it,
+on stderr, each step as it starts, with the seconds since the start: a
+run that stops says where.
 """
 import errno
 import json
@@ -30,6 +32,14 @@ import sys
 import time
 
 TCP_INFO_UNACKED = 24		# offset of tcpi_unacked in struct tcp_info
+
+
+START = time.monotonic()
+
+
+def step(text):
+    print("%.1f %s" % (time.monotonic() - START, text), file=sys.stderr,
+          flush=True)
 
 
 def link(netns, dev, state):
@@ -71,15 +81,19 @@ def main():
     rounds = sockets = died = 0
     failures = []
     while not os.path.exists(stop) and not failures:
+        step("round %d: link up, %d connections" % (rounds + 1, m))
         link(netns, dev, "up")
         socks = []
-        for _ in range(m):
+        for i in range(m):
             s = connect(addr, port)
             s.send(b"x")
             socks.append(s)
+            step("round %d: connection %d made" % (rounds + 1, i + 1))
+        step("round %d: waiting for the ACKs" % (rounds + 1))
         deadline = time.monotonic() + 600
         while any(unacked(s) for s in socks) and time.monotonic() < deadline:
             time.sleep(0.05)
+        step("round %d: link down, waiting for ETIMEDOUT" % (rounds + 1))
         link(netns, dev, "down")
         rounds += 1
         sockets += len(socks)
@@ -102,9 +116,18 @@ def main():
                                     % (rounds, err))
                 pending.remove(s)
                 s.close()
+                step("round %d: %d sockets left" % (rounds, len(pending)))
         if pending:
             failures.append("round %d: %d sockets still alive 600 s after the link went down"
                             % (rounds, len(pending)))
+            # What they wait for: their timers, the neighbour, the counters.
+            for cmd in (["ss", "-tnoie", "dst", addr],
+                        ["ip", "neigh", "show", addr],
+                        ["nstat", "-asz", "TcpExtTCPKeepAlive", "TcpExtTCPAbortOnTimeout",
+                         "TcpOutRsts", "TcpRetransSegs"]):
+                out = subprocess.run(cmd, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True).stdout
+                step("%s:\n%s" % (" ".join(cmd), out.strip()))
     print(json.dumps({"rounds": rounds, "sockets": sockets, "died": died,
                       "failures": len(failures), "first": failures[:1]}))
     return 1 if failures else 0

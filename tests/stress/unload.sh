@@ -35,8 +35,12 @@ applied_here() {
 	[ "$(cli "$KACTL" -j stats | jq '.[0].applied')" -gt 0 ]
 }
 
+dead_peers_done() {	# deadpeers.py printed its summary
+	tail -n 1 "$KA_OUT/dead.out" | grep -q '^{'
+}
+
 test_rmmod_insmod_under_load() {
-	local cycles i conn conn_pid dead_pid changer_pid summary mark
+	local cycles i conn conn_pid dead_pid changer_pid summary mark deadline step last_step=
 	cycles=$(stress_n 50 1)
 	veth_topology
 	conn=$(stress_tool churnconn)
@@ -44,12 +48,15 @@ test_rmmod_insmod_under_load() {
 	background server ip netns exec ka_srv python3 -S "$KA_CONN" serve 192.0.2.2 $UNLOAD_DEAD_PORT
 	wait_for 300 grep -q ready "$KA_OUT/server"
 	stress_row 3 "rmmod/insmod cycles during connections, policy changes, keepalive probes and dead peers found (ETIMEDOUT)" "$cycles"
-	cli "$conn" 127.0.0.1 1000000000 /dev/null 7001 7002 \
+	# Not through cli(): $! must be the program's pid (ip netns exec
+	# execs), for the kill that ends it; the shell cli() runs in would
+	# die alone, and churnconn go on.
+	ip netns exec ka_cli "$conn" 127.0.0.1 1000000000 /dev/null 7001 7002 \
 		>"$KA_OUT/conns.out" 2>&1 &
 	conn_pid=$!
 	defer "kill $conn_pid"
-	cli python3 -S "$KA_ROOT/tests/stress/deadpeers.py" 192.0.2.2 $UNLOAD_DEAD_PORT \
-		ka_s ka_srv 20 "$KA_OUT/stop" >"$KA_OUT/dead.out" 2>&1 &
+	ip netns exec ka_cli python3 -S "$KA_ROOT/tests/stress/deadpeers.py" 192.0.2.2 \
+		$UNLOAD_DEAD_PORT ka_s ka_srv 20 "$KA_OUT/stop" >"$KA_OUT/dead.out" 2>&1 &
 	dead_pid=$!
 	defer "kill $dead_pid"
 	# Policies change all along; with the module away kactl fails, as it
@@ -75,11 +82,22 @@ test_rmmod_insmod_under_load() {
 		stress_phase "unload: cycle $i of $cycles: a connection applied after insmod"
 		wait_for 300 applied_here
 		kill -0 "$conn_pid" 2>/dev/null || fail "the connection maker died: $(cat "$KA_OUT/conns.out")"
-		kill -0 "$dead_pid" 2>/dev/null || fail "the dead peers failed: $(cat "$KA_OUT/dead.out")"
+		kill -0 "$dead_pid" 2>/dev/null || fail "the dead peers failed: $(tail -n 20 "$KA_OUT/dead.out")"
 	done
 	touch "$KA_OUT/stop"
 	stress_phase "unload: the dead peers' last round"
-	wait "$dead_pid" || fail "the dead peers failed: $(cat "$KA_OUT/dead.out")"
+	# Its steps are bounded (deadpeers.py); this bound says where it was.
+	deadline=$((SECONDS + 1500))
+	until dead_peers_done; do
+		# Each step it takes shows ka-vm's stall watchdog progress.
+		step=$(tail -n 1 "$KA_OUT/dead.out")
+		[ "$step" = "$last_step" ] || stress_phase "unload: the dead peers' last round: $step"
+		last_step=$step
+		[ $SECONDS -lt $deadline ] ||
+			fail "the dead peers' last round did not end; its last steps: $(tail -n 5 "$KA_OUT/dead.out")"
+		sleep 1
+	done
+	wait "$dead_pid" || fail "the dead peers failed: $(tail -n 80 "$KA_OUT/dead.out")"
 	summary=$(tail -n 1 "$KA_OUT/dead.out")
 	note "unload: dead peers $summary"
 	kill "$conn_pid" "$changer_pid"
