@@ -124,20 +124,21 @@ bool ka_events_listened(struct net *net)
 /*
  * A window of one second that starts with its first event. Lock-free:
  * two CPUs opening a window at once may let a few more through than
- * events_per_sec, never fewer.
+ * events_per_sec, never fewer. Kept with no limit too: a new window also
+ * forgets the drops the last one left unsure (ka_event_settle()).
  */
 static bool ka_event_allowed(struct ka_net *kn)
 {
 	unsigned int limit = READ_ONCE(events_per_sec);
 	unsigned long now = jiffies, start;
 
-	if (!limit)
-		return true;
 	start = READ_ONCE(kn->event_window);
 	if (time_after_eq(now, start + HZ) &&
-	    cmpxchg(&kn->event_window, start, now) == start)
+	    cmpxchg(&kn->event_window, start, now) == start) {
+		atomic_set(&kn->event_unsure, 0);
 		atomic_set(&kn->event_count, 0);
-	return atomic_inc_return(&kn->event_count) <= limit;
+	}
+	return atomic_inc_return(&kn->event_count) <= limit || !limit;
 }
 
 /*
@@ -147,9 +148,11 @@ static bool ka_event_allowed(struct ka_net *kn)
  * event_unsure, then reads event_heard (smp_mb__after_atomic()). Of two
  * stores each followed by a load of the other's location, at least one
  * load sees the other store: every refusal made while a listener was
- * being found is counted, by the sender or by the refusal itself. One
- * refused just as a sender found nobody waits for the next event sent,
- * and counts if that one is heard.
+ * being found is counted, by the sender or by the refusal itself.
+ * Those a sender did not settle (refused just as one found nobody, or
+ * after the last one of the window, where nobody was heard) wait until
+ * the next window opens, which forgets them: a listener that comes
+ * later is not charged with them.
  */
 static void ka_event_settle(struct ka_net *kn, bool heard)
 {
@@ -170,9 +173,12 @@ static void ka_event_refused(struct ka_net *kn)
 	atomic_inc(&kn->event_unsure);
 	/* Pairs with atomic_xchg() in ka_event_settle(): see above. */
 	smp_mb__after_atomic();
-	if (READ_ONCE(kn->event_heard))
-		ka_counters_add(kn->totals, KA_CNT_EVENTS_DROPPED,
-				atomic_xchg(&kn->event_unsure, 0));
+	if (READ_ONCE(kn->event_heard)) {
+		int unsure = atomic_xchg(&kn->event_unsure, 0);
+
+		if (unsure)
+			ka_counters_add(kn->totals, KA_CNT_EVENTS_DROPPED, unsure);
+	}
 }
 
 /* The cgroup path a path selector follows, or NULL. Under RCU. */

@@ -58,7 +58,7 @@ test_redis_gets_keepalive_and_drops_a_vanished_client() {
 	local elapsed line probes
 	start_redis
 	srv "$KACTL" set --port 6379 --dir in --idle $IDLE --intvl $INTVL --cnt $CNT
-	background client cli python3 -S "$KA_CONN" wait-dead 192.0.2.2 6379
+	background client ip netns exec ka_cli python3 -S "$KA_CONN" wait-dead 192.0.2.2 6379
 	wait_for 300 grep -q connected "$KA_OUT/client"
 
 	# redis never asked for keepalive; its socket has the timer now.
@@ -135,11 +135,11 @@ test_redis_benchmark_while_policies_change() {
 
 test_socat_connecting_out_gets_keepalive_and_times_out() {
 	local start line
-	background server srv python3 -S "$KA_CONN" serve 192.0.2.2 7700
+	background server ip netns exec ka_srv python3 -S "$KA_CONN" serve 192.0.2.2 7700
 	wait_for 300 grep -q ready "$KA_OUT/server"
 	cli "$KACTL" set --port 7700 --dir out --idle $IDLE --intvl $INTVL --cnt $CNT
 	# socat with no socket options: it never asks for keepalive.
-	background socat cli socat -d TCP:192.0.2.2:7700 SYSTEM:"sleep 600"
+	background socat ip netns exec ka_cli socat -d TCP:192.0.2.2:7700 SYSTEM:"sleep 600"
 	wait_for 300 socat_connected
 	line=$(cli ss -Htno state established '( dport = :7700 )')
 	assert_match "$line" "timer:\(keepalive," "socat's socket in ss -o"

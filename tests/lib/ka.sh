@@ -243,7 +243,10 @@ tcpext() {
 		/^TcpExt:/ { print $n[f] }' /proc/net/netstat
 }
 
-# background NAME CMD...: start CMD, output in $KA_OUT/NAME, killed at the end.
+# background NAME CMD...: start CMD, output in $KA_OUT/NAME, killed at the
+# end. The kill reaches CMD itself only when CMD is a program (ip netns
+# exec execs), not a function of these files (cli, srv): one of those
+# would leave the program it ran going.
 background() {
 	local name=$1
 	shift
