@@ -241,7 +241,9 @@ run_debug_build() {
 	if [ "$("$debug_kdir/source/scripts/checker-valid.sh" sparse 2>/dev/null)" != 0 ]; then
 		out=$(make -s -C "$debug_kdir" M="$root/tests/.build/debug-module" C=2 \
 			KA_KUNIT=m KA_FAULT_INJECT=y W=1 KA_WERROR=1 modules 2>&1 |
-			grep -v 'Skipping BTF generation')
+			grep -v -e 'Skipping BTF generation' \
+				-e '^warning: pahole version differs' \
+				-e '^  The kernel was built with: ' -e '^  You are using:  ')
 		what="the KUnit suites and the fault injection build"
 	else
 		out=$(tests/lib/build-module.sh "$(make -s --no-print-directory kdir)" \

@@ -42,8 +42,17 @@ if ! { make -C "$kdir" M="$new" W=1 KA_WERROR=1 "$@" modules &&
 	exit 1
 fi
 # W=1 warnings fail the build through -Werror; anything else kbuild says
-# about the module (modpost, say) is a warning too.
-if grep -E 'warning:|WARNING:' "$out/build.log" >&2; then
+# about the module (modpost, say) is a warning too. One warning is about
+# this machine, not the module: 7.x's kbuild compares the installed pahole
+# with the one the kernel was configured with, and installing the matrix's
+# 6.12 headers pulls pahole in after the debug kernel was built (or before:
+# the cache key does not depend on it). pahole only makes the BTF of
+# modules, so without CONFIG_DEBUG_INFO_BTF_MODULES the difference changes
+# nothing in the build and is not counted.
+ignore='^$'
+grep -qx 'CONFIG_DEBUG_INFO_BTF_MODULES=y' "$kdir/.config" 2>/dev/null ||
+	ignore='^warning: pahole version differs from the one used to build the kernel$'
+if grep -E 'warning:|WARNING:' "$out/build.log" | grep -Ev "$ignore" >&2; then
 	echo "build-module: warnings building against $kdir (log: $out/build.log)" >&2
 	exit 1
 fi
