@@ -198,7 +198,7 @@ static const struct ka_policy *ka_match(struct ka_net *kn, struct sock *sk,
 void ka_count(struct ka_net *kn, const struct ka_policy *p,
 	      enum ka_counter_id idx)
 {
-	ka_counters_inc(p->stats, idx);
+	ka_policy_counters_inc(p->stats, idx);
 	ka_counters_inc(kn->totals, idx);
 }
 
@@ -413,6 +413,6 @@ void ka_account(struct sock *sk, enum ka_counter_id idx)
 	p = ka_sock_policy(sk, NULL);
 	/* Replaced by an exemption of the same selector: counts no more. */
 	if (p && !p->act.off)
-		ka_counters_inc(p->stats, idx);
+		ka_policy_counters_inc(p->stats, idx);
 	rcu_read_unlock();
 }

@@ -530,13 +530,11 @@ out:
  * the namespace-only ones in a policy's (attr KA_POLICY_A_STATS).
  */
 static int ka_nl_put_counters(struct sk_buff *skb, int attr,
-			      const struct ka_counters __percpu *c)
+			      const struct ka_counters *sum)
 {
-	struct ka_counters sum;
 	struct nlattr *nest;
 	int i;
 
-	ka_counters_sum(c, &sum);
 	nest = nla_nest_start(skb, attr);
 	if (!nest)
 		return -EMSGSIZE;
@@ -544,7 +542,7 @@ static int ka_nl_put_counters(struct sk_buff *skb, int attr,
 		if (!ka_counter_available(i) ||
 		    (attr == KA_POLICY_A_STATS && !ka_counter_per_policy(i)))
 			continue;
-		if (nla_put_u64_64bit(skb, ka_counter_attrs[i], sum.v[i],
+		if (nla_put_u64_64bit(skb, ka_counter_attrs[i], sum->v[i],
 				      KA_STATS_A_PAD)) {
 			nla_nest_cancel(skb, nest);
 			return -EMSGSIZE;
@@ -558,6 +556,7 @@ static int ka_nl_put_policy(struct sk_buff *skb, const struct ka_policy *p,
 			    const char *root, bool with_stats)
 {
 	const struct ka_action *act = &p->act;
+	struct ka_counters sum;
 	struct nlattr *nest;
 
 	nest = nla_nest_start(skb, KA_A_POLICY);
@@ -573,8 +572,11 @@ static int ka_nl_put_policy(struct sk_buff *skb, const struct ka_policy *p,
 	     nla_put_u32(skb, KA_POLICY_A_USER_TIMEOUT, act->user_timeout_ms)) ||
 	    nla_put_u8(skb, KA_POLICY_A_MODE, act->mode))
 		goto err;
-	if (with_stats && ka_nl_put_counters(skb, KA_POLICY_A_STATS, p->stats))
-		goto err;
+	if (with_stats) {
+		ka_policy_counters_sum(p->stats, &sum);
+		if (ka_nl_put_counters(skb, KA_POLICY_A_STATS, &sum))
+			goto err;
+	}
 	nla_nest_end(skb, nest);
 	return 0;
 err:
@@ -661,6 +663,7 @@ static int ka_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 	struct ka_net *kn = ka_net(sock_net(skb->sk));
 	bool stats = cmd == KA_CMD_STATS;
 	const struct ka_policy *p;
+	struct ka_counters sum;
 	void *hdr;
 	int ret = 0;
 
@@ -671,7 +674,8 @@ static int ka_nl_dump(struct sk_buff *skb, struct netlink_callback *cb,
 				  NLM_F_MULTI, cmd);
 		if (!hdr)
 			return -EMSGSIZE;
-		if (ka_nl_put_counters(skb, KA_A_STATS, kn->totals)) {
+		ka_counters_sum(kn->totals, &sum);
+		if (ka_nl_put_counters(skb, KA_A_STATS, &sum)) {
 			genlmsg_cancel(skb, hdr);
 			return -EMSGSIZE;
 		}

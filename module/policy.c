@@ -160,7 +160,7 @@ void ka_cgroup_name_release(struct ka_cgroup_name *cg)
 static void ka_policy_free(struct ka_policy *p)
 {
 	if (!p->stats_moved && !p->stats_borrowed)
-		ka_counters_free(p->stats);
+		ka_policy_counters_free(p->stats);
 	ka_cgroup_name_release(&p->cg);
 	kfree(p);
 }
@@ -294,7 +294,7 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 		p->stats = old->stats;
 		p->id = old->id;
 	} else {
-		p->stats = ka_counters_alloc(KA_GFP_POLICY);
+		p->stats = ka_policy_counters_alloc(KA_GFP_POLICY);
 		if (!p->stats) {
 			ret = -ENOMEM;
 			goto err_free;
@@ -563,7 +563,7 @@ int ka_table_commit(struct ka_net *kn, struct ka_table *t)
 			p->id = prev->id;
 			continue;
 		}
-		p->stats = ka_counters_alloc(KA_GFP_POLICY);
+		p->stats = ka_policy_counters_alloc(KA_GFP_POLICY);
 		if (!p->stats) {
 			ret = -ENOMEM;
 			goto err_ids;

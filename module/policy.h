@@ -49,7 +49,7 @@ struct ka_policy {
 	struct ka_action act;
 	struct ka_cgroup_name cg;	/* with a cgroup selector */
 	/* Kept across a replace: a policy is named by its selector. */
-	struct ka_counters __percpu *stats;
+	struct ka_policy_counters *stats;
 	bool stats_moved;		/* to a replacement: don't free them */
 	bool stats_borrowed;		/* from the policy it replaces */
 	u32 id;				/* in ka_net.policy_ids, see below */

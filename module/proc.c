@@ -37,16 +37,14 @@ static const char * const dir_text[] = {
 
 /* totals: the namespace's, else a policy's (namespace-only ones: "-"). */
 static void show_counters(struct seq_file *seq,
-			  const struct ka_counters __percpu *c, bool totals)
+			  const struct ka_counters *sum, bool totals)
 {
-	struct ka_counters sum;
 	int i;
 
-	ka_counters_sum(c, &sum);
 	for (i = 0; i < KA_NR_COUNTERS; i++) {
 		if (ka_counter_available(i) &&
 		    (totals || ka_counter_per_policy(i)))
-			seq_printf(seq, " %llu", sum.v[i]);
+			seq_printf(seq, " %llu", sum->v[i]);
 		else
 			seq_puts(seq, " -");
 	}
@@ -96,6 +94,7 @@ static void show_policy(struct seq_file *seq, const struct ka_policy *p,
 {
 	const struct ka_selector *sel = &p->sel;
 	const struct ka_action *act = &p->act;
+	struct ka_counters sum;
 
 	if (ka_selector_has_port(sel)) {
 		seq_printf(seq, "port=%u", sel->port_min);
@@ -120,7 +119,8 @@ static void show_policy(struct seq_file *seq, const struct ka_policy *p,
 		seq_puts(seq, " off");
 	else
 		seq_puts(seq, act->mode == KA_MODE_FORCE ? " force" : " default");
-	show_counters(seq, p->stats, false);
+	ka_policy_counters_sum(p->stats, &sum);
+	show_counters(seq, &sum, false);
 }
 
 /*
@@ -171,6 +171,7 @@ static void ka_seq_stop(struct seq_file *seq, void *v)
 static int ka_seq_show(struct seq_file *seq, void *v)
 {
 	struct ka_proc_iter *it = seq->private;
+	struct ka_counters sum;
 	int i;
 
 	if (v != SEQ_START_TOKEN) {
@@ -182,7 +183,8 @@ static int ka_seq_show(struct seq_file *seq, void *v)
 		seq_printf(seq, " %s", ka_counter_names[i]);
 	seq_putc(seq, '\n');
 	seq_puts(seq, "total - - - - -");
-	show_counters(seq, seq_ka_net(seq)->totals, true);
+	ka_counters_sum(seq_ka_net(seq)->totals, &sum);
+	show_counters(seq, &sum, true);
 	return 0;
 }
 

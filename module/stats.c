@@ -1,17 +1,34 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-CPU event counters.
+ * Event counters: a namespace's totals, and each policy's.
  *
  * Counters are bumped on the connect/accept path and from the keepalive
- * timer, on whatever CPU the socket runs, so each CPU owns its copy and
- * this_cpu_inc() needs neither a lock nor an atomic. Readers (procfs and
- * netlink, rare) add the copies up. On 64-bit kernels a u64 load cannot
- * tear; a 32-bit reader may see a torn value, which only matters for a
- * counter that is being printed while it wraps 2^32, and is accepted.
+ * timer, on whatever CPU the socket runs. Readers (procfs and netlink)
+ * are rare and add up what there is.
+ *
+ * The namespace totals are per-CPU: each CPU owns its copy, and
+ * this_cpu_inc() needs neither a lock nor an atomic, nor a cache line
+ * shared with other CPUs. There are a few per namespace.
+ *
+ * A policy's counters are one copy shared by every CPU, bumped with
+ * atomic64_inc(). A namespace may hold 65,536 policies: per-CPU copies
+ * would cost each 32 bytes per possible CPU, 2 KiB on a machine with 64
+ * (over 130 MB for a full namespace), where one shared copy costs 32
+ * bytes whatever the machine. The price is on the hot path: one locked
+ * instruction instead of a plain one, and a cache line that CPUs making
+ * connections under the same policy at once pass between them, on a path
+ * that already shares the listener's and the namespace's lines.
+ * Documentation/performance.rst measures both.
+ *
+ * On 64-bit kernels a u64 load cannot tear; a 32-bit reader of the
+ * totals may see a torn value, which only matters for a counter that is
+ * being printed while it wraps 2^32, and is accepted.
  */
 
 #include <linux/bits.h>
+#include <linux/slab.h>
 
+#include "compat.h"
 #include "stats.h"
 
 const char * const ka_counter_names[KA_NR_COUNTERS] = {
@@ -56,4 +73,31 @@ void ka_counters_sum(const struct ka_counters __percpu *c,
 		for (i = 0; i < KA_NR_COUNTERS; i++)
 			sum->v[i] += READ_ONCE(pc->v[i]);
 	}
+}
+
+struct ka_policy_counters *ka_policy_counters_alloc(gfp_t gfp)
+{
+	struct ka_policy_counters *c = kmalloc_obj(*c, gfp);
+	int i;
+
+	if (!c)
+		return NULL;
+	for (i = 0; i < KA_NR_POLICY_COUNTERS; i++)
+		atomic64_set(&c->v[i], 0);
+	return c;
+}
+
+void ka_policy_counters_free(struct ka_policy_counters *c)
+{
+	kfree(c);
+}
+
+void ka_policy_counters_sum(const struct ka_policy_counters *c,
+			    struct ka_counters *sum)
+{
+	int i;
+
+	memset(sum, 0, sizeof(*sum));
+	for (i = 0; i < KA_NR_POLICY_COUNTERS; i++)
+		sum->v[i] = atomic64_read(&c->v[i]);
 }

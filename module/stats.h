@@ -2,9 +2,11 @@
 #ifndef _KA_STATS_H
 #define _KA_STATS_H
 
+#include <linux/atomic.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
 
+/* Those a policy counts too come first (KA_NR_POLICY_COUNTERS). */
 enum ka_counter_id {
 	KA_CNT_APPLIED,
 	KA_CNT_SKIPPED,
@@ -15,8 +17,16 @@ enum ka_counter_id {
 	KA_NR_COUNTERS		/* how many there are: not a counter */
 };
 
+#define KA_NR_POLICY_COUNTERS	KA_CNT_EVENTS_DROPPED
+
+/* A namespace's totals: one copy per possible CPU (stats.c). */
 struct ka_counters {
 	u64 v[KA_NR_COUNTERS];
+};
+
+/* A policy's: one copy for every CPU, 32 bytes (stats.c says why). */
+struct ka_policy_counters {
+	atomic64_t v[KA_NR_POLICY_COUNTERS];
 };
 
 /* Counter names as /proc/net/ka_stats and kactl show them. */
@@ -26,6 +36,12 @@ struct ka_counters __percpu *ka_counters_alloc(gfp_t gfp);
 void ka_counters_free(struct ka_counters __percpu *c);
 void ka_counters_sum(const struct ka_counters __percpu *c,
 		     struct ka_counters *sum);
+
+struct ka_policy_counters *ka_policy_counters_alloc(gfp_t gfp);
+void ka_policy_counters_free(struct ka_policy_counters *c);
+/* Into sum's first KA_NR_POLICY_COUNTERS; the others are 0. */
+void ka_policy_counters_sum(const struct ka_policy_counters *c,
+			    struct ka_counters *sum);
 
 /*
  * Which counters the module can provide: those whose hook attached.
@@ -40,7 +56,7 @@ bool ka_counter_available(enum ka_counter_id idx);
 /* Whether policies count idx too, or only the namespace totals do. */
 static inline bool ka_counter_per_policy(enum ka_counter_id idx)
 {
-	return idx != KA_CNT_EVENTS_DROPPED;
+	return idx < KA_NR_POLICY_COUNTERS;
 }
 
 /* Safe from any context, including probe handlers in softirq. */
@@ -54,6 +70,13 @@ static inline void ka_counters_add(struct ka_counters __percpu *c,
 				   enum ka_counter_id idx, unsigned int n)
 {
 	this_cpu_add(c->v[idx], n);
+}
+
+/* Safe from any context; idx must be one a policy counts. */
+static inline void ka_policy_counters_inc(struct ka_policy_counters *c,
+					  enum ka_counter_id idx)
+{
+	atomic64_inc(&c->v[idx]);
 }
 
 #endif /* _KA_STATS_H */

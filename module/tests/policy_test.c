@@ -186,7 +186,7 @@ static u64 applied(const struct ka_policy *p)
 {
 	struct ka_counters sum;
 
-	ka_counters_sum(p->stats, &sum);
+	ka_policy_counters_sum(p->stats, &sum);
 	return sum.v[KA_CNT_APPLIED];
 }
 
@@ -195,7 +195,7 @@ static void kn_set_test(struct kunit *test)
 	struct ka_net *kn = kn_new(test);
 	struct ka_selector a = port_sel(80, 80, KA_DIR_BOTH, 0);
 	struct ka_action act = idle(60);
-	struct ka_counters __percpu *stats;
+	struct ka_policy_counters *stats;
 	const struct ka_policy *p;
 	unsigned int gen;
 
@@ -207,13 +207,13 @@ static void kn_set_test(struct kunit *test)
 	p = kn_lookup(kn, KA_DIR_IN, 80);
 	KUNIT_EXPECT_NOT_NULL(test, p);
 	if (p)
-		KUNIT_EXPECT_NOT_NULL(test, ka_test_pcpu(p->stats));
+		KUNIT_EXPECT_NOT_NULL(test, p->stats);
 	if (!p || !p->stats)
 		goto out;
 	KUNIT_EXPECT_EQ(test, p->act.idle_s, 60);
 	KUNIT_EXPECT_STREQ(test, or_null(p->cg.id_path), "/one");
 	stats = p->stats;
-	ka_counters_inc(stats, KA_CNT_APPLIED);
+	ka_policy_counters_inc(stats, KA_CNT_APPLIED);
 
 	/* The same selector again: replaced, counters kept. */
 	gen = kn->generation;
@@ -226,7 +226,7 @@ static void kn_set_test(struct kunit *test)
 		goto out;
 	KUNIT_EXPECT_EQ(test, p->act.idle_s, 30);
 	KUNIT_EXPECT_NULL(test, p->cg.id_path);
-	KUNIT_EXPECT_PTR_EQ(test, ka_test_pcpu(p->stats), ka_test_pcpu(stats));
+	KUNIT_EXPECT_PTR_EQ(test, p->stats, stats);
 	KUNIT_EXPECT_EQ(test, applied(p), 1);
 	KUNIT_EXPECT_EQ(test, ka_table_locked(kn)->count, 1);
 	KUNIT_EXPECT_TRUE(test, list_is_singular(&ka_table_locked(kn)->list));
@@ -362,7 +362,7 @@ static void kn_replace_test(struct kunit *test)
 	struct ka_selector b = port_sel(81, 81, KA_DIR_BOTH, 0);
 	struct ka_selector c = port_sel(1000, 2000, KA_DIR_OUT, 0);
 	struct ka_action act = idle(1);
-	struct ka_counters __percpu *b_stats;
+	struct ka_policy_counters *b_stats;
 	const struct ka_policy *p;
 	struct ka_table *t;
 	unsigned int gen;
@@ -374,9 +374,9 @@ static void kn_replace_test(struct kunit *test)
 	b_stats = p ? p->stats : NULL;
 	gen = kn->generation;
 	mutex_unlock(&kn->lock);
-	KUNIT_ASSERT_NOT_NULL(test, ka_test_pcpu(b_stats));
-	ka_counters_inc(b_stats, KA_CNT_APPLIED);
-	ka_counters_inc(b_stats, KA_CNT_APPLIED);
+	KUNIT_ASSERT_NOT_NULL(test, b_stats);
+	ka_policy_counters_inc(b_stats, KA_CNT_APPLIED);
+	ka_policy_counters_inc(b_stats, KA_CNT_APPLIED);
 
 	t = ka_table_new();
 	KUNIT_ASSERT_NOT_NULL(test, t);
@@ -401,17 +401,17 @@ static void kn_replace_test(struct kunit *test)
 	if (!p)
 		goto out;
 	KUNIT_EXPECT_EQ(test, p->act.idle_s, 2);
-	KUNIT_EXPECT_PTR_EQ(test, ka_test_pcpu(p->stats), ka_test_pcpu(b_stats));
+	KUNIT_EXPECT_PTR_EQ(test, p->stats, b_stats);
 	KUNIT_EXPECT_EQ(test, applied(p), 2);
 	/* The new range is compiled, with counters of its own. */
 	p = kn_lookup(kn, KA_DIR_OUT, 1500);
 	KUNIT_EXPECT_NOT_NULL(test, p);
 	if (p)
-		KUNIT_EXPECT_NOT_NULL(test, ka_test_pcpu(p->stats));
+		KUNIT_EXPECT_NOT_NULL(test, p->stats);
 	if (!p || !p->stats)
 		goto out;
 	KUNIT_EXPECT_STREQ(test, or_null(p->cg.id_path), "/c");
-	KUNIT_EXPECT_PTR_NE(test, ka_test_pcpu(p->stats), ka_test_pcpu(b_stats));
+	KUNIT_EXPECT_PTR_NE(test, p->stats, b_stats);
 	KUNIT_EXPECT_EQ(test, applied(p), 0);
 out:
 	mutex_unlock(&kn->lock);

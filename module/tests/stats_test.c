@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Per-CPU counters (stats.c): ka_counters_inc() bumps the current CPU's
- * copy, ka_counters_sum() adds up every possible CPU's, each counter on
- * its own.
+ * Counters (stats.c). A namespace's totals are per-CPU: ka_counters_inc()
+ * bumps the current CPU's copy, ka_counters_sum() adds up every possible
+ * CPU's, each counter on its own. A policy's are one shared copy, of
+ * fixed size whatever the number of CPUs, that loses no increment made
+ * on every CPU at once.
  */
 
 /* What this suite tests, static functions and all (Kbuild says why). */
@@ -138,6 +140,97 @@ static void counters_inc_each_cpu_test(struct kunit *test)
 	kunit_info(test, "%u online CPUs", n);
 }
 
+static void policy_counters_free(void *c)
+{
+	ka_policy_counters_free(c);
+}
+
+static struct ka_policy_counters *policy_counters_new(struct kunit *test)
+{
+	struct ka_policy_counters *c = ka_policy_counters_alloc(GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, c);
+	ka_test_defer(test, policy_counters_free, c);
+	return c;
+}
+
+static const enum ka_counter_id policy_counter_ids[] = {
+	KA_CNT_APPLIED, KA_CNT_SKIPPED, KA_CNT_PROBES_SENT, KA_CNT_TIMEOUTS,
+};
+
+static void policy_counter_desc(const enum ka_counter_id *idx, char *desc)
+{
+	strscpy(desc, ka_counter_names[*idx], KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(policy_counter, policy_counter_ids, policy_counter_desc);
+
+/* What a policy counts, and what it costs: the same on any machine. */
+static void policy_counters_are_the_per_policy_ones_test(struct kunit *test)
+{
+	enum ka_counter_id i;
+
+	for (i = 0; i < KA_NR_COUNTERS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, ka_counter_per_policy(i),
+				    i != KA_CNT_EVENTS_DROPPED,
+				    "counter %s", ka_counter_names[i]);
+	KUNIT_EXPECT_EQ(test, ARRAY_SIZE(policy_counter_ids),
+			KA_NR_POLICY_COUNTERS);
+	KUNIT_EXPECT_EQ(test, sizeof(struct ka_policy_counters),
+			KA_NR_POLICY_COUNTERS * sizeof(u64));
+}
+
+/* New ones are 0; an increment counts in its counter only. */
+static void policy_counters_inc_test(struct kunit *test)
+{
+	enum ka_counter_id idx = *(const enum ka_counter_id *)test->param_value;
+	struct ka_policy_counters *c = policy_counters_new(test);
+	struct ka_counters sum;
+	enum ka_counter_id i;
+
+	ka_policy_counters_sum(c, &sum);
+	for (i = 0; i < KA_NR_COUNTERS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, sum.v[i], 0, "counter %s",
+				    ka_counter_names[i]);
+	ka_policy_counters_inc(c, idx);
+	ka_policy_counters_inc(c, idx);
+	ka_policy_counters_sum(c, &sum);
+	for (i = 0; i < KA_NR_COUNTERS; i++)
+		KUNIT_EXPECT_EQ_MSG(test, sum.v[i], i == idx ? 2 : 0,
+				    "counter %s", ka_counter_names[i]);
+}
+
+#define KA_TEST_INCS_PER_CPU	20000
+
+static void inc_applied_many(void *c)
+{
+	int i;
+
+	for (i = 0; i < KA_TEST_INCS_PER_CPU; i++)
+		ka_policy_counters_inc(c, KA_CNT_APPLIED);
+}
+
+/*
+ * Every online CPU increments the one copy at once, from interrupt
+ * context, as connections under one policy do: none is lost.
+ */
+static void policy_counters_lose_nothing_across_cpus_test(struct kunit *test)
+{
+	struct ka_policy_counters *c = policy_counters_new(test);
+	struct ka_counters sum;
+	unsigned int n;
+
+	cpus_read_lock();
+	n = num_online_cpus();
+	on_each_cpu(inc_applied_many, c, 1);
+	cpus_read_unlock();
+	ka_policy_counters_sum(c, &sum);
+	KUNIT_EXPECT_EQ(test, sum.v[KA_CNT_APPLIED],
+			(u64)n * KA_TEST_INCS_PER_CPU);
+	KUNIT_EXPECT_EQ(test, sum.v[KA_CNT_TIMEOUTS], 0);
+	kunit_info(test, "%u online CPUs", n);
+}
+
 static void counter_names_test(struct kunit *test)
 {
 	KUNIT_EXPECT_STREQ(test, ka_counter_names[KA_CNT_APPLIED], "applied");
@@ -155,6 +248,9 @@ static struct kunit_case stats_test_cases[] = {
 	KUNIT_CASE_PARAM(counters_sum_test, counter_gen_params),
 	KUNIT_CASE_PARAM(counters_inc_test, counter_gen_params),
 	KUNIT_CASE(counters_inc_each_cpu_test),
+	KUNIT_CASE(policy_counters_are_the_per_policy_ones_test),
+	KUNIT_CASE_PARAM(policy_counters_inc_test, policy_counter_gen_params),
+	KUNIT_CASE(policy_counters_lose_nothing_across_cpus_test),
 	{}
 };
 

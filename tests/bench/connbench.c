@@ -4,7 +4,7 @@
  * open and close (socket, connect, accept, close both ends), for ka_policy's
  * benchmark (tests/bench/bench.py).
  *
- *   connbench -p PORT [-d SECONDS | -n COUNT] [-g CGROUP_DIR] [-a ADDR]
+ *   connbench -p PORT [-d SECONDS | -n COUNT] [-g CGROUP_DIR] [-a ADDR] [-M]
  *
  * One listener on ADDR:PORT (default 127.0.0.1); every connection goes to
  * it, so a policy on PORT matches both ends: the connect (direction out,
@@ -20,6 +20,11 @@
  *
  *   {"port": P, "conns": N, "seconds": S, "rate": N/S, "errors": E,
  *    "first": {"client": {...}, "server": {...}}, "last": {...}}
+ *
+ * With -M the timed loop is between markers 1 and 2 of
+ * tests/bench/insncount.c, the QEMU plugin that counts the guest's
+ * instructions: the instructions the connections cost, and nothing of the
+ * process's start, set-up or checks.
  *
  * The client closes first, so TIME_WAIT sockets pile up on its side; on
  * loopback the kernel reuses them (net.ipv4.tcp_tw_reuse, 2 by default).
@@ -38,6 +43,8 @@
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "insnmark.h"
 
 struct ka_view {
 	int keepalive, idle, intvl, cnt;
@@ -84,6 +91,9 @@ static void print_view(const char *name, const struct ka_view *v)
 	       name, v->keepalive, v->idle, v->intvl, v->cnt);
 }
 
+static enum { CLOSE_CLIENT_FIRST, CLOSE_SERVER_FIRST, CLOSE_RST } close_order;
+static const struct linger rst = { .l_onoff = 1, .l_linger = 0 };
+
 /*
  * One connection: 0 when it was made and closed, -1 when connect() failed
  * for lack of a local port (the caller counts it and goes on). With views,
@@ -110,8 +120,15 @@ static int one_conn(int lfd, const struct sockaddr_in *sa,
 		*client = view(cfd);
 	if (server)
 		*server = view(afd);
-	close(cfd);
-	close(afd);
+	if (close_order == CLOSE_RST)
+		setsockopt(cfd, SOL_SOCKET, SO_LINGER, &rst, sizeof(rst));
+	if (close_order == CLOSE_SERVER_FIRST) {
+		close(afd);
+		close(cfd);
+	} else {
+		close(cfd);
+		close(afd);
+	}
 	return 0;
 }
 
@@ -132,7 +149,7 @@ static void join_cgroup(const char *dir)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: connbench -p PORT [-d SECONDS | -n COUNT] [-g CGROUP_DIR] [-a ADDR]\n");
+		"usage: connbench -p PORT [-d SECONDS | -n COUNT] [-g CGROUP_DIR] [-a ADDR] [-M]\n");
 	exit(2);
 }
 
@@ -143,15 +160,20 @@ int main(int argc, char **argv)
 	double seconds = 5, start, elapsed;
 	long count = 0, conns = 0, errors = 0;
 	struct sockaddr_in sa;
-	int port = 0, opt, lfd, one = 1;
+	int port = 0, opt, lfd, one = 1, marks = 0;
 
-	while ((opt = getopt(argc, argv, "p:d:n:g:a:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:d:n:g:a:Mc:")) != -1) {
 		switch (opt) {
 		case 'p': port = atoi(optarg); break;
 		case 'd': seconds = atof(optarg); break;
 		case 'n': count = atol(optarg); break;
 		case 'g': cgroup = optarg; break;
 		case 'a': addr = optarg; break;
+		case 'M': marks = 1; break;
+		case 'c':
+			close_order = !strcmp(optarg, "server") ? CLOSE_SERVER_FIRST :
+				      !strcmp(optarg, "rst") ? CLOSE_RST : CLOSE_CLIENT_FIRST;
+			break;
 		default: usage();
 		}
 	}
@@ -179,6 +201,8 @@ int main(int argc, char **argv)
 	while (one_conn(lfd, &sa, &first_c, &first_s))
 		usleep(1000);
 
+	if (marks)
+		insn_mark(1);
 	start = now();
 	for (;;) {
 		if (one_conn(lfd, &sa, NULL, NULL)) {
@@ -191,6 +215,8 @@ int main(int argc, char **argv)
 			break;
 	}
 	elapsed = now() - start;
+	if (marks)
+		insn_mark(2);
 
 	while (one_conn(lfd, &sa, &last_c, &last_s))
 		usleep(1000);

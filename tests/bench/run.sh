@@ -1,15 +1,23 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# make bench: builds connbench and the BPF comparator, runs
-# tests/bench/bench.py in the test VM (tests/vm/ka-vm, Debian's kernel) and
-# prints the table; the JSON goes to tests/.build/bench/results.json.
-# Documentation/performance.rst explains what is measured.
+# make bench: builds connbench, the instruction counter and the BPF
+# comparator, runs tests/bench/bench.py in three boots of the test VM
+# (tests/vm/ka-vm, Debian's kernel) and prints the tables; the JSON goes to
+# tests/.build/bench/results.json. Documentation/performance.rst explains
+# what is measured.
+#
+#   1. instruction counts: 1 vCPU under the QEMU plugin
+#      tests/bench/insncount.c, with icount (bench.py guest --mode insn)
+#   2. wall clock, memory, range updates, detection: 2 vCPUs (--mode wall)
+#   3. memory again with 64 possible CPUs (--mode memory)
 #
 #   BENCH_QUICK=1     one short round of every configuration (a smoke test)
-#   BENCH_ROUNDS=N    interleaved rounds (default 7)
-#   BENCH_SECONDS=S   seconds per measurement (default 4)
+#   BENCH_ROUNDS=N    interleaved wall-clock rounds (default 5)
+#   BENCH_SECONDS=S   seconds per wall-clock measurement (default 4)
 #   BENCH_DETECT=N    dead peer detections (default 3)
+#   BENCH_REPS=N      instruction counts of each configuration (default 3)
+#   BENCH_CONNS=N     connections per instruction count (default 3000)
 #
 # A benchmark, not a test: slow machines do not fail it. The exit status is
 # non-zero only when something could not run (the VM, a configuration, a
@@ -27,6 +35,9 @@ die() {
 
 cc -std=c11 -O2 -g -Wall -Wextra -o "$out/connbench" tests/bench/connbench.c ||
 	die "connbench does not build"
+cc -std=c11 -O2 -g -Wall -Wextra -shared -fPIC -fvisibility=hidden \
+	-o "$out/insncount.so" tests/bench/insncount.c ||
+	die "the instruction counter (tests/bench/insncount.c) does not build"
 
 # The comparator is optional: without clang or libbpf-dev's headers the
 # guest reports the row as skipped, with this reason.
@@ -52,8 +63,9 @@ if [ -n "${BENCH_QUICK:-}" ] && [ "${BENCH_QUICK}" != 0 ]; then
 	args+=(--quick)
 	timeout=900
 else
-	args+=(--rounds "${BENCH_ROUNDS:-7}" --seconds "${BENCH_SECONDS:-4}"
-		--detect "${BENCH_DETECT:-3}")
+	args+=(--rounds "${BENCH_ROUNDS:-5}" --seconds "${BENCH_SECONDS:-4}"
+		--detect "${BENCH_DETECT:-3}" --reps "${BENCH_REPS:-3}"
+		--conns "${BENCH_CONNS:-3000}")
 	timeout=3600
 fi
 
@@ -69,29 +81,44 @@ print(json.dumps({"when": sys.argv[1], "loadavg": open("/proc/loadavg").read().s
 }
 host_info before >"$out/host.jsonl"
 echo "bench: $(uptime | sed 's/^ *//')"
-echo "bench: running in a VM (console log: $out/console.log)"
-log=$out/console.log
-: >"$log"
-# Progress lines from the guest, while it runs.
-tail -n +1 -F "$log" 2>/dev/null > >(
-	sed -u 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g; s/\r//g' |
-	grep --line-buffered '^bench:') &
-tail_pid=$!
-tests/vm/ka-vm --quiet --log "$log" --timeout $timeout \
-	--module "$out/ka_policy.ko" -- \
-	python3 tests/bench/bench.py guest "$out" "${args[@]}"
-vm_rc=$?
-sleep 0.2
-kill "$tail_pid" 2>/dev/null
-wait "$tail_pid" 2>/dev/null
+
+# vm NAME [KA-VM-OPTIONS...] -- BENCH-GUEST-ARGS...: one boot, its console
+# in $out/NAME.console.log, the guest's progress lines echoed meanwhile.
+vm_rc=0
+vm() {
+	local name=$1 log=$out/$1.console.log opts=() tail_pid
+	shift
+	while [ "$1" != -- ]; do opts+=("$1"); shift; done
+	shift
+	echo "bench: $name: running in a VM (console log: $log)"
+	: >"$log"
+	tail -n +1 -F "$log" 2>/dev/null > >(
+		sed -u 's/\x1b\[[0-9;?]*[a-zA-Z]//g; s/\x1bc//g; s/\r//g' |
+		grep --line-buffered '^bench:') &
+	tail_pid=$!
+	tests/vm/ka-vm --quiet --log "$log" --timeout $timeout \
+		--module "$out/ka_policy.ko" "${opts[@]}" -- \
+		python3 tests/bench/bench.py guest "$out" "$@" "${args[@]}" ||
+		{ vm_rc=$?; echo "bench: $name: the VM run ended with status $vm_rc" >&2; }
+	sleep 0.2
+	kill "$tail_pid" 2>/dev/null
+	wait "$tail_pid" 2>/dev/null
+}
+# Instruction counts first, on a host that has not warmed up: they do not
+# depend on its speed, only the wall-clock run does.
+vm insn --cpus 1 --icount --plugin "$out/insncount.so" \
+	--plugin-log "$out/insn.log" -- --mode insn
+vm wall -- --mode wall
+vm memory64 --maxcpus 64 -- --mode memory
 host_info after >>"$out/host.jsonl"
 echo "bench: $(uptime | sed 's/^ *//')"
 echo
 
-python3 tests/bench/bench.py report "$log" "$out/results.json" \
+python3 tests/bench/bench.py report "$out/results.json" \
+	--console "$out/insn.console.log" --console "$out/wall.console.log" \
+	--console "$out/memory64.console.log" --plugin-log "$out/insn.log" \
 	--text "$out/results.txt" --host "$out/host.jsonl"
 report_rc=$?
 echo
 echo "bench: results in $out/results.json (table: $out/results.txt)"
-[ "$vm_rc" = 0 ] || echo "bench: the VM run ended with status $vm_rc" >&2
 [ "$vm_rc" = 0 ] && [ "$report_rc" = 0 ]
