@@ -116,6 +116,13 @@ run_harness() {
 		tests/vm/selftest.sh | tee "$results/harness.tap" | grep -v '^ok '
 }
 
+# make bench's instruction counter (a QEMU plugin): does it count, and do
+# its counts agree run to run. One boot of about a minute.
+run_insncount() {
+	echo "== the instruction counter of make bench"
+	tests/bench/insn-selftest.sh | tee "$results/insncount.tap" | grep -v '^ok '
+}
+
 # What make check runs beside the whole integration suite on Debian's
 # default kernel, so that it keeps within its time on a 2-core machine
 # under emulation (a test takes about 8 s on 6.1 and 40 to 120 s on the
@@ -337,6 +344,7 @@ lanes() {
 	rm -f "$ready"
 	{
 		timed harness
+		timed insncount
 		timed integration
 		[ -e "$ready" ] || echo "== waiting for the debug kernel's build"
 		until [ -e "$ready" ]; do sleep 5; done

@@ -4,7 +4,8 @@
  * open and close (socket, connect, accept, close both ends), for ka_policy's
  * benchmark (tests/bench/bench.py).
  *
- *   connbench -p PORT [-d SECONDS | -n COUNT] [-g CGROUP_DIR] [-a ADDR] [-M]
+ *   connbench -p PORT [-d SECONDS | -n COUNT] [-g CGROUP_DIR] [-a ADDR]
+ *             [-M [-K CHUNK]] [-c client|server|rst]
  *
  * One listener on ADDR:PORT (default 127.0.0.1); every connection goes to
  * it, so a policy on PORT matches both ends: the connect (direction out,
@@ -24,7 +25,11 @@
  * With -M the timed loop is between markers 1 and 2 of
  * tests/bench/insncount.c, the QEMU plugin that counts the guest's
  * instructions: the instructions the connections cost, and nothing of the
- * process's start, set-up or checks.
+ * process's start, set-up or checks. With -K, marker 3 also follows every
+ * CHUNK connections, so that the cost of each chunk is known.
+ *
+ * -c says which end closes first: the client (the default), the server,
+ * or the client with a reset (SO_LINGER 0: no TIME_WAIT).
  *
  * The client closes first, so TIME_WAIT sockets pile up on its side; on
  * loopback the kernel reuses them (net.ipv4.tcp_tw_reuse, 2 by default).
@@ -149,7 +154,8 @@ static void join_cgroup(const char *dir)
 static void usage(void)
 {
 	fprintf(stderr,
-		"usage: connbench -p PORT [-d SECONDS | -n COUNT] [-g CGROUP_DIR] [-a ADDR] [-M]\n");
+		"usage: connbench -p PORT [-d SECONDS | -n COUNT] [-g CGROUP_DIR] [-a ADDR]\n"
+		"                 [-M [-K CHUNK]] [-c client|server|rst]\n");
 	exit(2);
 }
 
@@ -158,11 +164,11 @@ int main(int argc, char **argv)
 	const char *addr = "127.0.0.1", *cgroup = NULL;
 	struct ka_view first_c, first_s, last_c, last_s;
 	double seconds = 5, start, elapsed;
-	long count = 0, conns = 0, errors = 0;
+	long count = 0, conns = 0, errors = 0, chunk = 0;
 	struct sockaddr_in sa;
 	int port = 0, opt, lfd, one = 1, marks = 0;
 
-	while ((opt = getopt(argc, argv, "p:d:n:g:a:Mc:")) != -1) {
+	while ((opt = getopt(argc, argv, "p:d:n:g:a:MK:c:")) != -1) {
 		switch (opt) {
 		case 'p': port = atoi(optarg); break;
 		case 'd': seconds = atof(optarg); break;
@@ -170,15 +176,22 @@ int main(int argc, char **argv)
 		case 'g': cgroup = optarg; break;
 		case 'a': addr = optarg; break;
 		case 'M': marks = 1; break;
+		case 'K': chunk = atol(optarg); break;
 		case 'c':
-			close_order = !strcmp(optarg, "server") ? CLOSE_SERVER_FIRST :
-				      !strcmp(optarg, "rst") ? CLOSE_RST : CLOSE_CLIENT_FIRST;
+			if (!strcmp(optarg, "client"))
+				close_order = CLOSE_CLIENT_FIRST;
+			else if (!strcmp(optarg, "server"))
+				close_order = CLOSE_SERVER_FIRST;
+			else if (!strcmp(optarg, "rst"))
+				close_order = CLOSE_RST;
+			else
+				usage();
 			break;
 		default: usage();
 		}
 	}
 	if (port <= 0 || port > 65535 || seconds <= 0 || count < 0 ||
-	    optind != argc)
+	    chunk < 0 || (chunk && !marks) || optind != argc)
 		usage();
 	if (cgroup)
 		join_cgroup(cgroup);
@@ -210,6 +223,8 @@ int main(int argc, char **argv)
 			usleep(1000);
 		} else {
 			conns++;
+			if (chunk && !(conns % chunk))
+				insn_mark(3);
 		}
 		if (count ? conns >= count : !(conns & 31) && now() - start >= seconds)
 			break;

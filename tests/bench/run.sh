@@ -13,11 +13,11 @@
 #   3. memory again with 64 possible CPUs (--mode memory)
 #
 #   BENCH_QUICK=1     one short round of every configuration (a smoke test)
-#   BENCH_ROUNDS=N    interleaved wall-clock rounds (default 5)
-#   BENCH_SECONDS=S   seconds per wall-clock measurement (default 4)
+#   BENCH_ROUNDS=N    interleaved wall-clock rounds (default 4)
+#   BENCH_SECONDS=S   seconds per wall-clock measurement (default 3)
 #   BENCH_DETECT=N    dead peer detections (default 3)
 #   BENCH_REPS=N      instruction counts of each configuration (default 3)
-#   BENCH_CONNS=N     connections per instruction count (default 3000)
+#   BENCH_CONNS=N     connections per instruction count (default 5000)
 #
 # A benchmark, not a test: slow machines do not fail it. The exit status is
 # non-zero only when something could not run (the VM, a configuration, a
@@ -63,9 +63,9 @@ if [ -n "${BENCH_QUICK:-}" ] && [ "${BENCH_QUICK}" != 0 ]; then
 	args+=(--quick)
 	timeout=900
 else
-	args+=(--rounds "${BENCH_ROUNDS:-5}" --seconds "${BENCH_SECONDS:-4}"
+	args+=(--rounds "${BENCH_ROUNDS:-4}" --seconds "${BENCH_SECONDS:-3}"
 		--detect "${BENCH_DETECT:-3}" --reps "${BENCH_REPS:-3}"
-		--conns "${BENCH_CONNS:-3000}")
+		--conns "${BENCH_CONNS:-5000}")
 	timeout=3600
 fi
 

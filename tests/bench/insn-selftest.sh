@@ -1,0 +1,120 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# insn-selftest.sh: does the instruction counter make bench relies on
+# (tests/bench/insncount.c) count, and do its counts agree run to run?
+# make check runs it (a boot of about a minute); TAP on stdout.
+#
+# In one boot of the test VM under the plugin (1 vCPU, icount, as make
+# bench's instruction run):
+#   - insnloop 1,000,000 and 3,000,000: the user instructions between their
+#     markers differ by exactly 4,000,000 (2 a loop iteration): the
+#     counter counts what ran, once;
+#   - the kernel instructions of insnloop's 1,000 getppid() calls agree
+#     in both runs within make bench's reproducibility target, 0.2%;
+#   - connbench's 6,000 connections under a policy, three times after
+#     5,000 unmarked ones, each counted as make bench does (the median
+#     over chunks of 500: Documentation/performance.rst says why): the
+#     module area's instructions per connection (ka_policy's code and its
+#     probes' trampolines, what make bench attributes to the module) agree
+#     within 0.2%; the whole kernel's, whose background work varies,
+#     within 1% (make bench reports their spread).
+# Counts, not times: a slow or busy host changes none of them.
+set -u
+cd "$(dirname "$0")/../.."
+out=tests/.build/insncount
+mkdir -p "$out"
+tap=$out/tap
+: >"$tap"
+n=0
+result() {	# ok|not-ok WHAT [DETAIL]
+	n=$((n + 1))
+	if [ "$1" = ok ]; then
+		echo "ok $n - insncount: $2"
+	else
+		echo "not ok $n - insncount: $2"
+		[ -z "${3:-}" ] || printf '%s\n' "$3" | sed 's/^/# /'
+	fi | tee -a "$tap"
+}
+summary() {
+	echo "# insncount: $(grep -c '^ok ' "$tap") passed, $(grep -c '^not ok ' "$tap") failed"
+	! grep -q '^not ok ' "$tap"
+	exit
+}
+
+if ! { cc -std=c11 -O2 -g -Wall -Wextra -Werror -shared -fPIC -fvisibility=hidden \
+		-o "$out/insncount.so" tests/bench/insncount.c &&
+	cc -std=c11 -O2 -Wall -Wextra -Werror -o "$out/insnloop" tests/bench/insnloop.c &&
+	cc -std=c11 -O2 -Wall -Wextra -Werror -o "$out/connbench" tests/bench/connbench.c; } \
+		>"$out/build.log" 2>&1; then
+	result not-ok "the plugin and its guest programs build" "$(tail -n 20 "$out/build.log")"
+	summary
+fi
+result ok "the plugin and its guest programs build (-Werror)"
+
+guest="$out/insnloop 1000000 && $out/insnloop 3000000 &&
+	userspace/kactl set --port 7000 --idle 60 &&
+	$out/connbench -p 7000 -n 5000 >/dev/null &&
+	for i in 1 2 3; do $out/connbench -p 7000 -n 6000 -M -K 500 >/dev/null || exit 1; done"
+if ! tests/vm/ka-vm --quiet --cpus 1 --icount --plugin "$out/insncount.so" \
+	--plugin-log "$out/plugin.log" --log "$out/console.log" --timeout 900 \
+	-- bash -c "$guest" >"$out/vm.log" 2>&1; then
+	result not-ok "a boot under the plugin runs the guest programs" \
+		"$(tail -n 20 "$out/vm.log")"
+	summary
+fi
+result ok "a boot under the plugin runs the guest programs"
+
+# The checks, on the plugin's log.
+python3 - "$out/plugin.log" "$n" <<'PY' | tee -a "$tap"
+import statistics
+import sys
+marks = []
+for line in open(sys.argv[1]):
+    w = line.split()
+    if len(w) == 9 and w[:2] == ["insncount:", "mark"]:
+        # id, kernel, user, module area
+        marks.append((int(w[2]), int(w[4]), int(w[8]), int(w[6])))
+ids = [m[0] for m in marks]
+want = [1, 2, 3, 4] * 2 + ([1] + [3] * 12 + [2]) * 3
+n = int(sys.argv[2])
+
+
+def result(ok, what, detail=""):
+    global n
+    n += 1
+    print(f"{'ok' if ok else 'not ok'} {n} - insncount: {what}")
+    if not ok and detail:
+        print(f"# {detail}")
+    return ok
+
+
+def delta(i, k):            # count k between marks i and i + 1
+    return marks[i + 1][k] - marks[i][k]
+
+
+def agree(what, counts, limit=0.2):
+    mid = statistics.median(counts)
+    dev = 100 * max(abs(c - mid) for c in counts) / mid if mid else 0
+    result(min(counts) > 0 and dev <= limit,
+           f"{what} agree within {limit}%: {dev:.3f}%",
+           "counts " + ", ".join(f"{c:,}" for c in counts))
+
+
+if result(ids == want, "every marker reported, in order",
+          f"markers {ids}, expected {want}"):
+    loop = delta(4, 2) - delta(0, 2)
+    result(loop == 4_000_000,
+           "user instructions of 2,000,000 more loop iterations: exactly 4,000,000",
+           f"counted {loop:,}")
+    agree("kernel instructions of 1,000 getppid() calls, twice,",
+          [delta(2, 1), delta(6, 1)])
+    # Each run: marks 1, 3 x 12, 2; its chunks lie between mark 1 and the
+    # last mark 3.
+    runs = [range(8 + 14 * i, 8 + 14 * i + 12) for i in range(3)]
+    agree("module area instructions of 6,000 connections, three times,",
+          [statistics.median(delta(j, 3) for j in r) for r in runs])
+    agree("kernel instructions of 6,000 connections, three times,",
+          [statistics.median(delta(j, 1) for j in r) for r in runs], 1)
+PY
+summary
