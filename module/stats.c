@@ -13,12 +13,15 @@
  * A policy's counters are one copy shared by every CPU, bumped with
  * atomic64_inc(). A namespace may hold 65,536 policies: per-CPU copies
  * would cost each 32 bytes per possible CPU, 2 KiB on a machine with 64
- * (over 130 MB for a full namespace), where one shared copy costs 32
- * bytes whatever the machine. The price is on the hot path: one locked
- * instruction instead of a plain one, and a cache line that CPUs making
- * connections under the same policy at once pass between them, on a path
- * that already shares the listener's and the namespace's lines.
- * Documentation/performance.rst measures both.
+ * (over 130 MB for a full namespace), where one shared copy costs a
+ * cache line whatever the machine. The copy has the line to itself
+ * (kmalloc-64, whose objects are a line each): two policies' counters
+ * packed in one line would make CPUs busy under different policies pass
+ * it between them. The price is on the hot path: one locked instruction
+ * instead of a plain one (the same instruction count,
+ * Documentation/performance.rst), and a line that CPUs making connections
+ * under the same policy at once pass between them, on a path that
+ * already shares the listener's and the namespace's lines.
  *
  * On 64-bit kernels a u64 load cannot tear; a 32-bit reader of the
  * totals may see a torn value, which only matters for a counter that is
@@ -77,13 +80,10 @@ void ka_counters_sum(const struct ka_counters __percpu *c,
 
 struct ka_policy_counters *ka_policy_counters_alloc(gfp_t gfp)
 {
-	struct ka_policy_counters *c = kmalloc_obj(*c, gfp);
-	int i;
+	struct ka_policy_counters *c;
 
-	if (!c)
-		return NULL;
-	for (i = 0; i < KA_NR_POLICY_COUNTERS; i++)
-		atomic64_set(&c->v[i], 0);
+	BUILD_BUG_ON(sizeof(*c) != SMP_CACHE_BYTES && IS_ENABLED(CONFIG_SMP));
+	c = kzalloc_obj(*c, gfp);	/* all zero: atomic64_t's 0 */
 	return c;
 }
 

@@ -3,6 +3,8 @@
 #define _KA_STATS_H
 
 #include <linux/atomic.h>
+#include <linux/bug.h>
+#include <linux/cache.h>
 #include <linux/percpu.h>
 #include <linux/types.h>
 
@@ -24,10 +26,13 @@ struct ka_counters {
 	u64 v[KA_NR_COUNTERS];
 };
 
-/* A policy's: one copy for every CPU, 32 bytes (stats.c says why). */
+/*
+ * A policy's: one copy for every CPU, a cache line of its own (stats.c
+ * says why): 64 bytes on x86-64, whatever the number of CPUs.
+ */
 struct ka_policy_counters {
 	atomic64_t v[KA_NR_POLICY_COUNTERS];
-};
+} ____cacheline_aligned_in_smp;
 
 /* Counter names as /proc/net/ka_stats and kactl show them. */
 extern const char * const ka_counter_names[KA_NR_COUNTERS];
@@ -72,10 +77,16 @@ static inline void ka_counters_add(struct ka_counters __percpu *c,
 	this_cpu_add(c->v[idx], n);
 }
 
-/* Safe from any context; idx must be one a policy counts. */
+/*
+ * Safe from any context. A namespace-only counter (events_dropped) has no
+ * place here: a caller that passes one is a bug, caught rather than
+ * written past the end.
+ */
 static inline void ka_policy_counters_inc(struct ka_policy_counters *c,
 					  enum ka_counter_id idx)
 {
+	if (WARN_ON_ONCE(!ka_counter_per_policy(idx)))
+		return;
 	atomic64_inc(&c->v[idx]);
 }
 

@@ -45,9 +45,10 @@
  *
  * Debian ships neither qemu-plugin.h nor QEMU's example plugins, so the
  * handful of API functions used are declared here, as QEMU 7.2's
- * qemu-plugin.h declares them (plugin API version 1; 8.x's is 2, with
- * the same functions). QEMU refuses a plugin of a version it does not
- * know, with a message.
+ * qemu-plugin.h declares them (plugin API version 1, as 8.x's). QEMU 9.0
+ * (API 2) replaced the inline add used here with per-vCPU scoreboards, and
+ * QEMU refuses a plugin of a version it does not support, with a message:
+ * this one loads on QEMU 7.2 to 8.2, which Debian 12 ships.
  */
 #include <inttypes.h>
 #include <stdbool.h>
@@ -108,9 +109,9 @@ EXPORT int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
 static uint64_t kernel_insns, user_insns;
 
 /*
- * The module area's pages, each with its counter; kernel_insns counts
- * them too, modules_insns() adds them up. Looked up only when a block is
- * translated: an open-addressed table, never shrunk.
+ * The module area's pages, each with its counter (kernel_insns does not
+ * count them: report() adds modules_insns() to it). Looked up only when
+ * a block is translated: an open-addressed table, never shrunk.
  */
 static struct page_count {
 	uint64_t page;		/* address >> PAGE_SHIFT; 0: free slot */

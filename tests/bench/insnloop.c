@@ -8,8 +8,11 @@
  * Between marker 1 and marker 2 it runs a loop of exactly 2 * LOOPS user
  * instructions ("dec; jnz" LOOPS times) and little else, so the user
  * instructions counted between the markers of two runs differ by exactly
- * 2 * (LOOPS1 - LOOPS2). Between markers 3 and 4 it makes 1000 getppid()
- * system calls: kernel work whose count must agree run to run.
+ * 2 * (LOOPS1 - LOOPS2): the plugin counts every user process's
+ * instructions, so this holds on a guest where nothing else runs in user
+ * space meanwhile (the test VM, one vCPU). Between markers 3 and 4 it
+ * makes 1000 getppid() system calls: kernel work whose count must agree
+ * run to run.
  */
 #define _GNU_SOURCE
 #include <stdlib.h>

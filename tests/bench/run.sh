@@ -104,8 +104,8 @@ vm() {
 	kill "$tail_pid" 2>/dev/null
 	wait "$tail_pid" 2>/dev/null
 }
-# Instruction counts first, on a host that has not warmed up: they do not
-# depend on its speed, only the wall-clock run does.
+# Instruction counts first: they do not depend on the host's speed, so
+# their boot may come whenever; the two others follow.
 vm insn --cpus 1 --icount --plugin "$out/insncount.so" \
 	--plugin-log "$out/insn.log" -- --mode insn
 vm wall -- --mode wall
