@@ -26,8 +26,11 @@
       not applied).
 """
 import argparse
+import base64
+import bisect
 import datetime
 import errno
+import gzip
 import json
 import os
 import re
@@ -258,7 +261,7 @@ class Guest:
         """conns connections; with marks, between insncount's markers 1
         and 2, and marker 3 after each --chunk of them."""
         r = self.run(self.connbench, "-p", str(PORT), "-n", str(conns),
-                     "-g", self.cgdir,
+                     "-g", self.cgdir, "-c", self.args.close,
                      *(["-M", "-K", str(self.args.chunk)] if marks else []))
         return json.loads(r.stdout)
 
@@ -358,6 +361,28 @@ class Guest:
                     return [int(w[5], 16), int(w[1])]
         return None
 
+    @staticmethod
+    def kallsyms(module=None):
+        """Code symbols from /proc/kallsyms (root sees the addresses), the
+        report's names for insncount's blocks: the kernel's own as
+        "address name" lines, gzipped and base64 (Debian's System.map is
+        a stub), or module's as [[offset from its base, name]...]."""
+        out = []
+        with open("/proc/kallsyms") as f:
+            for line in f:
+                w = line.split()
+                if w[1] not in "tTwW":
+                    continue
+                if module is None and len(w) == 3:
+                    out.append(f"{w[0]} {w[2]}")
+                elif module and len(w) == 4 and w[3] == f"[{module}]":
+                    out.append([int(w[0], 16), w[2]])
+        if module is None:
+            return base64.b64encode(gzip.compress(
+                "\n".join(out).encode())).decode()
+        base = Guest.module_range()[0]
+        return [[a - base, n] for a, n in out if a >= base]
+
     def insn_rounds(self):
         """Each configuration, --reps times in rotated order: a warm-up of
         --warm connections, then --conns between insncount's markers. The
@@ -370,6 +395,8 @@ class Guest:
         a = self.args
         n = len(configs)
         seq = 0
+        self.emit({"type": "kallsyms", "text": self.kallsyms()})
+        module_syms = None
         self.progress("instruction counts: warm-up")
         for cfg in configs:
             self.setup(cfg)
@@ -393,6 +420,9 @@ class Guest:
                            "errors": res["errors"],
                            "applied_ok": self.check_views(cfg, res),
                            "module": self.module_range() if cfg[2] else None})
+                if cfg[2] and not module_syms:
+                    module_syms = self.kallsyms("ka_policy")
+                    self.emit({"type": "module_syms", "syms": module_syms})
                 seq += 1
 
     # -- memory -----------------------------------------------------------
@@ -835,6 +865,110 @@ def summarize_insn(counts):
     return configs, by
 
 
+# ------------------------------------------------------------ profile ---
+
+MODULES_START = 0xffffffffc0000000  # the module area (insncount.c)
+PROFILE_CONFIGS = ("mod0", "p1", "p10k_none", "p10k", "bpf")
+PROFILE_MIN = 3                     # instructions per connection shown
+
+
+def read_blocks(log):
+    """insncount's blocks=on profiles, one {address: instructions} per
+    mark 2 in order, or [] when the log has none."""
+    out, seen = [], False
+    with open(log, errors="replace") as f:
+        for line in f:
+            w = line.split()
+            if len(w) == 9 and w[:3] == ["insncount:", "mark", "2"]:
+                out.append({})
+            elif len(w) == 6 and w[:4] == ["insncount:", "block", "mark", "2"] and out:
+                seen = True
+                out[-1][int(w[4], 16) if w[4] != "overflow" else -1] = int(w[5])
+    return out if seen else []
+
+
+class Symbols:
+    """Kernel code addresses to function names, from the guest's
+    /proc/kallsyms (Guest.kallsyms): the kernel's own, and ka_policy's
+    as offsets from wherever it was loaded."""
+
+    def __init__(self, kallsyms_b64, module_syms):
+        syms = []
+        for line in gzip.decompress(base64.b64decode(kallsyms_b64)).decode().splitlines():
+            a, n = line.split()
+            syms.append((int(a, 16), n))
+        syms.sort()
+        self.addrs = [a for a, _ in syms]
+        self.names = [n for _, n in syms]
+        m = sorted(module_syms or [])
+        self.mod_offs = [a for a, _ in m]
+        self.mod_names = [n for _, n in m]
+
+    @staticmethod
+    def find(addrs, names, addr):
+        i = bisect.bisect_right(addrs, addr) - 1
+        return names[i] if i >= 0 else None
+
+    def name(self, addr, module):
+        """module: the record's [start, size) of ka_policy, or None."""
+        if addr < 0:
+            return "[blocks without a counter]"
+        if addr >= MODULES_START:
+            if module and module[0] <= addr < module[0] + module[1]:
+                n = self.find(self.mod_offs, self.mod_names, addr - module[0])
+                return f"{n} [ka_policy]" if n else "[ka_policy]"
+            return "[module area: trampolines, BPF JIT]"
+        return self.find(self.addrs, self.names, addr) or "[unknown]"
+
+
+def insn_profile(recs, blocks, symbols):
+    """Per configuration of PROFILE_CONFIGS and the baseline: {function:
+    instructions per connection}, the median over its repetitions, over
+    whole runs (the kernel's periodic work included)."""
+    per = {}
+    for r in recs:
+        if r["type"] != "insn" or r["seq"] >= len(blocks):
+            continue
+        if r["config"] != "base" and r["config"] not in PROFILE_CONFIGS:
+            continue
+        mod = r.get("module")
+        f = {}
+        for addr, n in blocks[r["seq"]].items():
+            name = symbols.name(addr, mod)
+            f[name] = f.get(name, 0) + n / r["conns"]
+        per.setdefault(r["config"], []).append(f)
+    out = {}
+    for key, runs in per.items():
+        names = set().union(*runs)
+        out[key] = {n: statistics.median(f.get(n, 0) for f in runs) for n in names}
+    return out
+
+
+def profile_lines(prof, by):
+    """The profile as text: for each configuration, the functions whose
+    instructions per connection differ from the baseline's by at least
+    PROFILE_MIN, largest first, and what the rest adds up to."""
+    base = prof.get("base")
+    lines = []
+    if not base:
+        return lines
+    for key in PROFILE_CONFIGS:
+        f = prof.get(key)
+        if not f:
+            continue
+        diff = {n: f.get(n, 0) - base.get(n, 0) for n in set(f) | set(base)}
+        total = sum(diff.values())
+        shown = sorted((d, n) for n, d in diff.items() if abs(d) >= PROFILE_MIN)
+        shown.sort(key=lambda x: -abs(x[0]))
+        label = by[key]["label"] if key in by else key
+        lines.append(f"  {label}: {total:+,.0f} per connection over the baseline")
+        for d, n in shown:
+            lines.append(f"    {d:+8,.1f}  {n}")
+        rest = total - sum(d for d, _ in shown)
+        lines.append(f"    {rest:+8,.1f}  (functions under {PROFILE_MIN} each)")
+    return lines
+
+
 def resolve(value, noise, limit, unit=" points"):
     """A target's status: met only when value stays within limit whatever
     the noise, missed only when it exceeds limit whatever the noise,
@@ -1051,7 +1185,7 @@ def cmd_report(args):
     skips = [r for r in recs if r["type"] == "skip"]
     errors = [r for r in recs + insn_recs if r["type"] == "error"]
     ends = [r for r in recs + insn_recs if r["type"] == "end"]
-    insn_configs, insn_by, insn_meta = [], {}, {}
+    insn_configs, insn_by, insn_meta, prof = [], {}, {}, {}
     if insn_recs:
         insn_meta = next((r for r in insn_recs if r["type"] == "meta"), {})
         marks = read_marks(args.plugin_log) if args.plugin_log and \
@@ -1062,6 +1196,16 @@ def cmd_report(args):
                            f"fewer marker pairs ({len(marks) // 2}) than measurements"})
         else:
             insn_configs, insn_by = summarize_insn(counts)
+        blocks = read_blocks(args.plugin_log) if args.plugin_log and \
+            os.path.exists(args.plugin_log) else []
+        ksyms = next((r for r in insn_recs if r["type"] == "kallsyms"), None)
+        msyms = next((r for r in insn_recs if r["type"] == "module_syms"), None)
+        if blocks and ksyms:
+            prof = insn_profile(insn_recs, blocks,
+                                Symbols(ksyms["text"], msyms and msyms["syms"]))
+        elif blocks:
+            errors.append({"step": "profile", "message": "no kallsyms from "
+                           "the guest: no profile"})
     tg = insn_targets(insn_by) + targets(by, mems, detects, skips)
     host = []
     if args.host and os.path.exists(args.host):
@@ -1092,6 +1236,12 @@ def cmd_report(args):
           "(kprobe and ftrace trampolines; for bpf, the program's JIT image); "
           "mean: over whole runs, the kernel's periodic work included")
         p("")
+        if prof:
+            p("where the added instructions go, by function (instructions per "
+              "connection over the baseline; whole runs, the median of the "
+              "repetitions; the kernel's periodic work lands anywhere)")
+            lines += profile_lines(prof, insn_by)
+            p("")
     p(f"wall clock: ka_policy benchmark, {meta.get('date', '?')}: kernel {meta.get('kernel', '?')}, "
       f"{meta.get('cpus', '?')} vCPUs ({meta.get('cpu_model', '?')}), "
       f"{meta.get('rounds', '?')} rounds x {meta.get('seconds', '?')} s"
@@ -1169,6 +1319,7 @@ def cmd_report(args):
 
     out = {"meta": meta, "host": host, "configs": configs, "memory": mems,
            "insn_meta": insn_meta, "insn_configs": insn_configs,
+           "insn_profile": prof,
            "ranges": ranges, "detection": detects, "skipped": skips, "errors": errors,
            "targets": [{"target": n, "status": s, "detail": d} for n, s, d in tg],
            "guest_elapsed_s": [e["elapsed_s"] for e in ends]}
@@ -1198,6 +1349,8 @@ def main():
     g.add_argument("--conns", type=int, default=5000)
     g.add_argument("--warm", type=int, default=1000)
     g.add_argument("--chunk", type=int, default=500)
+    g.add_argument("--close", choices=("client", "server", "rst"),
+                   default="client", help="which end closes first (connbench -c)")
     g.add_argument("--warm-round", type=int, default=1000)
     g.add_argument("--configs", help="only these configurations (a comma "
                    "separated list of keys): to compare two builds of the module")

@@ -19,7 +19,10 @@
 #     probes' trampolines, what make bench attributes to the module) agree
 #     within 0.2% ((max - min) / median, as make bench's spread); the whole
 #     kernel's, whose own background work varies, within 1% (make bench
-#     reports their spread, up to 1.5%).
+#     reports their spread, up to 1.5%);
+#   - with blocks=on (make bench's profile), each run's blocks add up to
+#     exactly the kernel's and the module area's counts between its
+#     markers 1 and 2: the profile misses nothing and counts nothing twice.
 # Counts, not times: a slow or busy host changes none of them.
 set -u
 cd "$(dirname "$0")/../.."
@@ -57,7 +60,7 @@ guest="$out/insnloop 1000000 && $out/insnloop 3000000 &&
 	userspace/kactl set --port 7000 --idle 60 &&
 	$out/connbench -p 7000 -n 5000 >/dev/null &&
 	for i in 1 2 3; do $out/connbench -p 7000 -n 6000 -M -K 500 >/dev/null || exit 1; done"
-if ! tests/vm/ka-vm --quiet --cpus 1 --icount --plugin "$out/insncount.so" \
+if ! tests/vm/ka-vm --quiet --cpus 1 --icount --plugin "$out/insncount.so" --plugin-arg blocks=on \
 	--plugin-log "$out/plugin.log" --log "$out/console.log" --timeout 900 \
 	-- bash -c "$guest" >"$out/vm.log" 2>&1; then
 	result not-ok "a boot under the plugin runs the guest programs" \
@@ -71,11 +74,16 @@ python3 - "$out/plugin.log" "$n" <<'PY' | tee -a "$tap"
 import statistics
 import sys
 marks = []
+blocks = []     # per mark 2: [(address, instructions)]
 for line in open(sys.argv[1]):
     w = line.split()
     if len(w) == 9 and w[:2] == ["insncount:", "mark"]:
         # id, kernel, user, module area
         marks.append((int(w[2]), int(w[4]), int(w[8]), int(w[6])))
+        if w[2] == "2":
+            blocks.append([])
+    elif len(w) == 6 and w[:4] == ["insncount:", "block", "mark", "2"] and blocks:
+        blocks[-1].append((-1 if w[4] == "overflow" else int(w[4], 16), int(w[5])))
 ids = [m[0] for m in marks]
 want = [1, 2, 3, 4] * 2 + ([1] + [3] * 12 + [2]) * 3
 n = int(sys.argv[2])
@@ -118,5 +126,18 @@ if result(ids == want, "every marker reported, in order",
           [statistics.median(delta(j, 3) for j in r) for r in runs])
     agree("kernel instructions of 6,000 connections, three times,",
           [statistics.median(delta(j, 1) for j in r) for r in runs], 1)
+    # blocks=on: marks 1 ... 2 of the connbench runs, indices 8 + 14 i and
+    # 8 + 14 i + 13; their profiles are the 3rd to 5th mark 2's.
+    got, want = [], []
+    for i in range(3):
+        a, b = marks[8 + 14 * i], marks[8 + 14 * i + 13]
+        bl = blocks[2 + i] if len(blocks) > 2 + i else []
+        got.append((sum(c for _, c in bl),
+                    sum(c for addr, c in bl if addr >= 0xffffffffc0000000)))
+        want.append((b[1] - a[1], b[3] - a[3]))
+    result(got == want and all(g[0] > 0 for g in got),
+           "blocks=on: each run's blocks add up to its kernel and module "
+           "area counts exactly",
+           f"blocks (kernel, module area) {got}, counters {want}")
 PY
 summary

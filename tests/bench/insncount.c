@@ -35,6 +35,18 @@
  * "page ID" lines are a mark's too, with the "mark ID" words in place of
  * ID: "insncount: page mark 7 0xffffffffc0a01000 1234".
  *
+ * With the argument blocks=on (-plugin insncount.so,blocks=on), each
+ * block of kernel code (module area included) also has a counter of its
+ * own, and the marks 1 and 2 bound a profile: mark 2 prints, for every
+ * block that ran since the last mark 1, its start address and the
+ * instructions it executed meanwhile:
+ *
+ *   insncount: block mark 2 ADDRESS COUNT
+ *
+ * The benchmark maps the addresses to functions (System.map, shifted by
+ * the guest's KASLR offset, and the module's symbols from /proc/kallsyms)
+ * to tell where a connection's added instructions go, hook by hook.
+ *
  * The counters are plain variables: QEMU must run every virtual CPU on one
  * host thread (thread=single; icount implies it), else two CPUs' adds
  * race and lose counts. tests/vm/ka-vm --plugin sets that.
@@ -55,6 +67,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define EXPORT __attribute__((visibility("default")))
@@ -135,6 +148,64 @@ static uint64_t *page_counter(uint64_t vaddr)
 	return &pages_overflow;
 }
 
+/*
+ * The blocks of kernel code, by start address, each with its counter and
+ * the counter's value at the last mark 1: blocks=on only. Found only
+ * when a block is translated; the same address translated again (after
+ * kprobes patched the text, say) gets the same counter.
+ */
+#define MAX_BLOCKS	(1U << 18)
+static bool blocks_on;
+static struct block_count {
+	uint64_t vaddr;		/* 0: free slot */
+	uint64_t insns;
+	uint64_t at_mark;	/* insns at the last mark 1 */
+} *blocks;
+static uint64_t blocks_overflow, overflow_at_mark;	/* blocks without a slot */
+
+static uint64_t *block_counter(uint64_t vaddr)
+{
+	size_t i = (vaddr * 0x9e3779b97f4a7c15ULL) >> (64 - 18), n;
+
+	for (n = 0; n < MAX_BLOCKS; n++, i = (i + 1) % MAX_BLOCKS) {
+		if (blocks[i].vaddr == vaddr)
+			return &blocks[i].insns;
+		if (!blocks[i].vaddr) {
+			blocks[i].vaddr = vaddr;
+			return &blocks[i].insns;
+		}
+	}
+	return &blocks_overflow;
+}
+
+/* At mark 1 the profile starts; at mark 2 it is printed. */
+static void blocks_mark(unsigned int id)
+{
+	char line[160];
+	size_t i;
+
+	for (i = 0; i < MAX_BLOCKS; i++) {
+		struct block_count *b = &blocks[i];
+
+		if (!b->vaddr)
+			continue;
+		if (id == 2 && b->insns != b->at_mark) {
+			snprintf(line, sizeof(line),
+				 "insncount: block mark 2 0x%" PRIx64 " %" PRIu64 "\n",
+				 b->vaddr, b->insns - b->at_mark);
+			qemu_plugin_outs(line);
+		}
+		b->at_mark = b->insns;
+	}
+	if (id == 2 && blocks_overflow != overflow_at_mark) {
+		snprintf(line, sizeof(line),
+			 "insncount: block mark 2 overflow %" PRIu64 "\n",
+			 blocks_overflow - overflow_at_mark);
+		qemu_plugin_outs(line);
+	}
+	overflow_at_mark = blocks_overflow;
+}
+
 static uint64_t modules_insns(void)
 {
 	uint64_t sum = pages_overflow;
@@ -170,6 +241,8 @@ static void mark(unsigned int vcpu_index, void *userdata)
 	(void)vcpu_index;
 	snprintf(what, sizeof(what), "mark %u", (unsigned int)(uintptr_t)userdata);
 	report(what);
+	if (blocks_on && ((uintptr_t)userdata == 1 || (uintptr_t)userdata == 2))
+		blocks_mark((unsigned int)(uintptr_t)userdata);
 }
 
 /* The marker's id, or -1 when insn is not a marker. */
@@ -199,8 +272,13 @@ static void tb_trans(qemu_plugin_id_t id, struct qemu_plugin_tb *tb)
 		counter = &kernel_insns;
 	qemu_plugin_register_vcpu_tb_exec_inline(tb, QEMU_PLUGIN_INLINE_ADD_U64,
 						 counter, n);
-	if (vaddr >= KERNEL_START)
+	if (vaddr >= KERNEL_START) {
+		if (blocks_on)
+			qemu_plugin_register_vcpu_tb_exec_inline(tb,
+								 QEMU_PLUGIN_INLINE_ADD_U64,
+								 block_counter(vaddr), n);
 		return;
+	}
 	for (i = 0; i < n; i++) {
 		struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
 
@@ -222,11 +300,23 @@ static void at_exit(qemu_plugin_id_t id, void *userdata)
 int qemu_plugin_install(qemu_plugin_id_t id, const qemu_info_t *info,
 			int argc, char **argv)
 {
+	int i;
+
 	(void)info;
-	(void)argv;
-	if (argc) {
-		qemu_plugin_outs("insncount: takes no arguments\n");
-		return -1;
+	for (i = 0; i < argc; i++) {
+		if (!strcmp(argv[i], "blocks=on")) {
+			blocks_on = true;
+		} else if (strcmp(argv[i], "blocks=off")) {
+			qemu_plugin_outs("insncount: the only argument is blocks=on|off\n");
+			return -1;
+		}
+	}
+	if (blocks_on) {
+		blocks = calloc(MAX_BLOCKS, sizeof(*blocks));
+		if (!blocks) {
+			qemu_plugin_outs("insncount: no memory for blocks=on\n");
+			return -1;
+		}
 	}
 	qemu_plugin_register_vcpu_tb_trans_cb(id, tb_trans);
 	qemu_plugin_register_atexit_cb(id, at_exit, NULL);

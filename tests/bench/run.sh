@@ -18,6 +18,8 @@
 #   BENCH_DETECT=N    dead peer detections (default 3)
 #   BENCH_REPS=N      instruction counts of each configuration (default 3)
 #   BENCH_CONNS=N     connections per instruction count (default 5000)
+#   BENCH_CLOSE=END   which end closes first in the instruction counts:
+#                     client (default), server or rst (connbench -c)
 #
 # A benchmark, not a test: slow machines do not fail it. The exit status is
 # non-zero only when something could not run (the VM, a configuration, a
@@ -106,8 +108,8 @@ vm() {
 }
 # Instruction counts first: they do not depend on the host's speed, so
 # their boot may come whenever; the two others follow.
-vm insn --cpus 1 --icount --plugin "$out/insncount.so" \
-	--plugin-log "$out/insn.log" -- --mode insn
+vm insn --cpus 1 --icount --plugin "$out/insncount.so" --plugin-arg blocks=on \
+	--plugin-log "$out/insn.log" -- --mode insn --close "${BENCH_CLOSE:-client}"
 vm wall -- --mode wall
 vm memory64 --maxcpus 64 -- --mode memory
 host_info after >>"$out/host.jsonl"
