@@ -15,6 +15,8 @@
 #   make install    module, kactl and man page on this system
 #   make kactl-asan kactl built with ASan and UBSan into tests/.build/kactl-asan,
 #                   the binary the CLI tests run
+#   make deb        Debian packages ka-policy-dkms (the module, built by DKMS)
+#                   and kactl, into tests/.build/deb, checked with lintian
 #
 # KDIR is the kernel build tree the module is built against: the running
 # kernel's when it has one, else the one Debian's linux-headers-amd64
@@ -32,7 +34,7 @@ MODULE := module/ka_policy.ko
 KACTL := userspace/kactl
 
 .PHONY: all module kactl kactl-asan clean deps check check-unit check-vm check-debug demo shell \
-	install uninstall style sparse kdir kver bench matrix stress
+	install uninstall style sparse kdir kver bench matrix stress deb
 
 all: module kactl
 
@@ -98,6 +100,14 @@ matrix:
 	@tests/install-deps.sh --matrix
 	@$(MAKE) --no-print-directory kactl
 	@tests/matrix.sh
+
+# The Debian packages of debian/, built in a copy of the tree under
+# tests/.build/deb, where the .debs land; lintian errors and warnings fail
+# it (tests/deb.sh). Needs no kernel headers: DKMS builds the module on
+# the machine that installs ka-policy-dkms.
+deb:
+	@tests/install-deps.sh --deb
+	@tests/deb.sh
 
 # checkpatch --strict and sparse (checkpatch.pl comes with the kernel
 # source, Debian's linux-source, not with the headers package), the

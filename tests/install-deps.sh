@@ -7,6 +7,8 @@
 #
 #   --bench   also what make bench needs
 #   --matrix  also every kernel of tests/kernels.list, not only make check's
+#             ("check" and "package")
+#   --deb     only what make deb needs (tests/deb.sh), none of the above
 #
 # The test kernels come from other Debian suites (tests/kernels.list names
 # them): when one is needed, the suite is added to apt's sources with pin
@@ -35,6 +37,9 @@ packages=(
 	# spec against the code and the kernel's schema (Debian's python3 with
 	# its yaml and jsonschema modules; the schema from linux-source-7.3)
 	dkms python3-yaml python3-jsonschema
+	# the Debian packages, built (make deb) and installed by make check
+	# (tests/packages.sh)
+	dpkg-dev debhelper dh-dkms lintian
 	# the test VM: Debian's own kernel under qemu, a busybox initramfs
 	linux-image-amd64 qemu-system-x86 busybox-static kmod cpio
 	# what the tests run inside the VM
@@ -42,23 +47,34 @@ packages=(
 )
 # --bench (make bench only): the BPF sock_ops comparator, built with clang
 # against libbpf-dev's headers and loaded with bpftool in the VM
+# --deb (make deb only): building the packages needs neither kernel
+# headers (DKMS builds the module where it is installed) nor the test VM,
+# kernels and suites: only debian/control's Build-Depends (dh-dkms
+# provides dh-sequence-dkms), dpkg-buildpackage and lintian
+deb_packages=(dpkg-dev debhelper dh-dkms libmnl-dev pkg-config make gcc libc6-dev
+	lintian)
 matrix=0
+deb=0
 for arg in "$@"; do
 	case $arg in
 	--bench) packages+=(clang libbpf-dev bpftool) ;;
 	--matrix) matrix=1 ;;
-	*) echo "usage: $0 [--bench] [--matrix]" >&2; exit 2 ;;
+	--deb) deb=1 ;;
+	*) echo "usage: $0 [--bench] [--matrix] [--deb]" >&2; exit 2 ;;
 	esac
 done
+[ $deb = 0 ] || packages=("${deb_packages[@]}")
 
 # The test kernels: image and headers of each Debian one that runs here,
 # unless one of its series is installed; which release is resolved once
 # apt knows the suites.
 suites=(trixie-backports)	# linux-source-7.3
+[ $deb = 0 ] || suites=()
 kernels=()
 while read -r release suite runs _; do
+	[ $deb = 0 ] || break	# make deb needs no test kernel
 	case $release in '#'*|''|debug) continue ;; esac
-	[ "$runs" = check ] || [ $matrix = 1 ] || continue
+	[ "$runs" = check ] || [ "$runs" = package ] || [ $matrix = 1 ] || continue
 	[ -z "$(kernel_installed "$release")" ] || continue
 	kernels+=("$release")
 	suites+=("$suite")

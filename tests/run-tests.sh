@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# run-tests.sh [unit|style|vm|debug|all]: runs the test suites, collects
+# run-tests.sh [unit|style|vm|debug|packages|all]: runs the test suites, collects
 # their TAP lines under tests/.build/results and ends with "N passed, N
 # failed". Exit status 1 when anything failed or nothing ran.
 #
@@ -17,6 +17,10 @@
 #         not cached): the KUnit suites, the integration tests again with
 #         tests/debug/, and the stress programs of tests/stress at a small
 #         size (make stress runs them at full size)
+#   packages  the Debian packages (make deb) installed on this machine for
+#         real, DKMS's module loaded and used on each kernel in the VM,
+#         then purged (tests/packages.sh: as root, and only where neither
+#         package is installed already)
 #
 # "all" (make check) runs the VMs in two lanes at once, after the host
 # stages: [debian] the harness, the Debian kernels' integration runs,
@@ -24,7 +28,11 @@
 # cached), the harness on it, KUnit, the short stress programs. Two emulated
 # guests at once each run about 1.65 times slower than one alone
 # (measured: 203 and 215 s for what took 127 s alone), so the lanes save
-# about 15% of the time, more while the kernel builds. Each lane's lines
+# about 15% of the time, more while the kernel builds. The packages stage
+# comes after both lanes: what it installs on this machine is what every
+# guest sees (their root is this machine's), and a test that unloads the
+# module and expects kactl to find none would have the kernel load the
+# installed one. Each lane's lines
 # carry its name; the results count as before. To keep within its time,
 # "all" runs the whole integration suite on the default kernel only, and
 # on the others the tests check_subsets (below) names; vm and debug run
@@ -374,6 +382,11 @@ lanes() {
 	wait
 }
 
+run_packages() {
+	echo "== packages: make deb, installed here, each kernel in the VM, purged"
+	tests/packages.sh "$results" || true	# its TAP lines count
+}
+
 # timed STAGE: runs run_STAGE and records how long it took: where make
 # check's time goes is printed at the end.
 timed() {	# STAGE [ARG...]
@@ -388,8 +401,9 @@ unit) run_unit ;;
 vm) run_harness; run_integration ;;
 style) run_style ;;
 debug) run_debug ;;
-all) check_subsets; timed unit; timed style; lanes ;;
-*) echo "usage: $0 [unit|style|vm|debug|all]" >&2; exit 2 ;;
+packages) run_packages ;;
+all) check_subsets; timed unit; timed style; lanes; timed packages ;;
+*) echo "usage: $0 [unit|style|vm|debug|packages|all]" >&2; exit 2 ;;
 esac
 
 if [ -s "$results/times" ]; then

@@ -1,0 +1,73 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# deb.sh: make deb. Builds the Debian packages that debian/ describes,
+# ka-policy-dkms (the module's source, which DKMS builds for every kernel
+# with headers) and kactl, then checks them with lintian: any error or
+# warning fails. The build tools come from tests/install-deps.sh --deb
+# (make deb runs it).
+#
+# The build runs in a copy of the tree, tests/.build/deb/ka-policy-VERSION/,
+# since dpkg-buildpackage writes its products beside the tree it builds
+# and debhelper its work files inside it: the .debs, .changes and
+# .buildinfo land in tests/.build/deb/, nothing in the checkout or its
+# parent. The copy is what "git add -A" would commit: tracked files and
+# new ones git does not ignore, as they are in the working tree (the build
+# artefacts of make are ignored, so they stay out).
+#
+# debian/changelog exists only in the copy, written here from VERSION, so
+# that VERSION stays the one place the version is written. Its date is the
+# last commit's, not the time of the build: the same tree gives the same
+# packages (dpkg takes SOURCE_DATE_EPOCH from it).
+set -eu
+cd "$(dirname "$0")/.."
+root=$PWD
+out=$root/tests/.build/deb
+version=$(cat VERSION)
+
+# A native package's version: a hyphen would read as a Debian revision.
+if ! [[ $version =~ ^[0-9][A-Za-z0-9.+~]*$ ]]; then
+	echo "deb: VERSION \"$version\" is not a Debian native version" >&2
+	exit 1
+fi
+if ! git rev-parse --git-dir >/dev/null 2>&1; then
+	echo "deb: not a git checkout: the package is built from git's list of files" >&2
+	exit 1
+fi
+
+# Earlier builds go, so that tests/.build/deb/*.deb is this version only.
+rm -rf "$out"
+src=$out/ka-policy-$version
+mkdir -p "$src"
+git ls-files -z --cached --others --exclude-standard |
+	while IFS= read -r -d '' f; do
+		# a tracked file deleted in the working tree is not copied
+		if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi
+	done | xargs -0 cp -d --parents -t "$src"
+
+maintainer=$(sed -n 's/^Maintainer: //p' debian/control)
+date=$(LC_ALL=C date -R -u -d "@$(git log -1 --format=%ct)")
+cat >"$src/debian/changelog" <<EOF
+ka-policy ($version) unstable; urgency=medium
+
+  * Built by make deb from git $(git describe --always --dirty).
+
+ -- $maintainer  $date
+EOF
+
+echo "deb: building ka-policy $version in ${src#"$root"/} (log: ${out#"$root"/}/build.log)"
+start=$SECONDS
+if ! (cd "$src" && dpkg-buildpackage -us -uc -b -Jauto) >"$out/build.log" 2>&1; then
+	tail -n 40 "$out/build.log" >&2
+	echo "deb: dpkg-buildpackage failed (${out#"$root"/}/build.log)" >&2
+	exit 1
+fi
+echo "deb: built in $((SECONDS - start)) s"
+
+changes=$out/ka-policy_${version}_$(dpkg-architecture -qDEB_HOST_ARCH).changes
+echo "deb: lintian"
+if ! lintian --fail-on error,warning "$changes"; then
+	echo "deb: lintian found errors or warnings" >&2
+	exit 1
+fi
+for deb in "$out"/*.deb; do echo "${deb#"$root"/}"; done
