@@ -1242,24 +1242,25 @@ def cmd_report(args):
               "repetitions; the kernel's periodic work lands anywhere)")
             lines += profile_lines(prof, insn_by)
             p("")
-    p(f"wall clock: ka_policy benchmark, {meta.get('date', '?')}: kernel {meta.get('kernel', '?')}, "
-      f"{meta.get('cpus', '?')} vCPUs ({meta.get('cpu_model', '?')}), "
-      f"{meta.get('rounds', '?')} rounds x {meta.get('seconds', '?')} s"
-      f"{' (quick)' if meta.get('quick') else ''}, port {PORT}")
-    if host:
-        p(f"host: {host[0]['cpus']} CPUs ({host[0]['cpu_model']}), kernel "
-          f"{host[0]['kernel']}, load average " +
-          " -> ".join(f"{h['loadavg'][0]} ({h['when']})" for h in host))
-    p("")
-    p(f"{'configuration':<46} {'conn/s':>8} {'ratio':>6} "
-      f"{'min-max':>11} {'IQR':>5}  per-round ratio")
-    for c in configs:
-        ratio = f"{c['ratio']:.3f}" if "ratio" in c else "-"
-        pr = "-" if c["paired_ratio_min"] is None else \
-            f"{c['paired_ratio_min']:.3f}-{c['paired_ratio_max']:.3f}"
-        flag = "" if c["applied_ok"] else "  KEEPALIVE NOT AS EXPECTED"
-        p(f"{c['label']:<46} {c['median']:>8.0f} {ratio:>6} "
-          f"{c['min']:>5.0f}-{c['max']:<5.0f} {c['iqr_pct']:>4.1f}%  {pr}{flag}")
+    if configs:
+        p(f"wall clock: ka_policy benchmark, {meta.get('date', '?')}: kernel {meta.get('kernel', '?')}, "
+          f"{meta.get('cpus', '?')} vCPUs ({meta.get('cpu_model', '?')}), "
+          f"{meta.get('rounds', '?')} rounds x {meta.get('seconds', '?')} s"
+          f"{' (quick)' if meta.get('quick') else ''}, port {PORT}")
+        if host:
+            p(f"host: {host[0]['cpus']} CPUs ({host[0]['cpu_model']}), kernel "
+              f"{host[0]['kernel']}, load average " +
+              " -> ".join(f"{h['loadavg'][0]} ({h['when']})" for h in host))
+        p("")
+        p(f"{'configuration':<46} {'conn/s':>8} {'ratio':>6} "
+          f"{'min-max':>11} {'IQR':>5}  per-round ratio")
+        for c in configs:
+            ratio = f"{c['ratio']:.3f}" if "ratio" in c else "-"
+            pr = "-" if c["paired_ratio_min"] is None else \
+                f"{c['paired_ratio_min']:.3f}-{c['paired_ratio_max']:.3f}"
+            flag = "" if c["applied_ok"] else "  KEEPALIVE NOT AS EXPECTED"
+            p(f"{c['label']:<46} {c['median']:>8.0f} {ratio:>6} "
+              f"{c['min']:>5.0f}-{c['max']:<5.0f} {c['iqr_pct']:>4.1f}%  {pr}{flag}")
     for s in skips:
         p(f"{'(' + s['config'] + ' skipped)':<46} {s['reason']}")
     loads = [(c["label"], c["load_s_median"]) for c in configs
@@ -1330,7 +1331,8 @@ def cmd_report(args):
     if args.text:
         with open(args.text, "w") as f:
             f.write(text + "\n")
-    bad = errors or not configs or len(ends) != len(args.console) or \
+    # Only the boots run.sh made (BENCH_VMS) report: one of them is enough.
+    bad = errors or not (configs or insn_configs) or len(ends) != len(args.console) or \
         any(not c["applied_ok"] for c in configs + insn_configs) or \
         any(r["listed"] != r["n"] or r["left"] for r in ranges)
     return 1 if bad else 0

@@ -20,6 +20,8 @@
 #   BENCH_CONNS=N     connections per instruction count (default 5000)
 #   BENCH_CLOSE=END   which end closes first in the instruction counts:
 #                     client (default), server or rst (connbench -c)
+#   BENCH_VMS="..."   only these of the boots: insn, wall, memory64 (default
+#                     all three); the report then has only their tables
 #
 # A benchmark, not a test: slow machines do not fail it. The exit status is
 # non-zero only when something could not run (the VM, a configuration, a
@@ -108,17 +110,27 @@ vm() {
 }
 # Instruction counts first: they do not depend on the host's speed, so
 # their boot may come whenever; the two others follow.
-vm insn --cpus 1 --icount --plugin "$out/insncount.so" --plugin-arg blocks=on \
-	--plugin-log "$out/insn.log" -- --mode insn --close "${BENCH_CLOSE:-client}"
-vm wall -- --mode wall
-vm memory64 --maxcpus 64 -- --mode memory
+vms=" ${BENCH_VMS:-insn wall memory64} "
+consoles=()
+if [[ $vms = *" insn "* ]]; then
+	vm insn --cpus 1 --icount --plugin "$out/insncount.so" --plugin-arg blocks=on \
+		--plugin-log "$out/insn.log" -- --mode insn --close "${BENCH_CLOSE:-client}"
+	consoles+=(--console "$out/insn.console.log")
+fi
+if [[ $vms = *" wall "* ]]; then
+	vm wall -- --mode wall
+	consoles+=(--console "$out/wall.console.log")
+fi
+if [[ $vms = *" memory64 "* ]]; then
+	vm memory64 --maxcpus 64 -- --mode memory
+	consoles+=(--console "$out/memory64.console.log")
+fi
 host_info after >>"$out/host.jsonl"
 echo "bench: $(uptime | sed 's/^ *//')"
 echo
 
-python3 tests/bench/bench.py report "$out/results.json" \
-	--console "$out/insn.console.log" --console "$out/wall.console.log" \
-	--console "$out/memory64.console.log" --plugin-log "$out/insn.log" \
+python3 tests/bench/bench.py report "$out/results.json" "${consoles[@]}" \
+	--plugin-log "$out/insn.log" \
 	--text "$out/results.txt" --host "$out/host.jsonl"
 report_rc=$?
 echo
