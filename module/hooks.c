@@ -50,7 +50,10 @@
  * (lifecycle.sh checks), so a probe costs a call, not a trap. Handlers
  * run with preemption disabled, in process or softirq context: they never
  * sleep, never take the socket lock, and touch only sockets their caller
- * owns or has locked.
+ * owns or has locked. The kprobe core runs one handler at a time per
+ * CPU: a hooked call that comes while one runs (a softirq interrupting a
+ * handler in process context) is only counted as missed, and kactl
+ * version tells those counts (ka_hooks_missed()).
  */
 
 #include <linux/kprobes.h>
@@ -113,6 +116,28 @@ static int ka_set_keepalive_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+#ifdef KA_FAULT_INJECT
+/*
+ * Test builds (KA_FAULT_INJECT=y) only: nest_setsockopt=1 makes the
+ * setsockopt hook call tcp_set_keepalive(), itself hooked, for a socket
+ * not connected yet (where it returns at once): a nested call, which the
+ * kprobe core must miss and kactl version must count.
+ */
+static bool nest_setsockopt;
+module_param(nest_setsockopt, bool, 0644);
+MODULE_PARM_DESC(nest_setsockopt, "Test builds: call a hooked function from a hook");
+
+static void ka_nest_for_test(struct sock *sk)
+{
+	if (READ_ONCE(nest_setsockopt) && READ_ONCE(sk->sk_state) == TCP_CLOSE)
+		sk->sk_prot->keepalive(sk, 0);
+}
+#else
+static void ka_nest_for_test(struct sock *sk)
+{
+}
+#endif
+
 /* Before the socket lock is taken: ka_app_sets() is atomic. */
 static int ka_setsockopt_pre(struct kprobe *kp, struct pt_regs *regs)
 {
@@ -120,6 +145,7 @@ static int ka_setsockopt_pre(struct kprobe *kp, struct pt_regs *regs)
 
 	if ((int)regs_get_kernel_argument(regs, 1) != SOL_TCP)
 		return 0;
+	ka_nest_for_test(arg_sk(regs, 0));
 	switch ((int)regs_get_kernel_argument(regs, 2)) {
 	case TCP_KEEPIDLE:
 		field = KA_F_IDLE;
@@ -338,4 +364,39 @@ err:
 void ka_hooks_exit(void)
 {
 	ka_hooks_unregister();
+}
+
+/*
+ * The kprobe core cannot run a handler inside another (one per CPU:
+ * kprobe_running()): a call that comes while one runs, a softirq that
+ * interrupted one of the handlers above in process context, is counted
+ * in the kprobe's nmissed and not handed to us. A kretprobe also counts
+ * the calls it had no instance for. The handlers are short, so this is
+ * rare, but it cannot be ruled out: tell how often it happened.
+ *
+ * fn(name, missed, arg) for each attached hook, in ka_hooks_init()'s
+ * order; stops at fn's first nonzero return and returns it. The kprobe
+ * core bumps nmissed without atomics: a read may trail.
+ */
+int ka_hooks_missed(ka_hook_missed_fn fn, void *arg)
+{
+	const struct kretprobe *rp = &ka_keepalive_timer_probe;
+	int i, ret;
+
+	if (ka_keepalive_timer_attached) {
+		ret = fn(rp->kp.symbol_name, (u64)READ_ONCE(rp->kp.nmissed) +
+			 (unsigned int)READ_ONCE(rp->nmissed), arg);
+		if (ret)
+			return ret;
+	}
+	for (i = 0; i < ARRAY_SIZE(ka_hooks); i++) {
+		const struct kprobe *kp = &ka_hooks[i].kp;
+
+		if (!ka_hooks[i].attached)
+			continue;
+		ret = fn(kp->symbol_name, READ_ONCE(kp->nmissed), arg);
+		if (ret)
+			return ret;
+	}
+	return 0;
 }

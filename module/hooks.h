@@ -2,7 +2,10 @@
 #ifndef _KA_HOOKS_H
 #define _KA_HOOKS_H
 
+#include "netlink.h"
+
 int ka_hooks_init(void);
 void ka_hooks_exit(void);
+int ka_hooks_missed(ka_hook_missed_fn fn, void *arg);
 
 #endif /* _KA_HOOKS_H */

@@ -57,7 +57,7 @@ static int __init mod_init(void)
 	ret = ka_hooks_init();
 	if (ret)
 		goto err_lifetime;
-	ret = ka_genl_init();
+	ret = ka_genl_init(ka_hooks_missed);
 	if (ret) {
 		pr_err("generic netlink family: error %d\n", ret);
 		goto err_hooks;

@@ -598,6 +598,23 @@ static u32 ka_missing_features(void)
 	return missing;
 }
 
+/* Set before the family is registered, never changed. */
+static ka_hooks_missed_walk_t ka_nl_hooks_missed;
+
+static int ka_nl_put_hook(const char *name, u64 missed, void *arg)
+{
+	struct sk_buff *msg = arg;
+	struct nlattr *nest;
+
+	nest = nla_nest_start(msg, KA_A_HOOK);
+	if (!nest ||
+	    nla_put_string(msg, KA_HOOK_A_NAME, name) ||
+	    nla_put_u64_64bit(msg, KA_HOOK_A_MISSED, missed, KA_HOOK_A_PAD))
+		return -EMSGSIZE;	/* the caller frees the message */
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 static int ka_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
@@ -612,7 +629,8 @@ static int ka_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 		goto err_free;
 	if (nla_put_string(msg, KA_A_VERSION, KA_POLICY_VERSION) ||
 	    nla_put_u32(msg, KA_A_API_VERSION, KA_GENL_VERSION) ||
-	    nla_put_u32(msg, KA_A_MISSING, ka_missing_features()))
+	    nla_put_u32(msg, KA_A_MISSING, ka_missing_features()) ||
+	    (ka_nl_hooks_missed && ka_nl_hooks_missed(ka_nl_put_hook, msg)))
 		goto err_free;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -952,8 +970,9 @@ struct genl_family ka_genl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 };
 
-int __init ka_genl_init(void)
+int __init ka_genl_init(ka_hooks_missed_walk_t hooks_missed)
 {
+	ka_nl_hooks_missed = hooks_missed;
 	return genl_register_family(&ka_genl_family);
 }
 

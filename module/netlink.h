@@ -2,6 +2,8 @@
 #ifndef _KA_NETLINK_H
 #define _KA_NETLINK_H
 
+#include <linux/types.h>
+
 /* The family's multicast groups (ka_genl_mcgrps[]), by index. */
 enum ka_mcgrp_idx {
 	KA_MCGRP_IDX_EVENTS,	/* KA_MCGRP_EVENTS: events.c */
@@ -10,7 +12,15 @@ enum ka_mcgrp_idx {
 /* Events (events.c) are sent on it once ka_genl_init() registered it. */
 extern struct genl_family ka_genl_family;
 
-int ka_genl_init(void);
+/*
+ * The version reply's hooks: a walk calls fn(name, missed, arg) for each
+ * attached one, stopping at fn's first nonzero return, which it returns.
+ * main.c passes hooks.c's walk in: netlink.c leaves the hooks to those two.
+ */
+typedef int (*ka_hook_missed_fn)(const char *name, u64 missed, void *arg);
+typedef int (*ka_hooks_missed_walk_t)(ka_hook_missed_fn fn, void *arg);
+
+int ka_genl_init(ka_hooks_missed_walk_t hooks_missed);
 void ka_genl_exit(void);
 
 #endif /* _KA_NETLINK_H */

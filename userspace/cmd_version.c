@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * kactl version: kactl's, the module's and its netlink API's, and what
- * the running kernel keeps the module from doing.
+ * kactl version: kactl's, the module's and its netlink API's, what the
+ * running kernel keeps the module from doing, and the calls of its hooks
+ * the kernel could not hand to it (missed).
  */
 #include <stdlib.h>
+#include <linux/genetlink.h>
 
 #include "codec.h"
 #include "kactl.h"
@@ -43,6 +45,54 @@ static void print_missing(uint32_t missing)
 	out_close_array();
 }
 
+static int hook_attr_cb(const struct nlattr *attr, void *data)
+{
+	const struct nlattr **tb = data;
+	int type = mnl_attr_get_type(attr);
+
+	if ((type == KA_HOOK_A_NAME &&
+	     mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) == 0) ||
+	    (type == KA_HOOK_A_MISSED &&
+	     mnl_attr_validate(attr, MNL_TYPE_U64) == 0))
+		tb[type] = attr;
+	return MNL_CB_OK;
+}
+
+/*
+ * "; calls missed: tcp_write_wakeup 1, ..." in text, only the hooks that
+ * missed some (it is rare, and each is worth a look); "missed":
+ * {"tcp_connect": 0, ...} in JSON, every attached hook, so that a script
+ * can compare two readings. A module older than KA_A_HOOK has none.
+ */
+static void print_missed(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *attr;
+	bool first = true;
+
+	out_open_object("missed");
+	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
+		const struct nlattr *tb[KA_HOOK_A_MAX + 1] = {};
+		unsigned long long missed;
+		const char *name;
+
+		if (mnl_attr_get_type(attr) != KA_A_HOOK ||
+		    mnl_attr_validate(attr, MNL_TYPE_NESTED) < 0 ||
+		    mnl_attr_parse_nested(attr, hook_attr_cb, tb) < 0 ||
+		    !tb[KA_HOOK_A_NAME] || !tb[KA_HOOK_A_MISSED])
+			continue;
+		name = mnl_attr_get_str(tb[KA_HOOK_A_NAME]);
+		missed = mnl_attr_get_u64(tb[KA_HOOK_A_MISSED]);
+		if (out_is_json()) {
+			out_json_u64(name, missed);
+		} else if (missed) {
+			out_text("%s%s %llu", first ? "; calls missed: " : ", ",
+				 name, missed);
+			first = false;
+		}
+	}
+	out_close_object();
+}
+
 static int version_cb(const struct nlmsghdr *nlh, void *data)
 {
 	const struct nlattr *tb[KA_A_MAX + 1] = {};
@@ -62,6 +112,7 @@ static int version_cb(const struct nlmsghdr *nlh, void *data)
 		print_missing(mnl_attr_get_u32(tb[KA_A_MISSING]));
 	else
 		print_missing(0);
+	print_missed(nlh);
 	return MNL_CB_OK;
 }
 

@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# Hooks that cannot attach, for real: a test build of the module
+# Hooks that cannot attach, and a hook's call missed, for real (missed:
+# at the end). A test build of the module
 # (KA_FAULT_INJECT=y) has the fail_attach=N parameter, which makes its
 # Nth attach fail. Attach order (hooks.c): 1 tcp_keepalive_timer
 # (kretprobe), 2 tcp_connect, 3 security_inet_csk_clone, 4
@@ -108,4 +109,34 @@ test_destroy_probe_missing_leaves_lifetimes_unknown() {
 	done
 	"$KACTL" set --port 7303 --idle 13
 	expect_ka "$(pair 7303)" client keepalive=1 idle=13
+}
+
+# A hooked function called while a hook's handler runs on the same CPU
+# (in real life: a softirq interrupting one) is not handed to the module:
+# the kprobe core counts it, and kactl version must say so. The test
+# build's nest_setsockopt=1 makes the setsockopt hook call the hooked
+# tcp_set_keepalive() for a socket not connected yet, where it does
+# nothing: one nested call per TCP-level setsockopt(), deterministically.
+test_a_hook_call_missed_by_the_kprobe_core_is_reported() {
+	local hooks
+	insmod "$KA_MODULE" nest_setsockopt=1
+	hooks=$("$KACTL" -j version | jq -c '.missed | keys')
+	assert_eq "$hooks" '["kernfs_activate","security_inet_csk_clone","tcp_connect","tcp_keepalive_timer","tcp_send_active_reset","tcp_set_keepalive","tcp_setsockopt","tcp_v4_destroy_sock","tcp_write_wakeup"]' \
+		"hooks in kactl -j version"
+	assert_eq "$(hook_missed tcp_set_keepalive)" 0 "tcp_set_keepalive missed, before"
+	assert_match "$("$KACTL" version)" "\(netlink API 1\)(; missing on this kernel: [a-z, -]+)?$" \
+		"kactl version, nothing missed"
+	python3 -S -c 'import socket
+s = socket.socket()
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE, 30)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPCNT, 4)
+assert s.getsockopt(socket.IPPROTO_TCP, socket.TCP_KEEPIDLE) == 30'
+	assert_eq "$(hook_missed tcp_set_keepalive)" 2 "tcp_set_keepalive missed, after two setsockopt()"
+	assert_eq "$(hook_missed tcp_setsockopt)" 0 "tcp_setsockopt missed"
+	assert_match "$("$KACTL" version)" "; calls missed: tcp_set_keepalive 2$" "kactl version"
+	# The hooks themselves still work, nested calls aside.
+	echo 0 >/sys/module/ka_policy/parameters/nest_setsockopt
+	"$KACTL" set --port 7304 --idle 14
+	expect_ka "$(pair 7304)" client keepalive=1 idle=14
+	assert_eq "$(hook_missed tcp_set_keepalive)" 2 "tcp_set_keepalive missed, at the end"
 }

@@ -14,7 +14,7 @@ test_version_reports_module_and_api() {
 	local v
 	v=$(cat "$KA_ROOT/VERSION")
 	assert_match "$("$KACTL" version)" \
-		"^kactl $v, module $v \\(netlink API 1\\)(; missing on this kernel: [a-z-]+(, [a-z-]+)*)?\$" \
+		"^kactl $v, module $v \\(netlink API 1\\)(; missing on this kernel: [a-z-]+(, [a-z-]+)*)?(; calls missed: [a-z0-9_]+ [1-9][0-9]*(, [a-z0-9_]+ [1-9][0-9]*)*)?\$" \
 		"kactl version"
 }
 
@@ -24,8 +24,13 @@ import json, sys
 d = json.load(sys.stdin)
 v = open(sys.argv[1]).read().strip()
 missing = d.pop("missing")
+missed = d.pop("missed")
 assert d == {"kactl": v, "module": v, "api": 1}, d
-assert set(missing) <= {"probes-sent", "timeouts", "events"}, missing' "$KA_ROOT/VERSION"
+assert set(missing) <= {"probes-sent", "timeouts", "events"}, missing
+# Every attached hook, with its missed calls: the required ones always.
+assert {"tcp_connect", "security_inet_csk_clone", "tcp_set_keepalive",
+        "kernfs_activate", "tcp_setsockopt"} <= set(missed), missed
+assert all(type(n) is int and n >= 0 for n in missed.values()), missed' "$KA_ROOT/VERSION"
 }
 
 test_stats_table_matches_proc() {

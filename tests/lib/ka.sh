@@ -20,6 +20,18 @@ ka_has() {
 	return $rc
 }
 
+# hook_missed HOOK...: the calls of the HOOKs (kernel functions) that
+# the kprobe core did not hand to the module since it was loaded, summed,
+# as kactl -j version says (every namespace's); fails when it does not
+# name one of them.
+hook_missed() {
+	local json
+	json=$("$KACTL" -j version) || fail "kactl version failed"
+	jq -e --args '.missed as $m | $ARGS.positional | map($m[.]) |
+		if all(type == "number") then add else error end' "$@" <<<"$json" ||
+		fail "kactl -j version: no missed count for each of $*: $json"
+}
+
 ka_load() {
 	ka_loaded || insmod "$KA_MODULE"
 }

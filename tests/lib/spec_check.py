@@ -37,7 +37,7 @@ NLA_TYPES = {"NLA_U8": "u8", "NLA_U16": "u16", "NLA_U32": "u32",
 UAPI_ENUMS = {"ka": "ka_attr", "stats": "ka_stats_attr", "policy": "ka_policy_attr",
               "socket": "ka_socket_attr",
               "event": "ka_event_attr",
-              "existing": "ka_existing_attr"}
+              "existing": "ka_existing_attr", "hook": "ka_hook_attr"}
 
 errors = []
 

@@ -93,20 +93,29 @@ softnet_dropped() {
 	echo $n
 }
 
-# expect_count WHAT ACTUAL EXPECTED: one of the final comparisons; a
-# difference is counted in STRESS_FAILURES (the figure's row reports
-# them, then the test fails), not fatal at once.
+# expect_count WHAT ACTUAL EXPECTED [MISSED]: one of the final
+# comparisons; a difference is counted in STRESS_FAILURES (the figure's
+# row reports them, then the test fails), not fatal at once. MISSED:
+# calls of the hooks that count ACTUAL which the kprobe core did not
+# hand to the module meanwhile (a softirq that came while one of its
+# handlers ran on that CPU: rare, and kactl version says how many), by
+# which ACTUAL may fall short, never more.
 expect_count() {
-	[ "$2" = "$3" ] || {
-		echo "FAIL: $1: expected $3, got $2" >&2
-		STRESS_FAILURES=$((STRESS_FAILURES + 1))
-	}
+	local missed=${4:-0}
+	[ "$2" = "$3" ] && return
+	if [ "$missed" -gt 0 ] && [ "$2" -lt "$3" ] && [ $(($2 + missed)) -ge "$3" ]; then
+		note "$1: $2 of $3, the other $(($3 - $2)) among the $missed hook calls missed (kactl version)"
+		return
+	fi
+	echo "FAIL: $1: expected $3, got $2${4:+ ($missed hook calls missed)}" >&2
+	STRESS_FAILURES=$((STRESS_FAILURES + 1))
 }
 
 test_many_sockets_with_timers() {
 	local n timerhold idle intvl cnt=3 policy=port=$PORT,dir=out start old_backlog
 	local k_probes0 k_aborts0 m_probes0 m_timeouts0 t_probes0 t_timeouts0
 	local drops0 made took k_aligned dead status k_probes k_aborts
+	local probes_missed0 timeouts_missed0 probes_missed timeouts_missed
 	n=$(stress_n 20000 100)
 	# Every connection probes once per idle: N / idle probes a second,
 	# each answered, all the time. Debian's kernel under emulation
@@ -149,6 +158,8 @@ test_many_sockets_with_timers() {
 	m_timeouts0=$(ka_cli_stat $policy timeouts)
 	t_probes0=$(ka_cli_stat total probes_sent)
 	t_timeouts0=$(ka_cli_stat total timeouts)
+	probes_missed0=$(hook_missed tcp_write_wakeup)
+	timeouts_missed0=$(hook_missed tcp_keepalive_timer tcp_send_active_reset)
 
 	# Commands to timerhold on fd 3, its output from fd 4: FIFOs opened
 	# read-write, so that neither end's open blocks.
@@ -186,7 +197,9 @@ test_many_sockets_with_timers() {
 	assert_eq "$(established $DOOMED_DST | wc -l)" 0 "doomed connections left in ss"
 	assert_eq "$(established $LIVE_DST | grep -c 'timer:(keepalive,')" $((n / 2)) \
 		"live connections with a keepalive timer in ss"
-	assert_eq "$(ka_cli_stat $policy timeouts)" $((m_timeouts0 + n / 2)) "policy timeouts"
+	expect_count "policy timeouts, the doomed half dead" \
+		$(($(ka_cli_stat $policy timeouts) - m_timeouts0)) $((n / 2)) \
+		$(($(hook_missed tcp_keepalive_timer tcp_send_active_reset) - timeouts_missed0))
 	# Every one probed at once: each live server end received a probe
 	# since the alignment (the live ones sent theirs when the doomed
 	# ones sent their first: all of them idle seconds after their
@@ -215,15 +228,17 @@ test_many_sockets_with_timers() {
 	wait_for "$BOUND" no_socket_in ka_cli
 	k_probes=$(($(tcpext ka_cli TCPKeepAlive) - k_probes0))
 	k_aborts=$(($(tcpext ka_cli TCPAbortOnTimeout) - k_aborts0))
+	probes_missed=$(($(hook_missed tcp_write_wakeup) - probes_missed0))
+	timeouts_missed=$(($(hook_missed tcp_keepalive_timer tcp_send_active_reset) - timeouts_missed0))
 	expect_count "TcpExt TCPAbortOnTimeout" "$k_aborts" $((n / 2))
-	expect_count "policy timeouts" $(($(ka_cli_stat $policy timeouts) - m_timeouts0)) "$k_aborts"
-	expect_count "total timeouts" $(($(ka_cli_stat total timeouts) - t_timeouts0)) "$k_aborts"
-	expect_count "policy probes_sent" $(($(ka_cli_stat $policy probes_sent) - m_probes0)) "$k_probes"
-	expect_count "total probes_sent" $(($(ka_cli_stat total probes_sent) - t_probes0)) "$k_probes"
+	expect_count "policy timeouts" $(($(ka_cli_stat $policy timeouts) - m_timeouts0)) "$k_aborts" "$timeouts_missed"
+	expect_count "total timeouts" $(($(ka_cli_stat total timeouts) - t_timeouts0)) "$k_aborts" "$timeouts_missed"
+	expect_count "policy probes_sent" $(($(ka_cli_stat $policy probes_sent) - m_probes0)) "$k_probes" "$probes_missed"
+	expect_count "total probes_sent" $(($(ka_cli_stat total probes_sent) - t_probes0)) "$k_probes" "$probes_missed"
 	# kactl reads the same counters over netlink.
 	expect_count "kactl -j stats of the policy" \
 		"$(ip netns exec ka_cli "$KACTL" -j stats | jq -c '.[1] | [.applied, .probes_sent, .timeouts]')" \
 		"[$(ka_cli_stat $policy applied),$(ka_cli_stat $policy probes_sent),$(ka_cli_stat $policy timeouts)]"
-	note "probes sent: $k_probes (TcpExt TCPKeepAlive), dead peers: $k_aborts (TcpExt TCPAbortOnTimeout)"
+	note "probes sent: $k_probes (TcpExt TCPKeepAlive), dead peers: $k_aborts (TcpExt TCPAbortOnTimeout); hook calls missed: $probes_missed of tcp_write_wakeup, $timeouts_missed of the timeout hooks"
 	[ "$STRESS_FAILURES" = 0 ] || fail "$STRESS_FAILURES counter(s) differ from the kernel's"
 }

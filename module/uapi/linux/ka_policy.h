@@ -54,6 +54,8 @@ enum ka_attr {
 	/* nest: KA_EXISTING_A_*, what one step of KA_CMD_EXISTING_APPLY did */
 	KA_A_EXISTING_RESULT,
 	KA_A_EVENT,		/* nest: KA_EVENT_A_*, one event */
+	/* nest: KA_HOOK_A_*, one attached hook (version reply: one each) */
+	KA_A_HOOK,
 
 	__KA_A_MAX,
 	KA_A_MAX = __KA_A_MAX - 1
@@ -292,6 +294,24 @@ enum ka_existing_attr {
 
 	__KA_EXISTING_A_MAX,
 	KA_EXISTING_A_MAX = __KA_EXISTING_A_MAX - 1
+};
+
+/*
+ * One kernel function the module hooks, inside KA_A_HOOK. MISSED counts
+ * its calls, since the module was loaded, that the kernel's kprobes did
+ * not hand to the module: another kprobe's handler was running on that
+ * CPU (a softirq that interrupted it, in any namespace). Each is an event
+ * the module did not see: a connection left without its policy, a probe
+ * or a timeout not counted.
+ */
+enum ka_hook_attr {
+	KA_HOOK_A_UNSPEC,
+	KA_HOOK_A_PAD,
+	KA_HOOK_A_NAME,		/* string: the kernel function */
+	KA_HOOK_A_MISSED,	/* u64 */
+
+	__KA_HOOK_A_MAX,
+	KA_HOOK_A_MAX = __KA_HOOK_A_MAX - 1
 };
 
 #endif /* _UAPI_LINUX_KA_POLICY_H */
