@@ -18,7 +18,7 @@
 # kernel that has left the archive stands for its series: the newest of
 # the series is installed instead, and said (tests/lib/kernels.sh).
 set -eu
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 source tests/lib/kernels.sh
 
 packages=(
