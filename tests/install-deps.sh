@@ -18,12 +18,13 @@
 # kernel that has left the archive stands for its series: the newest of
 # the series is installed instead, and said (tests/lib/kernels.sh).
 set -eu
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 source tests/lib/kernels.sh
 
 packages=(
-	# build: the module against Debian's kernel headers, kactl on libmnl
-	make gcc libc6-dev pkg-config libmnl-dev linux-headers-amd64
+	# build: the module against Debian's kernel headers, kactl on libmnl;
+	# build-essential as DKMS on a fresh machine needs it (make, gcc)
+	make gcc libc6-dev build-essential pkg-config libmnl-dev linux-headers-amd64
 	# ASan and UBSan runtimes, for kactl_test and make kactl-asan (the CLI
 	# tests' kactl). bookworm's gcc-12 pulls them in (libgcc-12-dev depends
 	# on both); named here so that a machine without them gets them
@@ -50,8 +51,10 @@ packages=(
 # --deb (make deb only): building the packages needs neither kernel
 # headers (DKMS builds the module where it is installed) nor the test VM,
 # kernels and suites: only debian/control's Build-Depends (dh-dkms
-# provides dh-sequence-dkms), dpkg-buildpackage and lintian
-deb_packages=(dpkg-dev debhelper dh-dkms libmnl-dev pkg-config make gcc libc6-dev
+# provides dh-sequence-dkms), build-essential (which dpkg-buildpackage
+# checks for, and DKMS needs to build the module where the packages
+# are installed), dpkg-buildpackage and lintian
+deb_packages=(dpkg-dev debhelper dh-dkms libmnl-dev pkg-config make gcc libc6-dev build-essential
 	lintian)
 matrix=0
 deb=0

@@ -3,9 +3,11 @@
 # In the test VM, on one kernel of the matrix, after tests/packages.sh
 # installed ka-policy-dkms and kactl on the host (the guest's root is the
 # host's, read-only): the module DKMS built for this kernel loads with
-# modprobe, the unit's own commands (read from the installed unit) load
-# the installed /etc/ka_policy.conf, a real connection gets its policy,
-# and the module unloads. Nothing here uses the checkout's module or kactl.
+# modprobe, and modules-load.d names it; the unit's own commands (read
+# from the installed unit) load the installed /etc/ka_policy.conf as
+# shipped (nothing applied) and with its policies uncommented (a real
+# connection gets its policy); the module unloads. Nothing here uses the
+# checkout's module or kactl.
 source "$KA_ROOT/tests/lib/ka.sh"
 
 readonly UNIT=/lib/systemd/system/ka_policy.service
@@ -19,14 +21,30 @@ before_each() {
 }
 
 # unit_exec KEY: every KEY= line of the installed unit, in order, as
-# systemd runs them (no shell: the words as they are).
+# systemd runs them: no shell, the words as they are (split on blanks,
+# no globbing), without systemd's prefixes to the executable (- @ + ! :,
+# which change how systemd runs it, not what); each must succeed.
 unit_exec() {
-	local line
-	while IFS= read -r line; do
-		# shellcheck disable=SC2086
-		${line#*=} || fail "$1 failed: ${line#*=}"
-	done < <(grep "^$1=" "$UNIT")
+	local line cmd
 	grep -q "^$1=" "$UNIT" || fail "no $1= in $UNIT"
+	while IFS= read -r line; do
+		cmd=${line#*=}
+		while [[ $cmd == [-@+!:]* ]]; do cmd=${cmd#?}; done
+		set -f
+		# shellcheck disable=SC2086
+		if ! $cmd; then
+			set +f
+			fail "$1 failed: $cmd"
+		fi
+		set +f
+	done < <(grep "^$1=" "$UNIT")
+}
+
+test_modules_load_d_names_the_module() {
+	local f=/usr/lib/modules-load.d/ka_policy.conf
+	[ -f "$f" ] || fail "no $f"
+	assert_eq "$(grep -v -e '^[#;]' -e '^[[:space:]]*$' "$f")" ka_policy \
+		"the modules $f loads at boot"
 }
 
 test_modprobe_loads_the_dkms_built_module() {
@@ -41,6 +59,20 @@ test_modprobe_loads_the_dkms_built_module() {
 		"the loaded module is the DKMS one"
 	assert_eq "$(modinfo -F vermagic "$DKMS_KO" | cut -d' ' -f1)" "$(uname -r)" \
 		"built for this kernel"
+}
+
+# The file as the package installs it, all its policies commented out:
+# the unit starts, and applies nothing.
+test_unit_commands_with_the_config_as_shipped_apply_nothing() {
+	[ -f /etc/ka_policy.conf ] || fail "no /etc/ka_policy.conf"
+	! grep -q '^--' /etc/ka_policy.conf ||
+		fail "/etc/ka_policy.conf has a policy not commented out: $(grep '^--' /etc/ka_policy.conf)"
+	unit_exec ExecStartPre
+	defer rmmod ka_policy
+	ka_loaded || fail "ExecStartPre loaded no module"
+	unit_exec ExecStart
+	defer "$KACTL" flush
+	assert_eq "$("$KACTL" -j list)" "[]" "the policies after ExecStart"
 }
 
 test_unit_commands_apply_the_installed_config() {
