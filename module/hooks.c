@@ -375,8 +375,9 @@ void ka_hooks_exit(void)
  * rare, but it cannot be ruled out: tell how often it happened.
  *
  * fn(name, missed, arg) for each attached hook, in ka_hooks_init()'s
- * order; stops at fn's first nonzero return and returns it. The kprobe
- * core bumps nmissed without atomics: a read may trail.
+ * order; stops at fn's first nonzero return and returns it. A count is
+ * a lower bound: the kprobe core bumps nmissed without atomics, so two
+ * CPUs missing the same hook at once may count one.
  */
 int ka_hooks_missed(ka_hook_missed_fn fn, void *arg)
 {

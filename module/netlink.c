@@ -599,7 +599,7 @@ static u32 ka_missing_features(void)
 }
 
 /* Set before the family is registered, never changed. */
-static ka_hooks_missed_walk_t ka_nl_hooks_missed;
+static ka_hooks_missed_walk_t ka_nl_hooks_missed __ro_after_init;
 
 static int ka_nl_put_hook(const char *name, u64 missed, void *arg)
 {
@@ -630,7 +630,7 @@ static int ka_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 	if (nla_put_string(msg, KA_A_VERSION, KA_POLICY_VERSION) ||
 	    nla_put_u32(msg, KA_A_API_VERSION, KA_GENL_VERSION) ||
 	    nla_put_u32(msg, KA_A_MISSING, ka_missing_features()) ||
-	    (ka_nl_hooks_missed && ka_nl_hooks_missed(ka_nl_put_hook, msg)))
+	    ka_nl_hooks_missed(ka_nl_put_hook, msg))
 		goto err_free;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);

@@ -60,7 +60,7 @@ static int hook_attr_cb(const struct nlattr *attr, void *data)
 
 /*
  * "; calls missed: tcp_write_wakeup 1, ..." in text, only the hooks that
- * missed some (it is rare, and each is worth a look); "missed":
+ * missed some (it is rare, and each is worth a look); "calls_missed":
  * {"tcp_connect": 0, ...} in JSON, every attached hook, so that a script
  * can compare two readings. A module older than KA_A_HOOK has none.
  */
@@ -69,7 +69,7 @@ static void print_missed(const struct nlmsghdr *nlh)
 	const struct nlattr *attr;
 	bool first = true;
 
-	out_open_object("missed");
+	out_open_object("calls_missed");
 	mnl_attr_for_each(attr, nlh, sizeof(struct genlmsghdr)) {
 		const struct nlattr *tb[KA_HOOK_A_MAX + 1] = {};
 		unsigned long long missed;

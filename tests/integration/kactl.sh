@@ -24,7 +24,7 @@ import json, sys
 d = json.load(sys.stdin)
 v = open(sys.argv[1]).read().strip()
 missing = d.pop("missing")
-missed = d.pop("missed")
+missed = d.pop("calls_missed")
 assert d == {"kactl": v, "module": v, "api": 1}, d
 assert set(missing) <= {"probes-sent", "timeouts", "events"}, missing
 # Every attached hook, with its missed calls: the required ones always.

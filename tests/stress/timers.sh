@@ -103,7 +103,7 @@ softnet_dropped() {
 expect_count() {
 	local missed=${4:-0}
 	[ "$2" = "$3" ] && return
-	if [ "$missed" -gt 0 ] && [ "$2" -lt "$3" ] && [ $(($2 + missed)) -ge "$3" ]; then
+	if within_missed "$2" "$3" "$missed"; then
 		note "$1: $2 of $3, the other $(($3 - $2)) among the $missed hook calls missed (kactl version)"
 		return
 	fi

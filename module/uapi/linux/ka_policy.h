@@ -299,10 +299,11 @@ enum ka_existing_attr {
 /*
  * One kernel function the module hooks, inside KA_A_HOOK. MISSED counts
  * its calls, since the module was loaded, that the kernel's kprobes did
- * not hand to the module: another kprobe's handler was running on that
- * CPU (a softirq that interrupted it, in any namespace). Each is an event
- * the module did not see: a connection left without its policy, a probe
- * or a timeout not counted.
+ * not hand to the module: a kprobe handler (the module's or a tracer's)
+ * was running on that CPU, a softirq having interrupted it, or a return
+ * hook had no free instance; in any namespace. Each is an event the
+ * module did not see: a connection left without its policy, a probe or
+ * a timeout not counted.
  */
 enum ka_hook_attr {
 	KA_HOOK_A_UNSPEC,
