@@ -270,8 +270,9 @@ if [ -n "$running" ]; then
 fi
 start=$SECONDS
 install_log=$results/packages-install.log
-if ! PATH=$shim:$PATH "${apt[@]}" install --no-install-recommends "${debs[@]}" \
-	>"$install_log" 2>&1; then
+# apt runs dpkg with a PATH of its own, DPkg::Path: the shim goes first there.
+if ! "${apt[@]}" -o "DPkg::Path=$shim:$(apt-config dump --format '%v' DPkg::Path)" \
+	install --no-install-recommends "${debs[@]}" >"$install_log" 2>&1; then
 	cat "$install_log" >>"$log"
 	result not-ok "apt-get install of both packages" "$(tail -n 30 "$install_log")"
 	exit 1
