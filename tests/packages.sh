@@ -8,8 +8,9 @@
 #   2. ka-policy-dkms installed with /etc/dkms/no-autoinstall present:
 #      nothing is built, then it is purged; both packages installed on this
 #      machine with apt-get, for real, with the running kernel answered as
-#      the first expected one (a uname shim first in PATH: this machine's
-#      own kernel has no /lib/modules): DKMS's own postinst step builds
+#      the first expected one (a uname shim first in the PATH apt gives
+#      dpkg, DPkg::Path: this machine's own kernel has no /lib/modules,
+#      and DKMS would build for every kernel itself): DKMS's own step builds
 #      for that kernel and the newest only, the package's postinst loop
 #      for the others. The kernels the module must be built for are the
 #      "check" and "package" kernels of tests/kernels.list installed here
