@@ -7,23 +7,26 @@
 # warning fails. The build tools come from tests/install-deps.sh --deb
 # (make deb runs it).
 #
-# The build runs in a copy of the tree, tests/.build/deb/ka-policy-VERSION/,
-# since dpkg-buildpackage writes its products beside the tree it builds
-# and debhelper its work files inside it: the .debs, .changes and
-# .buildinfo land in tests/.build/deb/, nothing in the checkout or its
-# parent. The copy is what "git add -A" would commit: tracked files and
-# new ones git does not ignore, as they are in the working tree (the build
-# artefacts of make are ignored, so they stay out).
+# The build runs in a copy of the tree, OUT/ka-policy-VERSION/, since
+# dpkg-buildpackage writes its products beside the tree it builds and
+# debhelper its work files inside it: the .debs, .changes and .buildinfo
+# land in OUT (tests/.build/deb/, or KA_DEB_OUT), nothing in the checkout
+# or its parent. The copy holds the files git tracks, as they are in the
+# working tree: an untracked file, whatever it is, stays out.
 #
 # debian/changelog exists only in the copy, written here from VERSION, so
 # that VERSION stays the one place the version is written. Its date is the
 # last commit's, not the time of the build: the same tree gives the same
 # packages (dpkg takes SOURCE_DATE_EPOCH from it).
+#
+# KA_DEB_VERSION builds another version than VERSION's (tests/packages.sh
+# builds a higher one to upgrade to): it is written into the copy's
+# VERSION too, which the module (MODULE_VERSION) and dkms.conf read.
 set -eu
 cd "$(dirname "$0")/.."
 root=$PWD
-out=$root/tests/.build/deb
-version=$(cat VERSION)
+out=${KA_DEB_OUT:-$root/tests/.build/deb}
+version=${KA_DEB_VERSION:-$(cat VERSION)}
 
 # A native package's version: a hyphen would read as a Debian revision.
 if ! [[ $version =~ ^[0-9][A-Za-z0-9.+~]*$ ]]; then
@@ -39,11 +42,12 @@ fi
 rm -rf "$out"
 src=$out/ka-policy-$version
 mkdir -p "$src"
-git ls-files -z --cached --others --exclude-standard |
+git ls-files -z --cached |
 	while IFS= read -r -d '' f; do
 		# a tracked file deleted in the working tree is not copied
 		if [ -e "$f" ] || [ -L "$f" ]; then printf '%s\0' "$f"; fi
 	done | xargs -0 cp -d --parents -t "$src"
+echo "$version" >"$src/VERSION"
 
 maintainer=$(sed -n 's/^Maintainer: //p' debian/control)
 date=$(LC_ALL=C date -R -u -d "@$(git log -1 --format=%ct)")

@@ -5,33 +5,42 @@
 # make check's "packages" stage. TAP lines go to RESULTS_DIR/packages*.tap.
 #
 #   1. make deb: both packages built, lintian-clean (tests/deb.sh);
-#   2. both installed on this machine with apt-get, for real: DKMS builds
-#      the module for every kernel with a build tree; the kernels it must
-#      have built it for are the "check" and "package" kernels of
-#      tests/kernels.list installed here (tests/lib/kernels.sh, as
-#      run-tests.sh finds them), and the debug 7.x kernel, whose cached
-#      tree is installed in /lib/modules for the time of the test (built
-#      when it is not cached);
+#   2. ka-policy-dkms installed with /etc/dkms/no-autoinstall present:
+#      nothing is built, then it is purged; both packages installed on this
+#      machine with apt-get, for real, with the running kernel answered as
+#      the first expected one (a uname shim first in the PATH apt gives
+#      dpkg, DPkg::Path: this machine's own kernel has no /lib/modules,
+#      and DKMS would build for every kernel itself): DKMS's own step builds
+#      for that kernel and the newest only, the package's postinst loop
+#      for the others. The kernels the module must be built for are the
+#      "check" and "package" kernels of tests/kernels.list installed here
+#      (tests/lib/kernels.sh, as run-tests.sh finds them), and the debug
+#      7.x kernel, whose cached tree is installed in /lib/modules for the
+#      time of the test (built when it is not cached);
 #   3. each of those kernels booted in the test VM, whose root is this
 #      machine's: modprobe loads the module DKMS installed under
 #      updates/dkms, the installed unit's commands load the installed
 #      /etc/ka_policy.conf (as shipped, and with its policies
 #      uncommented), a connection gets its policy, rmmod
 #      (tests/packages/installed.sh);
-#   4. the same packages installed again with dpkg -i, an upgrade's steps:
-#      the prerm removes every module (dkms remove --all), the postinst
-#      builds them again;
+#   4. an upgrade: the packages built again as version VERSION+1
+#      (tests/deb.sh, KA_DEB_VERSION) installed over the first with
+#      apt-get: every module is the new version's, DKMS knows only the new
+#      version, the old one's source and DKMS tree are gone;
 #   5. apt-get remove keeps /etc/ka_policy.conf, apt-get purge leaves
 #      nothing: no package, no DKMS tree or status, no ka_policy.ko under
 #      /lib/modules, no source in /usr/src, no configuration, no unit link.
 #
 # It changes the machine, so it runs only as root. Either package
-# installed already (or its configuration left) fails it, with how to
-# purge it: make check runs on a throw-away machine, where that is the
-# remains of an earlier run. An installation of another kind (make
-# install, DKMS by hand) is an operator's and never touched: the test
-# says so and skips. Whatever it installed is purged when it ends, pass
-# or fail.
+# installed already (or its configuration left), or ka_policy installed
+# otherwise (a DKMS ka_policy, a ka_policy.ko under /lib/modules, kactl or
+# /etc/ka_policy.conf that no package owns: make install, DKMS by hand,
+# an earlier run's remains) fails it, with the list and how to remove
+# them: make check runs on a throw-away machine. Where such an install is
+# an operator's, to be kept, KA_PACKAGES_SKIP_INSTALLED=1 skips the test
+# instead; it never touches them. Whatever the test installed is purged
+# when it ends, pass or fail, and whatever is left said on stderr. It
+# exits 1 after any failed test.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 root=$PWD
@@ -44,11 +53,24 @@ log=$results/packages.log
 : >"$log"
 out=$root/tests/.build/deb
 version=$(cat VERSION)
+# The upgrade's version: higher than VERSION's for dpkg (0.1.0+1 > 0.1.0).
+new_version=$version+1
+new_out=$root/tests/.build/deb-upgrade
+# Every apt-get: wait for another's lock (make check's other stages,
+# unattended upgrades) rather than fail; install exactly the packages
+# named, not their recommendations (linux-headers-amd64).
+apt=(apt-get -y -o DPkg::Lock::Timeout=600)
+export DEBIAN_FRONTEND=noninteractive
+failed=0
+# The /lib/modules/<release> the test makes for the debug kernel holds
+# this file: an earlier run's, left by a killed test, is found by it.
+stamp=.ka_policy-packages-test
 
 result() {	# ok|not-ok WHAT [DETAIL]
 	if [ "$1" = ok ]; then
 		echo "ok - packages: $2"
 	else
+		failed=1
 		echo "not ok - packages: $2"
 		[ -z "${3:-}" ] || printf '%s\n' "$3" | sed 's/^/# /'
 	fi | tee -a "$tap"
@@ -65,10 +87,32 @@ installed() {	# PACKAGE: installed, or anything of it left (its configuration)
 unowned() {	# FILE: FILE exists and no package has it
 	[ -e "$1" ] && ! dpkg -S "$1" >/dev/null 2>&1
 }
-dkms_built() {	# KERNEL: DKMS built and installed the module for KERNEL
+dkms_built() {	# KERNEL [VERSION]: DKMS built and installed the module for KERNEL
 	# ka_policy.ko.xz where the kernel's modules are compressed (6.12)
-	dkms status -m ka_policy -v "$version" -k "$1" 2>/dev/null | grep -q ': installed' &&
+	dkms status -m ka_policy -v "${2:-$version}" -k "$1" 2>/dev/null | grep -q ': installed' &&
 		compgen -G "/lib/modules/$1/updates/dkms/ka_policy.ko*" >/dev/null
+}
+# What the packages may leave on this machine, one a line: nothing once
+# both are purged.
+enabled=/etc/systemd/system/multi-user.target.wants/ka_policy.service
+leftovers() {
+	local p
+	for p in ka-policy-dkms kactl; do
+		! installed "$p" || echo "package $p: $(dpkg-query -W -f='${db:Status-Abbrev}' "$p")"
+		! dpkg -L "$p" >/dev/null 2>&1 || echo "dpkg -L $p still lists files"
+	done
+	dkms status -m ka_policy 2>/dev/null
+	ls -d /var/lib/dkms/ka_policy /usr/src/ka_policy-* /etc/ka_policy.conf \
+		/usr/lib/modules-load.d/ka_policy.conf "$enabled" \
+		/var/lib/systemd/deb-systemd-helper-enabled/*ka_policy* \
+		/lib/modules/*/updates/dkms/ka_policy.ko* 2>/dev/null
+}
+# The /lib/modules dirs this test made for the debug kernel (stamped).
+remove_stamped() {
+	local d
+	for d in /lib/modules/*/"$stamp"; do
+		[ -f "$d" ] && rm -rf "${d%/"$stamp"}"
+	done
 }
 
 # 1. Build.
@@ -79,8 +123,17 @@ if ! tests/deb.sh >>"$log" 2>&1; then
 fi
 result ok "make deb builds ka-policy-dkms and kactl, lintian-clean"
 debs=("$out"/ka-policy-dkms_"$version"_all.deb "$out"/kactl_"$version"_*.deb)
+# The packages to upgrade to: the same tree as version VERSION+1.
+if ! KA_DEB_VERSION=$new_version KA_DEB_OUT=$new_out tests/deb.sh >>"$log" 2>&1; then
+	result not-ok "make deb builds version $new_version too, to upgrade to" \
+		"$(tail -n 30 "$log")"
+	exit 1
+fi
+new_debs=("$new_out"/ka-policy-dkms_"$new_version"_all.deb "$new_out"/kactl_"$new_version"_*.deb)
 
 [ "$(id -u)" = 0 ] || skip_all "installing needs root"
+# A debug kernel dir an earlier, killed run left.
+remove_stamped
 for p in ka-policy-dkms kactl; do
 	if installed "$p"; then
 		result not-ok "neither package is installed before the test" \
@@ -88,27 +141,43 @@ for p in ka-policy-dkms kactl; do
 		exit 1
 	fi
 done
-! dkms status -m ka_policy 2>/dev/null | grep -q . ||
-	skip_all "DKMS has a ka_policy of its own here: not touched"
-# make install's files (or a copy by hand): the packages would overwrite
-# or shadow them, and the purge remove what they overwrote.
-operator=$( {
+# ka_policy installed otherwise: DKMS's, make install's files, a copy by
+# hand. The packages would overwrite or shadow them, the purge remove
+# what they overwrote: on make check's throw-away machine they are an
+# earlier run's remains, to remove; an operator's install is kept with
+# KA_PACKAGES_SKIP_INSTALLED=1.
+others=$( {
+	dkms status -m ka_policy 2>/dev/null | sed 's/^/dkms status: /'
 	for f in /etc/ka_policy.conf /usr/local/sbin/kactl /usr/sbin/kactl; do
 		! unowned "$f" || echo "$f"
 	done
-	ls -d /lib/modules/*/extra/ka_policy.ko* /lib/modules/*/updates/ka_policy.ko* \
-		/lib/modules/*/updates/dkms/ka_policy.ko* 2>/dev/null
-} | xargs)
-[ -z "$operator" ] ||
-	skip_all "ka_policy is installed here otherwise (make install?): $operator: not touched"
+	find /lib/modules/ -name 'ka_policy.ko*' 2>/dev/null
+} )
+if [ -n "$others" ]; then
+	[ "${KA_PACKAGES_SKIP_INSTALLED:-0}" = 0 ] ||
+		skip_all "ka_policy is installed here otherwise: $(echo "$others" | xargs): not touched"
+	result not-ok "ka_policy is not installed here otherwise (DKMS, make install, by hand)" \
+		"$(printf '%s\n' "$others" \
+		"remove them (dkms remove ka_policy/VERSION --all; make uninstall; rm the files), or run with KA_PACKAGES_SKIP_INSTALLED=1 to keep them and skip this test")"
+	exit 1
+fi
 
-# Set before anything changes: whatever the test installs goes, however it ends.
-made_debug_dir=
+# Set before anything changes: whatever the test installs goes, however
+# it ends, each package purged on its own; what is left is said.
+shim=$(mktemp -d)
+made_no_autoinstall=
 cleanup() {
-	{
-		apt-get purge -y ka-policy-dkms kactl
-		[ -z "$made_debug_dir" ] || rm -rf "$made_debug_dir"
-	} >>"$log" 2>&1
+	local p left
+	for p in kactl ka-policy-dkms; do
+		installed "$p" || continue
+		"${apt[@]}" purge "$p" >>"$log" 2>&1 ||
+			echo "packages: apt-get purge $p failed (log: $log)" >&2
+	done
+	[ -z "$made_no_autoinstall" ] || rm -f /etc/dkms/no-autoinstall
+	remove_stamped
+	rm -rf "$shim"
+	left=$(leftovers)
+	[ -z "$left" ] || printf 'packages: left on this machine:\n%s\n' "$left" >&2
 }
 trap cleanup EXIT
 
@@ -146,6 +215,7 @@ if [ -f "$debug_kdir/arch/x86/boot/bzImage" ]; then
 	if ! [ -e "/lib/modules/$debug_release" ]; then
 		made_debug_dir=/lib/modules/$debug_release
 		cp -a "$debug_kdir/modroot/lib/modules/$debug_release" "$made_debug_dir"
+		touch "$made_debug_dir/$stamp"
 		rm -f "$made_debug_dir/build" "$made_debug_dir/source"
 		ln -s "$debug_kdir" "$made_debug_dir/build"
 	fi
@@ -164,13 +234,61 @@ for k in "${expected[@]}"; do
 	fi
 done
 
-# 2. Install.
-start=$SECONDS
-if ! DEBIAN_FRONTEND=noninteractive apt-get install -y "${debs[@]}" >>"$log" 2>&1; then
-	result not-ok "apt-get install of both packages" "$(tail -n 30 "$log")"
+# 2. Install. First ka-policy-dkms alone with /etc/dkms/no-autoinstall:
+# DKMS's own step and the package's loop build nothing (no build at all:
+# cheap), then it is purged.
+if [ -e /etc/dkms/no-autoinstall ]; then
+	result not-ok "/etc/dkms/no-autoinstall: the install builds nothing" \
+		"/etc/dkms/no-autoinstall is here already: DKMS would build nothing below; remove it"
 	exit 1
 fi
-result ok "apt-get install of both packages (DKMS built for ${#kernels[@]} kernels in $((SECONDS - start)) s)"
+what="with /etc/dkms/no-autoinstall, apt-get install of ka-policy-dkms builds nothing, purge"
+made_no_autoinstall=1
+touch /etc/dkms/no-autoinstall
+if ! "${apt[@]}" install --no-install-recommends "${debs[0]}" >>"$log" 2>&1; then
+	result not-ok "$what" "$(tail -n 30 "$log")"
+elif dkms status -m ka_policy 2>/dev/null | grep -q ': installed' ||
+	find /lib/modules/ -name 'ka_policy.ko*' 2>/dev/null | grep -q .; then
+	result not-ok "$what" "$(dkms status -m ka_policy; find /lib/modules/ -name 'ka_policy.ko*')"
+elif ! "${apt[@]}" purge ka-policy-dkms >>"$log" 2>&1 || installed ka-policy-dkms; then
+	result not-ok "$what" "apt-get purge ka-policy-dkms: $(tail -n 20 "$log")"
+else
+	result ok "$what"
+fi
+rm -f /etc/dkms/no-autoinstall
+made_no_autoinstall=
+
+# Then both, with the running kernel answered as the first expected one
+# (this machine's own kernel has no /lib/modules, and DKMS's own step
+# then builds for every kernel itself): DKMS's step builds for that one
+# and the newest, the package's loop for the rest.
+running=${kernels[0]:-}
+if [ -n "$running" ]; then
+	printf '%s\n' '#!/bin/sh' \
+		"if [ \$# = 1 ] && [ \"\$1\" = -r ]; then echo '$running'; exit 0; fi" \
+		'exec /bin/uname "$@"' >"$shim/uname"
+	chmod +x "$shim/uname"
+fi
+start=$SECONDS
+install_log=$results/packages-install.log
+# apt runs dpkg with a PATH of its own, DPkg::Path: the shim goes first there.
+if ! "${apt[@]}" -o "DPkg::Path=$shim:$(apt-config dump --format '%v' DPkg::Path)" \
+	install --no-install-recommends "${debs[@]}" >"$install_log" 2>&1; then
+	cat "$install_log" >>"$log"
+	result not-ok "apt-get install of both packages" "$(tail -n 30 "$install_log")"
+	exit 1
+fi
+cat "$install_log" >>"$log"
+result ok "apt-get install of both packages (modules built for ${#kernels[@]} kernels in $((SECONDS - start)) s)"
+# common.postinst's "Building for A, B and C": the kernels DKMS's own step
+# built for.
+dkms_own=$(sed -n 's/^Building for //p' "$install_log" | head -n 1 | sed 's/,\| and / /g' | wc -w)
+what="uname -r answering $running: DKMS's own step builds for fewer than all ${#kernels[@]} kernels, the package's postinst loop for the rest"
+if [ -n "$running" ] && [ "$dkms_own" -ge 1 ] && [ "$dkms_own" -lt "${#kernels[@]}" ]; then
+	result ok "$what (DKMS: $(sed -n 's/^Building for //p' "$install_log" | head -n 1))"
+else
+	result not-ok "$what" "DKMS's step built for $dkms_own: $(grep '^Building for ' "$install_log")"
+fi
 built=()
 for k in "${kernels[@]}"; do
 	if dkms_built "$k"; then
@@ -183,7 +301,6 @@ for k in "${kernels[@]}"; do
 done
 # Enabled, and the example's policies in /etc/ka_policy.conf all
 # commented out: the package changes no socket until the operator says so.
-enabled=/etc/systemd/system/multi-user.target.wants/ka_policy.service
 what="ka_policy.service enabled; /etc/ka_policy.conf the example, its policies commented out"
 if [ -L "$enabled" ] && ! grep -q '^--' /etc/ka_policy.conf 2>/dev/null &&
 	[ "$(sed -n 's/^#--/--/p' /etc/ka_policy.conf)" = \
@@ -198,17 +315,19 @@ fi
 # a timeout (ka-vm's 125) or no TAP at all is one, and so is a non-zero
 # exit with no failed test.
 for k in "${built[@]}"; do
+	# The debug kernel (KASAN, lockdep, kmemleak) is slow: the debug
+	# lane's timeout (run-tests.sh).
 	if [ "$k" = "$debug_release" ]; then
 		vm=(--kernel "$debug_kdir/arch/x86/boot/bzImage" --modules none
-			--lib-modules /lib/modules)
+			--lib-modules /lib/modules --timeout 2400)
 	else
-		vm=(--kernel "$k")
+		vm=(--kernel "$k" --timeout 900)
 	fi
 	ktap=$results/packages-$k.tap
 	err=$results/packages-$k.err
 	console=$results/packages-$k.console
 	echo "== packages: the installed module on $k"
-	tests/vm/ka-vm --quiet --no-module "${vm[@]}" --timeout 900 \
+	tests/vm/ka-vm --quiet --no-module "${vm[@]}" \
 		--log "$console" --results "$ktap" -- \
 		tests/lib/testlib.sh "packages-$k" tests/packages/installed.sh \
 		>>"$log" 2>"$err"
@@ -216,55 +335,66 @@ for k in "${built[@]}"; do
 	cat "$err" >>"$log"
 	touch "$ktap"
 	grep -v '^ok ' "$ktap"
+	! grep -q '^not ok' "$ktap" || failed=1
 	if [ $rc = 125 ] || ! [ -s "$ktap" ]; then
 		{
 			echo "not ok - packages-$k: the VM failed (exit $rc; stderr: $err, console: $console)"
 			sed 's/^/# /' "$err"
 		} | tee -a "$ktap"
+		failed=1
 	elif [ $rc != 0 ] && ! grep -q '^not ok' "$ktap"; then
 		echo "not ok - packages-$k: exit $rc with no failed test (stderr: $err, console: $console)" |
 			tee -a "$ktap"
+		failed=1
 	fi
 done
 
-# 4. The same packages again, with dpkg -i: what an upgrade does to the
-# modules, the prerm removing them for every kernel (dkms remove --all),
-# the postinst building them again.
+# 4. An upgrade: version VERSION+1 over the first with apt-get. The old
+# prerm removes the old modules (dkms remove --all), the new postinst
+# builds the new ones (DKMS's step, then the loop).
 start=$SECONDS
-what="dpkg -i of the same packages again: the modules removed, then built again"
-if ! DEBIAN_FRONTEND=noninteractive dpkg -i "${debs[@]}" >>"$log" 2>&1; then
+what="apt-get install of version $new_version over $version: every module the new one, DKMS knows only it, the old version's files gone"
+if ! "${apt[@]}" install --no-install-recommends "${new_debs[@]}" >>"$log" 2>&1; then
 	result not-ok "$what" "$(tail -n 30 "$log")"
 else
-	missing=$(for k in "${built[@]}"; do dkms_built "$k" || echo "$k"; done | xargs)
-	if [ -z "$missing" ]; then
+	wrong=$( {
+		for k in "${built[@]}"; do dkms_built "$k" "$new_version" || echo "no module for $k"; done
+		for ko in /lib/modules/*/updates/dkms/ka_policy.ko*; do
+			[ -e "$ko" ] || continue
+			v=$(modinfo -F version "$ko" 2>&1)
+			[ "$v" = "$new_version" ] || echo "$ko: version $v"
+		done
+		dkms status -m ka_policy 2>/dev/null | grep -v "^ka_policy/$new_version[,:]" |
+			sed 's/^/dkms status: /'
+		ls -d "/usr/src/ka_policy-$version" "/var/lib/dkms/ka_policy/$version" 2>/dev/null
+	} )
+	if [ -z "$wrong" ]; then
 		result ok "$what (${#built[@]} kernels in $((SECONDS - start)) s)"
 	else
-		result not-ok "$what" "no module for $missing: $(dkms status -m ka_policy)"
+		result not-ok "$what" "$wrong"
 	fi
 fi
 
 # 5. Remove, then purge.
-apt-get remove -y ka-policy-dkms kactl >>"$log" 2>&1
-if [ -f /etc/ka_policy.conf ] && ! [ -e /usr/sbin/kactl ] &&
+what="apt-get remove: the programs and modules go, /etc/ka_policy.conf stays"
+if ! "${apt[@]}" remove ka-policy-dkms kactl >>"$log" 2>&1; then
+	result not-ok "$what" "apt-get remove failed: $(tail -n 30 "$log")"
+elif [ -f /etc/ka_policy.conf ] && ! [ -e /usr/sbin/kactl ] &&
 	! compgen -G "/lib/modules/*/updates/dkms/ka_policy.ko*" >/dev/null; then
-	result ok "apt-get remove: the programs and modules go, /etc/ka_policy.conf stays"
+	result ok "$what"
 else
-	result not-ok "apt-get remove: the programs and modules go, /etc/ka_policy.conf stays" \
+	result not-ok "$what" \
 		"$(ls -l /etc/ka_policy.conf /usr/sbin/kactl /lib/modules/*/updates/dkms/ka_policy.ko* 2>&1)"
 fi
-apt-get purge -y ka-policy-dkms kactl >>"$log" 2>&1
-left=$( {
-	for p in ka-policy-dkms kactl; do
-		! installed "$p" || echo "package $p: $(dpkg-query -W -f='${db:Status-Abbrev}' "$p")"
-		! dpkg -L "$p" >/dev/null 2>&1 || echo "dpkg -L $p still lists files"
-	done
-	dkms status -m ka_policy 2>/dev/null
-	ls -d /var/lib/dkms/ka_policy /usr/src/ka_policy-* /etc/ka_policy.conf \
-		/usr/lib/modules-load.d/ka_policy.conf "$enabled" \
-		/lib/modules/*/updates/dkms/ka_policy.ko* 2>/dev/null
-} )
-if [ -z "$left" ]; then
-	result ok "apt-get purge leaves nothing (dpkg, dkms status, /lib/modules, /usr/src, /etc)"
+what="apt-get purge leaves nothing (dpkg, dkms status, /lib/modules, /usr/src, /etc, the unit's links)"
+if ! "${apt[@]}" purge ka-policy-dkms kactl >>"$log" 2>&1; then
+	result not-ok "$what" "apt-get purge failed: $(tail -n 30 "$log")"
 else
-	result not-ok "apt-get purge leaves nothing (dpkg, dkms status, /lib/modules, /usr/src, /etc)" "$left"
+	left=$(leftovers)
+	if [ -z "$left" ]; then
+		result ok "$what"
+	else
+		result not-ok "$what" "$left"
+	fi
 fi
+exit "$failed"
