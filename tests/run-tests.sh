@@ -19,8 +19,9 @@
 #         size (make stress runs them at full size)
 #   packages  the Debian packages (make deb) installed on this machine for
 #         real, DKMS's module loaded and used on each kernel in the VM,
-#         then purged (tests/packages.sh: as root, and only where neither
-#         package is installed already)
+#         then purged (tests/packages.sh: as root; a package or a module
+#         of ka_policy already on the machine fails it, unless
+#         KA_PACKAGES_SKIP_INSTALLED=1 makes it skip)
 #
 # "all" (make check) runs the VMs in two lanes at once, after the host
 # stages: [debian] the harness, the Debian kernels' integration runs,
