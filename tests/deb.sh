@@ -38,8 +38,10 @@ if ! git rev-parse --git-dir >/dev/null 2>&1; then
 	exit 1
 fi
 
-# Earlier builds go, so that tests/.build/deb/*.deb is this version only.
-rm -rf "$out"
+# Earlier builds go, so that tests/.build/deb/*.deb is this version only:
+# only what deb.sh makes there, whatever KA_DEB_OUT names.
+rm -rf "$out"/ka-policy-[0-9]* "$out"/ka-policy-dkms_* "$out"/kactl_* \
+	"$out"/kactl-dbgsym_* "$out"/ka-policy_*
 src=$out/ka-policy-$version
 mkdir -p "$src"
 git ls-files -z --cached |

@@ -67,10 +67,11 @@ failed=0
 stamp=.ka_policy-packages-test
 
 result() {	# ok|not-ok WHAT [DETAIL]
+	# Here, not in the pipeline's subshell below, where it would be lost.
+	[ "$1" = ok ] || failed=1
 	if [ "$1" = ok ]; then
 		echo "ok - packages: $2"
 	else
-		failed=1
 		echo "not ok - packages: $2"
 		[ -z "${3:-}" ] || printf '%s\n' "$3" | sed 's/^/# /'
 	fi | tee -a "$tap"
@@ -132,10 +133,10 @@ fi
 new_debs=("$new_out"/ka-policy-dkms_"$new_version"_all.deb "$new_out"/kactl_"$new_version"_*.deb)
 
 [ "$(id -u)" = 0 ] || skip_all "installing needs root"
-# A debug kernel dir an earlier, killed run left.
-remove_stamped
 for p in ka-policy-dkms kactl; do
 	if installed "$p"; then
+		[ "${KA_PACKAGES_SKIP_INSTALLED:-0}" = 0 ] ||
+			skip_all "$p is installed here: not touched"
 		result not-ok "neither package is installed before the test" \
 			"$p is here ($(dpkg-query -W -f='${db:Status-Status}' "$p")): purge both (apt-get purge ka-policy-dkms kactl), then run the test again"
 		exit 1
@@ -161,6 +162,9 @@ if [ -n "$others" ]; then
 		"remove them (dkms remove ka_policy/VERSION --all; make uninstall; rm the files), or run with KA_PACKAGES_SKIP_INSTALLED=1 to keep them and skip this test")"
 	exit 1
 fi
+# A debug kernel dir an earlier, killed run left (after the checks
+# above: a package still installed may have a module in it to remove).
+remove_stamped
 
 # Set before anything changes: whatever the test installs goes, however
 # it ends, each package purged on its own; what is left is said.
@@ -214,8 +218,9 @@ if [ -f "$debug_kdir/arch/x86/boot/bzImage" ]; then
 	expected+=("$debug_release")
 	if ! [ -e "/lib/modules/$debug_release" ]; then
 		made_debug_dir=/lib/modules/$debug_release
-		cp -a "$debug_kdir/modroot/lib/modules/$debug_release" "$made_debug_dir"
+		mkdir "$made_debug_dir"
 		touch "$made_debug_dir/$stamp"
+		cp -a "$debug_kdir/modroot/lib/modules/$debug_release/." "$made_debug_dir/"
 		rm -f "$made_debug_dir/build" "$made_debug_dir/source"
 		ln -s "$debug_kdir" "$made_debug_dir/build"
 	fi
