@@ -37,7 +37,8 @@
  *   tcp_v4_destroy_sock(sk)           every TCP socket's end (IPv6's
  *                                     destroy calls it, or is it since
  *                                     6.2): its lifetime entry goes
- *                                     (lifetime.c)
+ *                                     (lifetime.c). Armed only while
+ *                                     someone listens for events (below)
  *
  * The handlers read only the arguments named above, which every kernel
  * from 5.10 to 7.x passes in the same place (tcp_send_active_reset gained
@@ -57,8 +58,10 @@
  */
 
 #include <linux/kprobes.h>
+#include <linux/mutex.h>
 #include <linux/percpu.h>
 #include <linux/snmp.h>
+#include <linux/workqueue.h>
 #include <net/sock.h>
 #include <net/tcp.h>
 
@@ -75,11 +78,44 @@ static struct sock *arg_sk(struct pt_regs *regs, unsigned int n)
 	return (struct sock *)regs_get_kernel_argument(regs, n);
 }
 
+/*
+ * The destroy probe costs every TCP socket's end, and the lifetimes it
+ * serves are wanted only by a listener for events: it is registered
+ * disarmed, armed once a listener is seen and disarmed when the
+ * listeners have gone. Whether anyone listens is only known by asking
+ * netlink (there is no callback for a join on every kernel from 5.10),
+ * which costs too much to ask per connection: a connection asks at most
+ * once a second (ka_listeners_sample(), a load and a compare otherwise),
+ * and a worker looks and arms or disarms, as kprobes are armed in
+ * process context. kactl monitor does not wait for that: its version
+ * request after it joined the group looks at once (netlink.c). Disarming
+ * waits until the probe was armed for KA_DESTROY_ARMED_MIN, so that a
+ * listener coming and going cannot make the kernel patch its text more
+ * often than that.
+ */
+#define KA_DESTROY_ARMED_MIN	(10 * HZ)
+
+static DEFINE_MUTEX(ka_destroy_lock);
+static bool ka_destroy_armable;		/* under the lock: attached, not going */
+static bool ka_destroy_armed;		/* under the lock */
+static unsigned long ka_destroy_armed_at;	/* jiffies, under the lock */
+static unsigned long ka_listeners_next;	/* jiffies of the next look */
+
+static void ka_listeners_work_fn(struct work_struct *work);
+static DECLARE_WORK(ka_listeners_work, ka_listeners_work_fn);
+
 /* A connection made (connect or accept): events may tell its lifetime. */
 static void ka_made(struct sock *sk)
 {
-	ka_lifetime_born(sk, ka_sock_counted(sk) &&
-			 ka_events_listened(sock_net(sk)));
+	unsigned long now = jiffies;
+
+	if (unlikely(time_after_eq(now, READ_ONCE(ka_listeners_next)))) {
+		WRITE_ONCE(ka_listeners_next, now + HZ);
+		schedule_work(&ka_listeners_work);
+	}
+	if (ka_lifetime_noting())
+		ka_lifetime_born(sk, ka_sock_counted(sk) &&
+				 ka_events_listened(sock_net(sk)));
 }
 
 static int ka_connect_pre(struct kprobe *kp, struct pt_regs *regs)
@@ -257,8 +293,12 @@ static struct ka_hook ka_hooks[] = {
 	 * Feeds no counter: ka_hooks_init() turns lifetimes on with it.
 	 */
 	{ .kp = { .symbol_name = "tcp_v4_destroy_sock",
-		  .pre_handler = ka_destroy_sock_pre } },
+		  .pre_handler = ka_destroy_sock_pre,
+		  .flags = KPROBE_FLAG_DISABLED } },
 };
+
+/* Registered disarmed: see ka_made(). */
+#define KA_DESTROY_HOOK	(ARRAY_SIZE(ka_hooks) - 1)
 
 static struct kretprobe ka_keepalive_timer_probe = {
 	.kp.symbol_name	= "tcp_keepalive_timer",
@@ -296,10 +336,58 @@ static int ka_attach(struct kprobe *kp, struct kretprobe *rp)
 	return rp ? register_kretprobe(rp) : register_kprobe(kp);
 }
 
+/*
+ * Arms the destroy probe when someone listens for events, disarms it
+ * when nobody has for a while (see ka_made()). Process context.
+ */
+void ka_hooks_listeners_look(void)
+{
+	struct kprobe *kp = &ka_hooks[KA_DESTROY_HOOK].kp;
+	bool listened = ka_events_listened(&init_net);	/* machine-wide */
+	int ret;
+
+	mutex_lock(&ka_destroy_lock);
+	if (!ka_destroy_armable || listened == ka_destroy_armed)
+		goto out;
+	if (listened) {
+		ret = enable_kprobe(kp);
+		if (ret) {
+			pr_warn_once("cannot arm the probe on %s (error %d): events will not say how long connections lived\n",
+				     kp->symbol_name, ret);
+			goto out;
+		}
+		ka_destroy_armed = true;
+		ka_destroy_armed_at = jiffies;
+		ka_lifetime_start();
+		goto out;
+	}
+	if (time_before(jiffies, ka_destroy_armed_at + KA_DESTROY_ARMED_MIN))
+		goto out;
+	/* No handler notes a lifetime once this grace period is over... */
+	ka_lifetime_stop();
+	synchronize_rcu();
+	/* ...nor forgets one after this one: the rest can go. */
+	disable_kprobe(kp);
+	synchronize_rcu();
+	ka_lifetime_forget_all();
+	ka_destroy_armed = false;
+out:
+	mutex_unlock(&ka_destroy_lock);
+}
+
+static void ka_listeners_work_fn(struct work_struct *work)
+{
+	ka_hooks_listeners_look();
+}
+
 /* In reverse order of ka_hooks_init(): the reset probe reads the marker. */
 static void ka_hooks_unregister(void)
 {
 	int i;
+
+	mutex_lock(&ka_destroy_lock);
+	ka_destroy_armable = false;
+	mutex_unlock(&ka_destroy_lock);
 
 	for (i = ARRAY_SIZE(ka_hooks) - 1; i >= 0; i--) {
 		if (ka_hooks[i].attached) {
@@ -311,6 +399,9 @@ static void ka_hooks_unregister(void)
 		unregister_kretprobe(&ka_keepalive_timer_probe);
 		ka_keepalive_timer_attached = false;
 	}
+	/* No handler left to schedule it again. */
+	cancel_work_sync(&ka_listeners_work);
+	ka_destroy_armed = false;
 }
 
 int ka_hooks_init(void)
@@ -351,9 +442,11 @@ int ka_hooks_init(void)
 		unavailable |= h->feeds;
 	}
 	ka_counters_set_unavailable(unavailable);
-	/* Entries only once something takes them out again. */
-	if (ka_hooks[ARRAY_SIZE(ka_hooks) - 1].attached)
-		ka_lifetime_enable();
+	/* Armed, and lifetimes noted, once a listener is seen. */
+	mutex_lock(&ka_destroy_lock);
+	ka_destroy_armable = ka_hooks[KA_DESTROY_HOOK].attached;
+	mutex_unlock(&ka_destroy_lock);
+	WRITE_ONCE(ka_listeners_next, jiffies);
 	return 0;
 
 err:

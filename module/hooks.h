@@ -7,5 +7,6 @@
 int ka_hooks_init(void);
 void ka_hooks_exit(void);
 int ka_hooks_missed(ka_hook_missed_fn fn, void *arg);
+void ka_hooks_listeners_look(void);
 
 #endif /* _KA_HOOKS_H */

@@ -12,15 +12,21 @@
  * since 6.2) takes it out. KA_SK_BORN in sk_flags says that the socket
  * has an entry, so that destroying any other socket costs one test_bit.
  *
- * Only while someone listens for events (hooks.c asks
- * ka_events_listened(), which can only tell for the whole machine, not
- * for the socket's namespace: events.c): an entry costs an allocation
+ * Only while someone listens for events: an entry costs an allocation
  * and an insert per connection, and a lookup and a removal at its end,
- * which a machine without kactl monitor should not pay. A connection
- * made before the listener joined, before the module was loaded, or
- * reached by --existing has no known lifetime, and its event says
- * nothing of it (kactl prints "-"). A failed allocation (GFP_ATOMIC: the
- * probes run in softirq too) only leaves the lifetime unknown.
+ * which a machine without kactl monitor should not pay; nor should it pay
+ * the probe on tcp_v4_destroy_sock() itself, on every TCP socket's end.
+ * So hooks.c arms that probe only while a listener is there, and turns
+ * the notes on with ka_lifetime_start() once it is armed; when the
+ * listeners have gone it turns them off (ka_lifetime_stop()), disarms
+ * the probe and lets ka_lifetime_forget_all() drop what is left. Whether
+ * anyone listens can only be told for the whole machine, not for the
+ * socket's namespace (events.c). A connection made before the listener
+ * was seen (hooks.c: at once for kactl monitor, within a second for any
+ * other), before the module was loaded, or reached by --existing has no
+ * known lifetime, and its event says nothing of it (kactl prints "-"). A
+ * failed allocation (GFP_ATOMIC: the probes run in softirq too) only
+ * leaves the lifetime unknown.
  *
  * One table for every namespace: a socket pointer is unique while the
  * socket lives, and its entry leaves at destroy, before the memory can
@@ -31,7 +37,8 @@
  * freed after a grace period, as the event reads them under RCU; the
  * table lives as long as the module, and what is left at unload, after
  * the probes are gone, is freed then. Sockets keep KA_SK_BORN across an
- * unload: a lookup in the next module's table then finds nothing.
+ * unload, and across ka_lifetime_forget_all(): a lookup then finds
+ * nothing.
  */
 
 #include <linux/jiffies.h>
@@ -75,9 +82,14 @@ void ka_lifetime_exit(void)
 	rhashtable_free_and_destroy(&ka_born_table, ka_born_free, NULL);
 }
 
-void ka_lifetime_enable(void)
+void ka_lifetime_start(void)
 {
 	WRITE_ONCE(ka_lifetime_on, true);
+}
+
+void ka_lifetime_stop(void)
+{
+	WRITE_ONCE(ka_lifetime_on, false);
 }
 
 /* sk was made now. Its creator owns it: no other note of it at once. */
@@ -117,6 +129,11 @@ static void ka_born_forget(struct sock *sk)
 	rcu_read_unlock();
 }
 
+bool ka_lifetime_noting(void)
+{
+	return READ_ONCE(ka_lifetime_on);
+}
+
 void ka_lifetime_born(struct sock *sk, bool wanted)
 {
 	if (!READ_ONCE(ka_lifetime_on))
@@ -132,6 +149,30 @@ void ka_lifetime_destroyed(struct sock *sk)
 {
 	if (test_bit(KA_SK_BORN, &sk->sk_flags))
 		ka_born_forget(sk);
+}
+
+/*
+ * After ka_lifetime_stop(), with no probe handler left that could note or
+ * forget (the destroy probe disarmed, a grace period since): drops every
+ * entry. Lookups under RCU may still read them: freed after a grace
+ * period. Process context.
+ */
+void ka_lifetime_forget_all(void)
+{
+	struct rhashtable_iter iter;
+	struct ka_born *b;
+
+	rhashtable_walk_enter(&ka_born_table, &iter);
+	rhashtable_walk_start(&iter);
+	while ((b = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(b))		/* -EAGAIN: a resize; walk on */
+			continue;
+		if (!rhashtable_remove_fast(&ka_born_table, &b->node,
+					    ka_born_params))
+			kfree_rcu(b, rcu);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
 }
 
 bool ka_lifetime_ms(const struct sock *sk, u64 *ms)

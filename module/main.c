@@ -27,6 +27,11 @@
 #include "policy.h"
 #include "proc.h"
 
+static const struct ka_genl_hooks ka_genl_hooks = {
+	.missed_walk	= ka_hooks_missed,
+	.listeners_look	= ka_hooks_listeners_look,
+};
+
 static int __init mod_init(void)
 {
 	int ret;
@@ -57,7 +62,7 @@ static int __init mod_init(void)
 	ret = ka_hooks_init();
 	if (ret)
 		goto err_lifetime;
-	ret = ka_genl_init(ka_hooks_missed);
+	ret = ka_genl_init(&ka_genl_hooks);
 	if (ret) {
 		pr_err("generic netlink family: error %d\n", ret);
 		goto err_hooks;

@@ -599,7 +599,7 @@ static u32 ka_missing_features(void)
 }
 
 /* Set before the family is registered, never changed. */
-static ka_hooks_missed_walk_t ka_nl_hooks_missed __ro_after_init;
+static const struct ka_genl_hooks *ka_nl_hooks __ro_after_init;
 
 static int ka_nl_put_hook(const char *name, u64 missed, void *arg)
 {
@@ -615,10 +615,18 @@ static int ka_nl_put_hook(const char *name, u64 missed, void *arg)
 	return 0;
 }
 
+/*
+ * Also a look at the event listeners, so that kactl monitor, which asks
+ * once it has joined the group, gets lifetimes for every connection made
+ * after the reply (hooks.c). Anyone may ask, and when nothing changed the
+ * look changes nothing; a change is rate-limited there.
+ */
 static int ka_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 {
 	struct sk_buff *msg;
 	void *hdr;
+
+	ka_nl_hooks->listeners_look();
 
 	msg = genlmsg_new(NLMSG_DEFAULT_SIZE, GFP_KERNEL);
 	if (!msg)
@@ -630,7 +638,7 @@ static int ka_nl_version_doit(struct sk_buff *skb, struct genl_info *info)
 	if (nla_put_string(msg, KA_A_VERSION, KA_POLICY_VERSION) ||
 	    nla_put_u32(msg, KA_A_API_VERSION, KA_GENL_VERSION) ||
 	    nla_put_u32(msg, KA_A_MISSING, ka_missing_features()) ||
-	    ka_nl_hooks_missed(ka_nl_put_hook, msg))
+	    ka_nl_hooks->missed_walk(ka_nl_put_hook, msg))
 		goto err_free;
 	genlmsg_end(msg, hdr);
 	return genlmsg_reply(msg, info);
@@ -970,9 +978,9 @@ struct genl_family ka_genl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 };
 
-int __init ka_genl_init(ka_hooks_missed_walk_t hooks_missed)
+int __init ka_genl_init(const struct ka_genl_hooks *hooks)
 {
-	ka_nl_hooks_missed = hooks_missed;
+	ka_nl_hooks = hooks;
 	return genl_register_family(&ka_genl_family);
 }
 

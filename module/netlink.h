@@ -13,14 +13,22 @@ enum ka_mcgrp_idx {
 extern struct genl_family ka_genl_family;
 
 /*
- * The version reply's hooks: a walk calls fn(name, missed, arg) for each
- * attached one, stopping at fn's first nonzero return, which it returns.
- * main.c passes hooks.c's walk in: netlink.c leaves the hooks to those two.
+ * What the version request needs of the hooks. main.c passes hooks.c's
+ * in: netlink.c leaves the hooks to those two.
  */
 typedef int (*ka_hook_missed_fn)(const char *name, u64 missed, void *arg);
-typedef int (*ka_hooks_missed_walk_t)(ka_hook_missed_fn fn, void *arg);
 
-int ka_genl_init(ka_hooks_missed_walk_t hooks_missed);
+struct ka_genl_hooks {
+	/*
+	 * The reply's hooks: calls fn(name, missed, arg) for each attached
+	 * one, stopping at fn's first nonzero return, which it returns.
+	 */
+	int (*missed_walk)(ka_hook_missed_fn fn, void *arg);
+	/* Look at once whether anyone listens for events (kactl monitor). */
+	void (*listeners_look)(void);
+};
+
+int ka_genl_init(const struct ka_genl_hooks *hooks);
 void ka_genl_exit(void);
 
 #endif /* _KA_NETLINK_H */

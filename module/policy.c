@@ -92,12 +92,15 @@ MODULE_PARM_DESC(max_policies_userns,
  * selhash.c and ranges.c index a policy by its node and its selector and
  * give those back: the policy around them.
  */
+static struct ka_policy *policy_of_node(struct ka_selhash_node *n)
+{
+	return n ? container_of(n, struct ka_policy, hnode) : NULL;
+}
+
 static struct ka_policy *policy_find(const struct ka_selhash *h,
 				     const struct ka_selector *sel)
 {
-	struct ka_selhash_node *n = ka_selhash_lookup(h, sel);
-
-	return n ? container_of(n, struct ka_policy, hnode) : NULL;
+	return policy_of_node(ka_selhash_lookup(h, sel));
 }
 
 static const struct ka_policy *policy_of_range(const struct ka_selector *sel)
@@ -692,9 +695,13 @@ void ka_policy_pernet_exit(void)
 
 /* ---- lookup: RCU, atomic context ---- */
 
-/* The policy whose selector is exactly this one, if any: one hash lookup. */
-static const struct ka_policy *policy_by_selector(const struct ka_table *t,
-						  u64 cgroup_id, u16 port, u8 dir)
+/*
+ * The policy whose selector is exactly this one, else the one that
+ * differs only in having direction alt_dir: one hash lookup.
+ */
+static const struct ka_policy *policy_by_port(const struct ka_table *t,
+					      u64 cgroup_id, u16 port, u8 dir,
+					      u8 alt_dir)
 {
 	struct ka_selector key = {
 		.cgroup_id = cgroup_id,
@@ -703,7 +710,15 @@ static const struct ka_policy *policy_by_selector(const struct ka_table *t,
 		.dir = dir,
 	};
 
-	return policy_find(&t->policies, &key);
+	return policy_of_node(ka_selhash_lookup_dir(&t->policies, &key,
+						    alt_dir));
+}
+
+/* The policy whose selector is exactly this one, if any. */
+static const struct ka_policy *policy_by_selector(const struct ka_table *t,
+						  u64 cgroup_id, u16 port, u8 dir)
+{
+	return policy_by_port(t, cgroup_id, port, dir, dir);
 }
 
 static const struct ka_policy *port_match(const struct ka_table *t,
@@ -711,9 +726,8 @@ static const struct ka_policy *port_match(const struct ka_table *t,
 {
 	const struct ka_policy *p;
 
-	p = policy_by_selector(t, cgroup_id, port, dir);
-	if (!p)
-		p = policy_by_selector(t, cgroup_id, port, KA_DIR_BOTH);
+	/* This exact direction, else both (precedence at the top). */
+	p = policy_by_port(t, cgroup_id, port, dir, KA_DIR_BOTH);
 	if (!p && READ_ONCE(t->n_range))
 		p = policy_of_range(ka_ranges_lookup(&t->ranges, cgroup_id,
 						     dir, port));

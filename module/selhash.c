@@ -12,7 +12,11 @@
  * KA_GFP_POLICY, and a full container gets ENOMEM like for the rest.
  *
  * Readers (the connect and accept paths) walk one chain under RCU, with
- * no lock and no allocation. The writer resizes synchronously: twice the
+ * no lock and no allocation. The direction is not hashed: a selector and
+ * its twin of direction "both" share a chain, so that the connect and
+ * accept paths find either in one walk (ka_selhash_lookup_dir()), and
+ * the hash is jhash_3words() of the rest, a third of jhash2() over all
+ * four words in instructions. The writer resizes synchronously: twice the
  * buckets when the entries outnumber them, a smaller array when they fall
  * under a quarter. Each entry has two links. A resize chains every entry
  * into the new array with the link the current array does not use,
@@ -52,7 +56,9 @@ static struct ka_selhash_buckets *buckets_of(const struct ka_selhash *h)
 static struct ka_selhash_node __rcu **bucket(const struct ka_selhash_buckets *b,
 					     const struct ka_selector *sel)
 {
-	u32 hash = jhash2((const u32 *)sel, sizeof(*sel) / sizeof(u32), b->seed);
+	u32 hash = jhash_3words((u32)sel->cgroup_id, (u32)(sel->cgroup_id >> 32),
+				(u32)sel->port_min << 16 | sel->port_max,
+				b->seed);
 
 	return (struct ka_selhash_node __rcu **)&b->head[hash & ((1U << b->bits) - 1)];
 }
@@ -219,22 +225,38 @@ unsigned int ka_selhash_buckets(const struct ka_selhash *h)
 	return 1U << buckets_of(h)->bits;
 }
 
+/* The same selector but for the direction. */
+static bool same_but_dir(const struct ka_selector *a,
+			 const struct ka_selector *b)
+{
+	return a->cgroup_id == b->cgroup_id && a->port_min == b->port_min &&
+	       a->port_max == b->port_max;
+}
+
 /*
  * Takes rcu_read_lock() itself, for writers too; what it returns stays
  * valid while the caller holds kn->lock or its own RCU read lock.
  */
-struct ka_selhash_node *ka_selhash_lookup(const struct ka_selhash *h,
-					  const struct ka_selector *sel)
+struct ka_selhash_node *ka_selhash_lookup_dir(const struct ka_selhash *h,
+					      const struct ka_selector *sel,
+					      u8 alt_dir)
 {
+	struct ka_selhash_node *n, *alt = NULL;
 	const struct ka_selhash_buckets *b;
-	struct ka_selhash_node *n;
+	const struct ka_selector *key;
 
 	rcu_read_lock();
 	b = rcu_dereference(h->buckets);
 	for (n = rcu_dereference(*bucket(b, sel)); n;
-	     n = rcu_dereference(n->next[b->link]))
-		if (!memcmp(key_of(h, n), sel, sizeof(*sel)))
+	     n = rcu_dereference(n->next[b->link])) {
+		key = key_of(h, n);
+		if (!same_but_dir(key, sel))
+			continue;
+		if (key->dir == sel->dir)
 			break;
+		if (key->dir == alt_dir)
+			alt = n;
+	}
 	rcu_read_unlock();
-	return n;
+	return n ?: alt;
 }

@@ -55,7 +55,19 @@ void ka_selhash_shrink(struct ka_selhash *h);
 /* How many buckets: the tests watch it grow and shrink. */
 unsigned int ka_selhash_buckets(const struct ka_selhash *h);
 
-struct ka_selhash_node *ka_selhash_lookup(const struct ka_selhash *h,
-					  const struct ka_selector *sel);
+/*
+ * The entry keyed sel, else the one keyed sel but with direction alt_dir
+ * (pass sel->dir for an exact lookup): one walk, under RCU or the
+ * writers' lock.
+ */
+struct ka_selhash_node *ka_selhash_lookup_dir(const struct ka_selhash *h,
+					      const struct ka_selector *sel,
+					      u8 alt_dir);
+
+static inline struct ka_selhash_node *
+ka_selhash_lookup(const struct ka_selhash *h, const struct ka_selector *sel)
+{
+	return ka_selhash_lookup_dir(h, sel, sel->dir);
+}
 
 #endif /* _KA_SELHASH_H */

@@ -18,6 +18,10 @@
  * ss -p does; a process that already closed the socket is not found.
  * Every line is flushed: a reader of a pipe sees each event at once.
  *
+ * Once it has joined, it asks for the module's version: the module looks
+ * at its listeners then, and notes how long each connection made from
+ * then on lived (module/hooks.c), which the events tell.
+ *
  * The family's groups go with the module (rmmod, or a reload, which
  * registers new ones): a socket that joined them would wait forever. So
  * kactl also joins the generic netlink controller's "notify" group, as
@@ -605,6 +609,23 @@ static int event_cb(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
+/*
+ * The version request sent once the group is joined: the module looks at
+ * its listeners then, and notes the lifetime of every connection made
+ * from the reply on (module/hooks.c), instead of from the look the next
+ * connection makes within a second. Events that arrive meanwhile are
+ * printed as any other.
+ */
+static int listening_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct monitor *m = data;
+
+	if (nlh->nlmsg_seq)
+		return MNL_CB_OK;
+	clock_gettime(CLOCK_REALTIME, &m->at);
+	return event_cb(nlh, m);
+}
+
 static void print_lost(unsigned long long times, const struct timespec *at)
 {
 	out_open_object(NULL);
@@ -692,8 +713,18 @@ int kactl_cmd_monitor(const struct kactl_opts *o, int argc, char **argv)
 		kactl_genl_close(&g);
 		return kactl_report(-ENOMEM, "monitor");
 	}
+	/* Any other error shows in recv() below, or changes nothing. */
+	if (kactl_genl_run(&g, kactl_genl_msg(&g, KA_CMD_VERSION, 0),
+			   listening_cb, &m) == -ENOBUFS) {
+		clock_gettime(CLOCK_REALTIME, &m.at);
+		print_lost(++overflows, &m.at);
+	}
 	ret = 0;
-	while (!stop) {
+	if (m.gone) {
+		fprintf(stderr, "Error: %s\n", MONITOR_UNLOADED);
+		ret = EXIT_FAILURE;
+	}
+	while (!stop && !ret) {
 		len = recv(fd, buf, MONITOR_BUFSZ, 0);
 		clock_gettime(CLOCK_REALTIME, &m.at);
 		if (len < 0) {

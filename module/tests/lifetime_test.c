@@ -2,9 +2,10 @@
 /*
  * Connection lifetimes (lifetime.c): an entry per socket while it lives,
  * a reconnect starts it again, the socket's end takes it out, and only a
- * socket marked KA_SK_BORN is looked up. Real struct socks (zeroed, as
- * sk_alloc leaves the flags), never connected: lifetime.c only uses
- * their address and sk_flags.
+ * socket marked KA_SK_BORN is looked up; ka_lifetime_born() notes only
+ * between start and stop (hooks.c arms the destroy probe meanwhile).
+ * Real struct socks (zeroed, as sk_alloc leaves the flags), never
+ * connected: lifetime.c only uses their address and sk_flags.
  */
 
 /* What this suite tests, static functions and all (Kbuild says why). */
@@ -124,23 +125,49 @@ static void lifetime_mark_guards_lookup_test(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, entries(), 0);
 }
 
-/* Off (no destroy probe attached): nothing is noted. */
-static void lifetime_off_notes_nothing_test(struct kunit *test)
+/*
+ * Notes only between start and stop (the destroy probe armed: hooks.c),
+ * and only a wanted one; forget_all drops every entry.
+ */
+static void lifetime_noted_only_while_started_test(struct kunit *test)
 {
-	struct sock *sk = sock_new(test);
+	struct sock *a = sock_new(test), *b = sock_new(test);
+	struct sock *unwanted = sock_new(test);
 	u64 ms;
 
-	KUNIT_ASSERT_FALSE(test, READ_ONCE(ka_lifetime_on));
-	ka_lifetime_born(sk, true);
+	KUNIT_ASSERT_FALSE(test, ka_lifetime_noting());
+	ka_lifetime_born(a, true);
 	KUNIT_EXPECT_EQ(test, entries(), 0);
-	KUNIT_EXPECT_FALSE(test, lifetime_of(sk, &ms));
+	KUNIT_EXPECT_FALSE(test, lifetime_of(a, &ms));
+
+	ka_lifetime_start();
+	KUNIT_EXPECT_TRUE(test, ka_lifetime_noting());
+	ka_lifetime_born(a, true);
+	ka_lifetime_born(b, true);
+	ka_lifetime_born(unwanted, false);
+	KUNIT_EXPECT_EQ(test, entries(), 2);
+	KUNIT_EXPECT_TRUE(test, lifetime_of(a, &ms));
+	KUNIT_EXPECT_FALSE(test, lifetime_of(unwanted, &ms));
+
+	ka_lifetime_stop();
+	KUNIT_EXPECT_FALSE(test, ka_lifetime_noting());
+	ka_lifetime_forget_all();
+	KUNIT_EXPECT_EQ(test, entries(), 0);
+	/* The mark stays, and finds nothing. */
+	KUNIT_EXPECT_TRUE(test, test_bit(KA_SK_BORN, &a->sk_flags));
+	KUNIT_EXPECT_FALSE(test, lifetime_of(a, &ms));
+	KUNIT_EXPECT_FALSE(test, lifetime_of(b, &ms));
+	ka_lifetime_born(a, true);
+	KUNIT_EXPECT_EQ(test, entries(), 0);
+	ka_lifetime_destroyed(a);
+	KUNIT_EXPECT_FALSE(test, test_bit(KA_SK_BORN, &a->sk_flags));
 }
 
 static struct kunit_case lifetime_cases[] = {
 	KUNIT_CASE(lifetime_known_while_socket_lives_test),
 	KUNIT_CASE(lifetime_reconnect_starts_again_test),
 	KUNIT_CASE(lifetime_mark_guards_lookup_test),
-	KUNIT_CASE(lifetime_off_notes_nothing_test),
+	KUNIT_CASE(lifetime_noted_only_while_started_test),
 	{}
 };
 

@@ -2,7 +2,8 @@
 /*
  * Policies by selector (selhash.c): every policy inserted is found, by
  * an equal selector and as the same object, until it is removed or
- * replaced; nothing else is found; the buckets double as the table
+ * replaced; nothing else is found; a lookup with a second direction
+ * finds the exact selector first, else its twin of that direction; the buckets double as the table
  * fills and shrink back when it empties. The random case runs thousands
  * of inserts, replaces and removes against a plain array, through
  * several resizes each way, on a published table (resizes wait for grace
@@ -36,15 +37,34 @@ static void random_selector(struct rnd_state *rs, struct ka_selector *sel)
 	sel->dir = prandom_u32_state(rs) % 3;
 }
 
-static bool live_has(struct ka_policy **live, int n,
-		     const struct ka_selector *sel)
+static struct ka_policy *live_find(struct ka_policy **live, int n,
+				   const struct ka_selector *sel)
 {
 	int i;
 
 	for (i = 0; i < n; i++)
 		if (!memcmp(&live[i]->sel, sel, sizeof(*sel)))
-			return true;
-	return false;
+			return live[i];
+	return NULL;
+}
+
+static bool live_has(struct ka_policy **live, int n,
+		     const struct ka_selector *sel)
+{
+	return live_find(live, n, sel);
+}
+
+/* What ka_selhash_lookup_dir(h, sel, KA_DIR_BOTH) must find. */
+static struct ka_selhash_node *live_find_or_both(struct ka_policy **live,
+						 int n, struct ka_selector sel)
+{
+	struct ka_policy *p = live_find(live, n, &sel);
+
+	if (!p) {
+		sel.dir = KA_DIR_BOTH;
+		p = live_find(live, n, &sel);
+	}
+	return p ? &p->hnode : NULL;
 }
 
 static void selhash_sequence(struct kunit *test, bool published)
@@ -102,10 +122,18 @@ static void selhash_sequence(struct kunit *test, bool published)
 			sel = p->sel;	/* equal, not the same memory */
 			if (ka_selhash_lookup(h, &sel) != &p->hnode && ++bad <= 5)
 				KUNIT_FAIL(test, "step %d: a live policy not found", step);
+			/* Its twins: exact, of direction both, or none. */
+			sel.dir = prandom_u32_state(&rs) % 3;
+			if (ka_selhash_lookup_dir(h, &sel, KA_DIR_BOTH) !=
+			    live_find_or_both(live, n, sel) && ++bad <= 5)
+				KUNIT_FAIL(test, "step %d: wrong twin found", step);
 		}
 		random_selector(&rs, &sel);
 		if (ka_selhash_lookup(h, &sel) && !live_has(live, n, &sel) && ++bad <= 5)
 			KUNIT_FAIL(test, "step %d: found a removed policy", step);
+		if (ka_selhash_lookup_dir(h, &sel, KA_DIR_BOTH) !=
+		    live_find_or_both(live, n, sel) && ++bad <= 5)
+			KUNIT_FAIL(test, "step %d: wrong entry for a direction or both", step);
 		if (used == SEQ_STEPS)
 			break;
 	}

@@ -183,6 +183,43 @@ test_dead_peer_is_one_timeout_event_in_time() {
 	expect_counted timeouts "$(stat_of total timeouts ka_cli)" 1 tcp_keepalive_timer tcp_send_active_reset
 }
 
+# A loopback connection in the initial namespace (the look at the
+# listeners a connection makes is for the whole machine); then whether
+# the probe on every TCP socket's end is armed, or disarmed.
+armed_at_a_connection() {
+	pair 7701 >/dev/null && hook_armed tcp_v4_destroy_sock
+}
+
+disarmed_at_a_connection() {
+	pair 7701 >/dev/null && ! hook_armed tcp_v4_destroy_sock
+}
+
+# The probe on every TCP socket's end serves only the lifetimes events
+# tell, and costs every connection: it is armed only while someone
+# listens (module/hooks.c). kactl monitor arms it as it starts (its
+# version request), with no connection made; another listener, which
+# asks nothing, at a connection; and once nobody listens, a connection
+# made 10 s or more after it was armed disarms it.
+test_destroy_probe_armed_only_while_someone_listens() {
+	local listener
+	needs_events
+	[ -r /sys/kernel/debug/kprobes/list ] || fail "no kprobes list (debugfs)"
+	# Earlier tests' monitors have gone.
+	wait_for 300 disarmed_at_a_connection
+	monitor mon ka_cli
+	wait_for 300 hook_armed tcp_v4_destroy_sock
+	monitor_stop $MON_PID
+	wait_for 300 disarmed_at_a_connection
+
+	background listener python3 -S "$KA_ROOT/tests/lib/ka_genl.py" listen
+	listener=$!
+	wait_for 300 grep -q join "$KA_OUT/listener"
+	assert_eq "$(jq -r .join <"$KA_OUT/listener")" ok "the listener's join"
+	wait_for 300 armed_at_a_connection
+	kill -TERM $listener
+	wait_for 300 disarmed_at_a_connection
+}
+
 # How long a connection lived: known for one made while someone listened
 # in its namespace (module/lifetime.c notes it then), absent for one made
 # before. Two connections, one each side of the monitor's start, die
@@ -190,6 +227,8 @@ test_dead_peer_is_one_timeout_event_in_time() {
 test_event_tells_lifetime_of_connections_made_while_listening() {
 	local t0 t1 before after
 	needs_events
+	# No earlier listener's probe still armed: "before" is made unheard.
+	wait_for 300 disarmed_at_a_connection
 	ip netns exec ka_cli "$KACTL" set --port $PORT --dir out --idle 1 --intvl 1 --cnt 2
 	background server ip netns exec ka_srv python3 -S "$KA_CONN" serve 192.0.2.2 $PORT
 	wait_for 300 grep -q ready "$KA_OUT/server"
@@ -198,6 +237,8 @@ test_event_tells_lifetime_of_connections_made_while_listening() {
 	before=$(ip netns exec ka_cli ss -tnH state established dst 192.0.2.2 |
 		awk '{ n = split($3, a, ":"); print a[n] }')
 	monitor mon ka_cli
+	# kactl monitor's version request arms it; no connection was made.
+	wait_for 300 hook_armed tcp_v4_destroy_sock
 	t0=$(date +%s%3N)
 	background late ip netns exec ka_cli python3 -S "$KA_CONN" wait-dead 192.0.2.2 $PORT
 	wait_for 300 grep -q connected "$KA_OUT/late"

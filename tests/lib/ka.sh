@@ -54,6 +54,13 @@ expect_counted() {
 	note "$what: $counted of $expected, the rest among the $missed calls of $* the kprobe core did not hand over"
 }
 
+# hook_armed FUNCTION: the module's kprobe on FUNCTION is armed. The
+# kernel's own list (debugfs) marks a registered but disarmed one
+# [DISABLED]; none is listed for a function not probed at all.
+hook_armed() {
+	grep -E " $1\+0x(0|4) " /sys/kernel/debug/kprobes/list | grep -qv DISABLED
+}
+
 ka_load() {
 	ka_loaded || insmod "$KA_MODULE"
 }

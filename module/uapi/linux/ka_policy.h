@@ -14,7 +14,12 @@
 
 enum ka_cmd {
 	KA_CMD_UNSPEC,
-	KA_CMD_VERSION,		/* do: module version and API version */
+	/*
+	 * do: module version and API version. The module also looks at once
+	 * whether anyone listens for events: kactl monitor sends it once it
+	 * has joined the group, for every connection's lifetime from then on.
+	 */
+	KA_CMD_VERSION,
 	KA_CMD_STATS,		/* dump: namespace totals, then each policy */
 	KA_CMD_POLICY_SET,	/* do, admin: add, or replace by selector */
 	KA_CMD_POLICY_DEL,	/* do, admin: delete by selector */
