@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Where ka_policy meets the TCP stack: kprobes, no BPF.
+ * Where ka_policy meets the TCP stack: kprobes and ftrace, no BPF.
  *
  * Required (the module does not load without them):
  *   tcp_connect(sk)                   an outgoing connection: apply, dir out
@@ -9,6 +9,11 @@
  *                                     accepted connection, apply, dir in
  *                                     (req says whether its listener is
  *                                     an MPTCP one)
+ *                                     These two, which every connection
+ *                                     passes, with an ftrace_ops each
+ *                                     (fhook.c: no kprobe framework, and
+ *                                     no call missed); the rest with
+ *                                     kprobes.
  *   tcp_set_keepalive(sk, val)        SO_KEEPALIVE from the application: an
  *                                     explicit 0 is remembered and honoured,
  *                                     and keepalive is the application's
@@ -51,10 +56,11 @@
  * (lifecycle.sh checks), so a probe costs a call, not a trap. Handlers
  * run with preemption disabled, in process or softirq context: they never
  * sleep, never take the socket lock, and touch only sockets their caller
- * owns or has locked. The kprobe core runs one handler at a time per
- * CPU: a hooked call that comes while one runs (a softirq interrupting a
- * handler in process context) is only counted as missed, and kactl
- * version tells those counts (ka_hooks_missed()).
+ * owns or has locked. The kprobe core runs one kprobe handler at a time
+ * per CPU: a kprobed call that comes while one runs (a softirq
+ * interrupting a handler in process context) is only counted as missed,
+ * and kactl version tells those counts (ka_hooks_missed()); ftrace has
+ * no such rule, so the two ftrace hooks miss nothing.
  */
 
 #include <linux/kprobes.h>
@@ -69,6 +75,7 @@
 #include "cgpath.h"
 #include "events.h"
 #include "existing.h"
+#include "fhook.h"
 #include "hooks.h"
 #include "lifetime.h"
 #include "stats.h"
@@ -118,21 +125,21 @@ static void ka_made(struct sock *sk)
 				 ka_events_listened(sock_net(sk)));
 }
 
-static int ka_connect_pre(struct kprobe *kp, struct pt_regs *regs)
+/* An ftrace hook (fhook.c): every connection passes here. */
+static void ka_connect(struct pt_regs *regs)
 {
 	ka_apply(arg_sk(regs, 0), NULL, KA_DIR_OUT);
 	ka_made(arg_sk(regs, 0));
-	return 0;
 }
 
-static int ka_clone_pre(struct kprobe *kp, struct pt_regs *regs)
+/* An ftrace hook, as above. */
+static void ka_clone(struct pt_regs *regs)
 {
 	const struct request_sock *req;
 
 	req = (const struct request_sock *)regs_get_kernel_argument(regs, 1);
 	ka_apply(arg_sk(regs, 0), req, KA_DIR_IN);
 	ka_made(arg_sk(regs, 0));
-	return 0;
 }
 
 /* Called by sk_setsockopt() with the socket locked. */
@@ -260,19 +267,24 @@ static int ka_active_reset_pre(struct kprobe *kp, struct pt_regs *regs)
 	return 0;
 }
 
+/*
+ * A hook: a kprobe, or with fh.handler set an ftrace_ops of its own
+ * (fhook.c), cheaper and never missed, for the two every connection
+ * passes. kp.symbol_name names either.
+ */
 struct ka_hook {
 	struct kprobe kp;
+	struct ka_fhook fh;
 	bool required;
 	unsigned long feeds;	/* counters that need it, when optional */
 	bool attached;
 };
 
 static struct ka_hook ka_hooks[] = {
-	{ .kp = { .symbol_name = "tcp_connect", .pre_handler = ka_connect_pre },
+	{ .kp = { .symbol_name = "tcp_connect" }, .fh.handler = ka_connect,
 	  .required = true },
-	{ .kp = { .symbol_name = "security_inet_csk_clone",
-		  .pre_handler = ka_clone_pre },
-	  .required = true },
+	{ .kp = { .symbol_name = "security_inet_csk_clone" },
+	  .fh.handler = ka_clone, .required = true },
 	{ .kp = { .symbol_name = "tcp_set_keepalive",
 		  .pre_handler = ka_set_keepalive_pre },
 	  .required = true },
@@ -329,11 +341,25 @@ static bool ka_attach_should_fail(void)
 #endif
 
 /* Attaches in the order of ka_hooks_init(): the timer, then ka_hooks[]. */
-static int ka_attach(struct kprobe *kp, struct kretprobe *rp)
+static int ka_attach(struct ka_hook *h, struct kretprobe *rp)
 {
 	if (ka_attach_should_fail())
 		return -ENOENT;
-	return rp ? register_kretprobe(rp) : register_kprobe(kp);
+	if (rp)
+		return register_kretprobe(rp);
+	if (h->fh.handler) {
+		h->fh.name = h->kp.symbol_name;
+		return ka_fhook_attach(&h->fh);
+	}
+	return register_kprobe(&h->kp);
+}
+
+static void ka_detach(struct ka_hook *h)
+{
+	if (h->fh.handler)
+		ka_fhook_detach(&h->fh);
+	else
+		unregister_kprobe(&h->kp);
 }
 
 /*
@@ -391,7 +417,7 @@ static void ka_hooks_unregister(void)
 
 	for (i = ARRAY_SIZE(ka_hooks) - 1; i >= 0; i--) {
 		if (ka_hooks[i].attached) {
-			unregister_kprobe(&ka_hooks[i].kp);
+			ka_detach(&ka_hooks[i]);
 			ka_hooks[i].attached = false;
 		}
 	}
@@ -426,7 +452,7 @@ int ka_hooks_init(void)
 		name = h->kp.symbol_name;
 		if (h->feeds & unavailable)
 			continue;
-		ret = ka_attach(&h->kp, NULL);
+		ret = ka_attach(h, NULL);
 		if (!ret) {
 			h->attached = true;
 			continue;
@@ -488,6 +514,7 @@ int ka_hooks_missed(ka_hook_missed_fn fn, void *arg)
 
 		if (!ka_hooks[i].attached)
 			continue;
+		/* An ftrace hook's kprobe stays unused: nmissed 0. */
 		ret = fn(kp->symbol_name, READ_ONCE(kp->nmissed), arg);
 		if (ret)
 			return ret;

@@ -60,6 +60,7 @@
  * than a grace period ago.
  */
 
+#include <linux/bitmap.h>
 #include <linux/cgroup.h>
 #include <linux/err.h>
 #include <linux/jiffies.h>
@@ -97,10 +98,16 @@ static struct ka_policy *policy_of_node(struct ka_selhash_node *n)
 	return n ? container_of(n, struct ka_policy, hnode) : NULL;
 }
 
+/* Writers' lookups: what it finds stays while they hold kn->lock. */
 static struct ka_policy *policy_find(const struct ka_selhash *h,
 				     const struct ka_selector *sel)
 {
-	return policy_of_node(ka_selhash_lookup(h, sel));
+	struct ka_policy *p;
+
+	rcu_read_lock();
+	p = policy_of_node(ka_selhash_lookup(h, sel));
+	rcu_read_unlock();
+	return p;
 }
 
 static const struct ka_policy *policy_of_range(const struct ka_selector *sel)
@@ -131,6 +138,50 @@ static unsigned int *kind_count(struct ka_table *t,
 	if (ka_selector_has_port(sel))
 		return sel->cgroup_id ? &t->n_port_cgroup : &t->n_port;
 	return sel->cgroup_id ? &t->n_cgroup : &t->n_default;
+}
+
+/*
+ * The ports filter (ka_table.ports). Most sockets match no single-port
+ * policy, and a bit test tells so for far less than hashing their port
+ * and walking a chain (Documentation/performance.rst). 8 KiB, only in a
+ * table that has a single-port policy. A bit stays set when its port's
+ * last policy goes: the filter is a superset, which costs such a port a
+ * hash lookup, no more; a replace or a flush starts from a new table.
+ */
+static bool single_port(const struct ka_selector *sel)
+{
+	return ka_selector_has_port(sel) && !ka_selector_is_range(sel);
+}
+
+/* Room for sel's bit: may sleep; 0 or -ENOMEM. */
+static int ports_reserve(struct ka_table *t, const struct ka_selector *sel)
+{
+	unsigned long *map;
+
+	if (!single_port(sel) || t->ports)
+		return 0;
+	map = bitmap_zalloc(U16_MAX + 1, KA_GFP_POLICY);
+	if (!map)
+		return -ENOMEM;
+	/* Zeroed before readers can see it. */
+	smp_store_release(&t->ports, map);
+	return 0;
+}
+
+/* Before the policy is visible in the hash: a reader never skips it. */
+static void ports_add(struct ka_table *t, const struct ka_selector *sel)
+{
+	if (single_port(sel))
+		set_bit(sel->port_min, t->ports);
+}
+
+/* False when no single-port policy names port. RCU. */
+static bool ports_may_have(const struct ka_table *t, u16 port)
+{
+	/* Pairs with ports_reserve(): a map seen is a zeroed one. */
+	const unsigned long *map = smp_load_acquire(&t->ports);
+
+	return map && test_bit(port, map);
 }
 
 static void count_policy(struct ka_table *t, const struct ka_selector *sel,
@@ -286,7 +337,8 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 		ka_cgroup_name_release(cg);
 		return -ENOSPC;
 	}
-	if (!old && ka_selhash_reserve(&t->policies)) {
+	if ((!old && ka_selhash_reserve(&t->policies)) ||
+	    ports_reserve(t, sel)) {
 		ka_cgroup_name_release(cg);
 		return -ENOMEM;
 	}
@@ -319,6 +371,7 @@ int ka_policy_set(struct ka_net *kn, const struct ka_selector *sel,
 		ka_selhash_replace(&t->policies, &old->hnode, &p->hnode);
 		list_replace(&old->list, &p->list);
 	} else {
+		ports_add(t, sel);
 		ka_selhash_insert(&t->policies, &p->hnode);
 		list_add_tail(&p->list, &t->list);
 		count_policy(t, sel, 1);
@@ -486,13 +539,14 @@ int ka_table_add(struct ka_table *t, const struct ka_selector *sel,
 		ka_cgroup_name_release(cg);
 		return -EEXIST;		/* a selector given twice */
 	}
-	if (ka_selhash_reserve(&t->policies)) {
+	if (ka_selhash_reserve(&t->policies) || ports_reserve(t, sel)) {
 		ka_cgroup_name_release(cg);
 		return -ENOMEM;
 	}
 	p = policy_alloc(sel, act, cg);
 	if (!p)
 		return -ENOMEM;
+	ports_add(t, sel);
 	ka_selhash_insert(&t->policies, &p->hnode);
 	list_add_tail(&p->list, &t->list);
 	count_policy(t, sel, 1);
@@ -515,6 +569,7 @@ void ka_table_free(struct ka_table *t)
 	}
 	ka_selhash_destroy(&t->policies);
 	ka_ranges_clear(&t->ranges, false);
+	bitmap_free(t->ports);
 	kfree(t);
 }
 
@@ -727,7 +782,9 @@ static const struct ka_policy *port_match(const struct ka_table *t,
 	const struct ka_policy *p;
 
 	/* This exact direction, else both (precedence at the top). */
-	p = policy_by_port(t, cgroup_id, port, dir, KA_DIR_BOTH);
+	p = NULL;
+	if (ports_may_have(t, port))
+		p = policy_by_port(t, cgroup_id, port, dir, KA_DIR_BOTH);
 	if (!p && READ_ONCE(t->n_range))
 		p = policy_of_range(ka_ranges_lookup(&t->ranges, cgroup_id,
 						     dir, port));

@@ -105,6 +105,12 @@ void ka_selector_init(struct ka_selector *sel);
  */
 struct ka_table {
 	struct ka_selhash policies;	/* every policy, by selector */
+	/*
+	 * A bit per port, set for each single port a policy names (any
+	 * cgroup, any direction), never cleared: a lookup of a port whose
+	 * bit is clear skips the hash (policy.c). Allocated with the first.
+	 */
+	unsigned long *ports;
 	struct list_head list;		/* every policy, oldest first */
 	struct ka_ranges ranges;	/* port range policies, indexed */
 	unsigned int count;

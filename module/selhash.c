@@ -14,9 +14,8 @@
  * Readers (the connect and accept paths) walk one chain under RCU, with
  * no lock and no allocation. The direction is not hashed: a selector and
  * its twin of direction "both" share a chain, so that the connect and
- * accept paths find either in one walk (ka_selhash_lookup_dir()), and
- * the hash is jhash_3words() of the rest, a third of jhash2() over all
- * four words in instructions. The writer resizes synchronously: twice the
+ * accept paths find either in one walk (ka_selhash_lookup_dir()); the
+ * hash of the rest is a multiplication (bucket()). The writer resizes synchronously: twice the
  * buckets when the entries outnumber them, a smaller array when they fall
  * under a quarter. Each entry has two links. A resize chains every entry
  * into the new array with the link the current array does not use,
@@ -27,7 +26,7 @@
  * normally; a table nobody can see yet never waits).
  */
 
-#include <linux/jhash.h>
+#include <linux/hash.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 #include <linux/random.h>
@@ -42,7 +41,7 @@
 
 struct ka_selhash_buckets {
 	struct rcu_head rcu;
-	u32 seed;
+	u64 seed;
 	u8 bits;
 	u8 link;	/* which link of each entry chains this array */
 	struct ka_selhash_node __rcu *head[];
@@ -53,14 +52,21 @@ static struct ka_selhash_buckets *buckets_of(const struct ka_selhash *h)
 	return rcu_dereference_protected(h->buckets, true);
 }
 
+/*
+ * Cgroup ids and path keys (cgpath.h) are serial numbers, under 2^32 in
+ * practice but for the path keys' top bit: the ports go above them. A
+ * multiplicative hash of that, xor a random seed, spreads serial keys
+ * well; it is not made to resist someone who picks colliding selectors,
+ * who can only slow the lookups of a namespace they administer, with at
+ * most max_policies of them.
+ */
 static struct ka_selhash_node __rcu **bucket(const struct ka_selhash_buckets *b,
 					     const struct ka_selector *sel)
 {
-	u32 hash = jhash_3words((u32)sel->cgroup_id, (u32)(sel->cgroup_id >> 32),
-				(u32)sel->port_min << 16 | sel->port_max,
-				b->seed);
+	u64 key = sel->cgroup_id ^ b->seed ^
+		  ((u64)sel->port_min << 48 | (u64)sel->port_max << 32);
 
-	return (struct ka_selhash_node __rcu **)&b->head[hash & ((1U << b->bits) - 1)];
+	return (struct ka_selhash_node __rcu **)&b->head[hash_64(key, b->bits)];
 }
 
 /* The key of the entry whose node is n. */
@@ -87,7 +93,7 @@ static struct ka_selhash_node __rcu **link_to(const struct ka_selhash *h,
 }
 
 static struct ka_selhash_buckets *buckets_alloc(unsigned int bits,
-						unsigned int link, u32 seed)
+						unsigned int link, u64 seed)
 {
 	struct ka_selhash_buckets *b;
 
@@ -106,7 +112,7 @@ int ka_selhash_init(struct ka_selhash *h, ptrdiff_t key_offset)
 	struct ka_selhash_buckets *b;
 
 	BUILD_BUG_ON(sizeof(struct ka_selector) % sizeof(u32));
-	b = buckets_alloc(KA_SELHASH_MIN_BITS, 0, get_random_u32());
+	b = buckets_alloc(KA_SELHASH_MIN_BITS, 0, get_random_u64());
 	if (!b)
 		return -ENOMEM;
 	RCU_INIT_POINTER(h->buckets, b);
@@ -234,8 +240,8 @@ static bool same_but_dir(const struct ka_selector *a,
 }
 
 /*
- * Takes rcu_read_lock() itself, for writers too; what it returns stays
- * valid while the caller holds kn->lock or its own RCU read lock.
+ * Under rcu_read_lock(), which writers take too: what it returns stays
+ * valid while the caller holds kn->lock or its RCU read lock.
  */
 struct ka_selhash_node *ka_selhash_lookup_dir(const struct ka_selhash *h,
 					      const struct ka_selector *sel,
@@ -245,7 +251,6 @@ struct ka_selhash_node *ka_selhash_lookup_dir(const struct ka_selhash *h,
 	const struct ka_selhash_buckets *b;
 	const struct ka_selector *key;
 
-	rcu_read_lock();
 	b = rcu_dereference(h->buckets);
 	for (n = rcu_dereference(*bucket(b, sel)); n;
 	     n = rcu_dereference(n->next[b->link])) {
@@ -257,6 +262,5 @@ struct ka_selhash_node *ka_selhash_lookup_dir(const struct ka_selhash *h,
 		if (key->dir == alt_dir)
 			alt = n;
 	}
-	rcu_read_unlock();
 	return n ?: alt;
 }

@@ -57,8 +57,8 @@ unsigned int ka_selhash_buckets(const struct ka_selhash *h);
 
 /*
  * The entry keyed sel, else the one keyed sel but with direction alt_dir
- * (pass sel->dir for an exact lookup): one walk, under RCU or the
- * writers' lock.
+ * (pass sel->dir for an exact lookup): one walk, under rcu_read_lock()
+ * (writers too).
  */
 struct ka_selhash_node *ka_selhash_lookup_dir(const struct ka_selhash *h,
 					      const struct ka_selector *sel,

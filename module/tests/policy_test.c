@@ -3,8 +3,9 @@
  * A namespace's policy set (policy.c): building a table (ka_table_add:
  * a selector given twice, max_policies), changing one in place (set,
  * del, flush: a set replaces a policy of the same selector and keeps its
- * counters) and replacing it whole (ka_table_commit: counters carry over
- * by selector). The namespace is a bare struct ka_net: these functions
+ * counters; the ports filter that lets a lookup skip the hash) and
+ * replacing it whole (ka_table_commit: counters carry over by
+ * selector). The namespace is a bare struct ka_net: these functions
  * use only its lock, table and generation. The debug kernel's kmemleak
  * checks that whatever a rejected call was given is freed.
  */
@@ -277,6 +278,48 @@ static void kn_del_test(struct kunit *test)
 	mutex_unlock(&kn->lock);
 }
 
+/*
+ * The ports filter: a bit for each single port a policy names, of any
+ * cgroup; none for a range or a policy without a port; none at all (no
+ * map) until the first; a deleted policy's bit stays (a superset, which
+ * a lookup passes through to what it would find without the filter).
+ */
+static void kn_ports_filter_test(struct kunit *test)
+{
+	struct ka_net *kn = kn_new(test);
+	struct ka_selector a = port_sel(80, 80, KA_DIR_IN, 0);
+	struct ka_selector cg = port_sel(443, 443, KA_DIR_BOTH, 9);
+	struct ka_selector range = port_sel(1000, 2000, KA_DIR_BOTH, 0);
+	struct ka_selector def;
+	struct ka_action act = idle(5);
+	struct ka_table *t;
+
+	ka_selector_init(&def);
+	mutex_lock(&kn->lock);
+	t = ka_table_locked(kn);
+	KUNIT_EXPECT_EQ(test, ka_policy_set(kn, &range, &act, NULL), 0);
+	KUNIT_EXPECT_EQ(test, ka_policy_set(kn, &def, &act, NULL), 0);
+	KUNIT_EXPECT_NULL(test, t->ports);
+	KUNIT_EXPECT_FALSE(test, ports_may_have(t, 1500));
+
+	KUNIT_EXPECT_EQ(test, ka_policy_set(kn, &a, &act, NULL), 0);
+	KUNIT_EXPECT_EQ(test, ka_policy_set(kn, &cg, &act, NULL), 0);
+	KUNIT_ASSERT_NOT_NULL(test, t->ports);
+	KUNIT_EXPECT_EQ(test, bitmap_weight(t->ports, U16_MAX + 1), 2);
+	KUNIT_EXPECT_TRUE(test, ports_may_have(t, 80));
+	KUNIT_EXPECT_TRUE(test, ports_may_have(t, 443));
+	KUNIT_EXPECT_FALSE(test, ports_may_have(t, 81));
+	KUNIT_EXPECT_PTR_EQ(test, kn_lookup(kn, KA_DIR_IN, 80),
+			    policy_find(&t->policies, &a));
+
+	KUNIT_EXPECT_EQ(test, ka_policy_del(kn, &a), 0);
+	KUNIT_EXPECT_TRUE(test, ports_may_have(t, 80));
+	/* Through the stale bit to the default, as without the filter. */
+	KUNIT_EXPECT_PTR_EQ(test, kn_lookup(kn, KA_DIR_IN, 80),
+			    policy_find(&t->policies, &def));
+	mutex_unlock(&kn->lock);
+}
+
 /* Set and del change the ranges. */
 static void kn_ranges_test(struct kunit *test)
 {
@@ -519,6 +562,7 @@ static struct kunit_case policy_test_cases[] = {
 	KUNIT_CASE(kn_set_test),
 	KUNIT_CASE(kn_set_max_policies_test),
 	KUNIT_CASE(kn_del_test),
+	KUNIT_CASE(kn_ports_filter_test),
 	KUNIT_CASE(kn_ranges_test),
 	KUNIT_CASE(kn_generation_never_zero_test),
 	KUNIT_CASE(kn_flush_test),

@@ -54,6 +54,25 @@ static bool live_has(struct ka_policy **live, int n,
 	return live_find(live, n, sel);
 }
 
+/* Lookups run under RCU, as the connect and accept paths' do. */
+static struct ka_selhash_node *lookup_dir(const struct ka_selhash *h,
+					  const struct ka_selector *sel,
+					  u8 alt_dir)
+{
+	struct ka_selhash_node *n;
+
+	rcu_read_lock();
+	n = ka_selhash_lookup_dir(h, sel, alt_dir);
+	rcu_read_unlock();
+	return n;
+}
+
+static struct ka_selhash_node *lookup(const struct ka_selhash *h,
+				      const struct ka_selector *sel)
+{
+	return lookup_dir(h, sel, sel->dir);
+}
+
 /* What ka_selhash_lookup_dir(h, sel, KA_DIR_BOTH) must find. */
 static struct ka_selhash_node *live_find_or_both(struct ka_policy **live,
 						 int n, struct ka_selector sel)
@@ -120,18 +139,18 @@ static void selhash_sequence(struct kunit *test, bool published)
 		for (i = 0; i < 4 && n; i++) {
 			p = live[prandom_u32_state(&rs) % n];
 			sel = p->sel;	/* equal, not the same memory */
-			if (ka_selhash_lookup(h, &sel) != &p->hnode && ++bad <= 5)
+			if (lookup(h, &sel) != &p->hnode && ++bad <= 5)
 				KUNIT_FAIL(test, "step %d: a live policy not found", step);
 			/* Its twins: exact, of direction both, or none. */
 			sel.dir = prandom_u32_state(&rs) % 3;
-			if (ka_selhash_lookup_dir(h, &sel, KA_DIR_BOTH) !=
+			if (lookup_dir(h, &sel, KA_DIR_BOTH) !=
 			    live_find_or_both(live, n, sel) && ++bad <= 5)
 				KUNIT_FAIL(test, "step %d: wrong twin found", step);
 		}
 		random_selector(&rs, &sel);
-		if (ka_selhash_lookup(h, &sel) && !live_has(live, n, &sel) && ++bad <= 5)
+		if (lookup(h, &sel) && !live_has(live, n, &sel) && ++bad <= 5)
 			KUNIT_FAIL(test, "step %d: found a removed policy", step);
-		if (ka_selhash_lookup_dir(h, &sel, KA_DIR_BOTH) !=
+		if (lookup_dir(h, &sel, KA_DIR_BOTH) !=
 		    live_find_or_both(live, n, sel) && ++bad <= 5)
 			KUNIT_FAIL(test, "step %d: wrong entry for a direction or both", step);
 		if (used == SEQ_STEPS)

@@ -15,8 +15,9 @@ before_each() {
 	ka_unload
 	modinfo -p "$KA_MODULE" | grep -q '^fail_attach:' ||
 		fail "$KA_MODULE is not a KA_FAULT_INJECT=y build"
-	# Leave the module loaded, as every test expects to find it.
-	defer ka_load
+	# Leave the module loaded, as every test expects to find it, and
+	# without the test's parameters: a later file may check every hook.
+	defer "ka_unload; ka_load"
 }
 
 # insmod_failing N: load the module with its Nth attach failing.

@@ -19,16 +19,28 @@ check_stats_file() {	# netns ("" for the initial one)
 
 # Every hook of hooks.c attaches on every supported kernel, at the
 # function's ftrace site (a call, not a trap): the required ones (or the
-# module would not load) and the ones the counters need. On a kernel with
-# IBT the probe sits after the ENDBR instruction, at +0x4. The line it
+# module would not load) and the ones the counters need. The kprobes are
+# in the kernel's list of kprobes; on a kernel with IBT the probe sits
+# after the ENDBR instruction, at +0x4. The two hooks every connection
+# passes are ftrace callbacks of ka_policy's own (module/fhook.c), in
+# ftrace's list of the functions it calls something for. The line it
 # prints is what make matrix's table shows.
 test_every_hook_attached() {
 	local list=/sys/kernel/debug/kprobes/list sym n=0 missing=()
+	local traced=/sys/kernel/debug/tracing/enabled_functions
 	[ -r "$list" ] || fail "no $list (debugfs)"
-	for sym in tcp_keepalive_timer tcp_connect security_inet_csk_clone \
-		tcp_set_keepalive kernfs_activate tcp_write_wakeup \
-		tcp_send_active_reset tcp_setsockopt tcp_v4_destroy_sock; do
+	[ -r "$traced" ] || fail "no $traced (tracefs)"
+	for sym in tcp_keepalive_timer tcp_set_keepalive kernfs_activate \
+		tcp_write_wakeup tcp_send_active_reset tcp_setsockopt \
+		tcp_v4_destroy_sock; do
 		if grep -Eq " $sym\+0x(0|4) .*\[FTRACE\]" "$list"; then
+			n=$((n + 1))
+		else
+			missing+=("$sym")
+		fi
+	done
+	for sym in tcp_connect security_inet_csk_clone; do
+		if grep -Eq "^$sym \(.*ka_fhook_func.*\[ka_policy\]" "$traced"; then
 			n=$((n + 1))
 		else
 			missing+=("$sym")
