@@ -29,8 +29,10 @@
  * for a callback without the guard: handlers run as kprobe handlers do.
  */
 
+#include <linux/bug.h>
 #include <linux/ftrace.h>
 #include <linux/preempt.h>
+#include <linux/printk.h>
 #include <linux/string.h>
 
 #include "fhook.h"
@@ -68,13 +70,15 @@ static void notrace ka_fhook_func(unsigned long ip, unsigned long parent_ip,
 
 /*
  * Frees the ops' filter: reset to no function, ftrace keeps no hash of
- * it (ftrace_free_filter() is exported from 5.19 only). Only once the ops
- * is unregistered: a registered ops with an empty filter traces every
- * function.
+ * it (ftrace_free_filter() is exported only from 6.2, and by some stable
+ * kernels). Only once the ops is unregistered: a registered ops with an
+ * empty filter traces every function.
  */
 static void ka_fhook_filter_free(struct ka_fhook *h)
 {
-	ftrace_set_filter(&h->ops, NULL, 0, 1);
+	if (ftrace_set_filter(&h->ops, NULL, 0, 1))
+		pr_warn_once("cannot free the ftrace filter of %s: a few bytes lost\n",
+			     h->name);
 }
 
 int ka_fhook_attach(struct ka_fhook *h)
@@ -83,7 +87,10 @@ int ka_fhook_attach(struct ka_fhook *h)
 
 	h->ops.func = ka_fhook_func;
 	h->ops.flags = KA_FHOOK_FLAGS;
-	/* The function's exact name, no glob: a filter of one function. */
+	/*
+	 * The function's exact name, no glob: a filter of one function
+	 * (of every one of that name, modules' too; the kernel has one).
+	 */
 	ret = ftrace_set_filter(&h->ops, (unsigned char *)h->name,
 				strlen(h->name), 1);
 	if (ret)
@@ -96,6 +103,8 @@ int ka_fhook_attach(struct ka_fhook *h)
 
 void ka_fhook_detach(struct ka_fhook *h)
 {
-	unregister_ftrace_function(&h->ops);
+	/* Still registered: its filter must stay, or it traces everything. */
+	if (WARN_ON_ONCE(unregister_ftrace_function(&h->ops)))
+		return;
 	ka_fhook_filter_free(h);
 }

@@ -92,19 +92,21 @@ static struct sock *arg_sk(struct pt_regs *regs, unsigned int n)
  * listeners have gone. Whether anyone listens is only known by asking
  * netlink (there is no callback for a join on every kernel from 5.10),
  * which costs too much to ask per connection: a connection asks at most
- * once a second (ka_listeners_sample(), a load and a compare otherwise),
- * and a worker looks and arms or disarms, as kprobes are armed in
- * process context. kactl monitor does not wait for that: its version
- * request after it joined the group looks at once (netlink.c). Disarming
- * waits until the probe was armed for KA_DESTROY_ARMED_MIN, so that a
- * listener coming and going cannot make the kernel patch its text more
- * often than that.
+ * once a second (ka_made(): a load and a compare otherwise), and when
+ * the answer and the probe's state differ a worker looks again and arms
+ * or disarms, as kprobes are armed in process context. kactl monitor
+ * does not wait for that: its version request after it joined the group
+ * looks at once (netlink.c; any version request does). Disarming waits
+ * until the probe was armed for KA_DESTROY_ARMED_MIN, so that a listener
+ * coming and going cannot make the kernel patch its text more often than
+ * that: joining the group takes CAP_NET_ADMIN over a network namespace,
+ * which the root of any user namespace has over its own.
  */
 #define KA_DESTROY_ARMED_MIN	(10 * HZ)
 
 static DEFINE_MUTEX(ka_destroy_lock);
 static bool ka_destroy_armable;		/* under the lock: attached, not going */
-static bool ka_destroy_armed;		/* under the lock */
+static bool ka_destroy_armed;		/* written under the lock */
 static unsigned long ka_destroy_armed_at;	/* jiffies, under the lock */
 static unsigned long ka_listeners_next;	/* jiffies of the next look */
 
@@ -118,7 +120,9 @@ static void ka_made(struct sock *sk)
 
 	if (unlikely(time_after_eq(now, READ_ONCE(ka_listeners_next)))) {
 		WRITE_ONCE(ka_listeners_next, now + HZ);
-		schedule_work(&ka_listeners_work);
+		/* No worker woken while nothing is to change. */
+		if (ka_events_listened(&init_net) != READ_ONCE(ka_destroy_armed))
+			schedule_work(&ka_listeners_work);
 	}
 	if (ka_lifetime_noting())
 		ka_lifetime_born(sk, ka_sock_counted(sk) &&
@@ -369,20 +373,30 @@ static void ka_detach(struct ka_hook *h)
 void ka_hooks_listeners_look(void)
 {
 	struct kprobe *kp = &ka_hooks[KA_DESTROY_HOOK].kp;
-	bool listened = ka_events_listened(&init_net);	/* machine-wide */
+	bool listened;
 	int ret;
 
 	mutex_lock(&ka_destroy_lock);
+	/*
+	 * Under the lock: a look that began after a listener joined must
+	 * not be undone by an older one that saw nobody.
+	 */
+	listened = ka_events_listened(&init_net);	/* machine-wide */
 	if (!ka_destroy_armable || listened == ka_destroy_armed)
 		goto out;
 	if (listened) {
 		ret = enable_kprobe(kp);
+		/* kprobes switched off (debugfs kprobes/enabled): not armed. */
+		if (!ret && kprobe_disabled(kp)) {
+			disable_kprobe(kp);
+			ret = -EAGAIN;
+		}
 		if (ret) {
 			pr_warn_once("cannot arm the probe on %s (error %d): events will not say how long connections lived\n",
 				     kp->symbol_name, ret);
 			goto out;
 		}
-		ka_destroy_armed = true;
+		WRITE_ONCE(ka_destroy_armed, true);
 		ka_destroy_armed_at = jiffies;
 		ka_lifetime_start();
 		goto out;
@@ -396,7 +410,7 @@ void ka_hooks_listeners_look(void)
 	disable_kprobe(kp);
 	synchronize_rcu();
 	ka_lifetime_forget_all();
-	ka_destroy_armed = false;
+	WRITE_ONCE(ka_destroy_armed, false);
 out:
 	mutex_unlock(&ka_destroy_lock);
 }
@@ -427,7 +441,7 @@ static void ka_hooks_unregister(void)
 	}
 	/* No handler left to schedule it again. */
 	cancel_work_sync(&ka_listeners_work);
-	ka_destroy_armed = false;
+	WRITE_ONCE(ka_destroy_armed, false);
 }
 
 int ka_hooks_init(void)

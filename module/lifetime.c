@@ -43,6 +43,7 @@
 
 #include <linux/jiffies.h>
 #include <linux/rhashtable.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <net/sock.h>
 
@@ -160,6 +161,7 @@ void ka_lifetime_destroyed(struct sock *sk)
 void ka_lifetime_forget_all(void)
 {
 	struct rhashtable_iter iter;
+	unsigned int n = 0;
 	struct ka_born *b;
 
 	rhashtable_walk_enter(&ka_born_table, &iter);
@@ -170,6 +172,12 @@ void ka_lifetime_forget_all(void)
 		if (!rhashtable_remove_fast(&ka_born_table, &b->node,
 					    ka_born_params))
 			kfree_rcu(b, rcu);
+		/* A connection each: out of RCU now and then, to schedule. */
+		if (!(++n % 1024)) {
+			rhashtable_walk_stop(&iter);
+			cond_resched();
+			rhashtable_walk_start(&iter);
+		}
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);

@@ -12,18 +12,20 @@
  * KA_GFP_POLICY, and a full container gets ENOMEM like for the rest.
  *
  * Readers (the connect and accept paths) walk one chain under RCU, with
- * no lock and no allocation. The direction is not hashed: a selector and
- * its twin of direction "both" share a chain, so that the connect and
- * accept paths find either in one walk (ka_selhash_lookup_dir()); the
- * hash of the rest is a multiplication (bucket()). The writer resizes synchronously: twice the
- * buckets when the entries outnumber them, a smaller array when they fall
- * under a quarter. Each entry has two links. A resize chains every entry
- * into the new array with the link the current array does not use,
- * publishes the new array and frees the old one after a grace period:
- * readers still on the old array walk intact chains. A resize reuses the
- * link of the array before the current one, so it first waits for the
- * grace period that began when that array was replaced (long over,
- * normally; a table nobody can see yet never waits).
+ * no lock and no allocation. The direction is not hashed: a selector
+ * and its twin of direction "both" share a chain, so that the connect
+ * and accept paths find either in one walk (ka_selhash_lookup_dir());
+ * the hash of the rest is a multiplication (bucket()).
+ *
+ * The writer resizes synchronously: twice the buckets when the entries
+ * outnumber them, a smaller array when they fall under a quarter. Each
+ * entry has two links. A resize chains every entry into the new array
+ * with the link the current array does not use, publishes the new array
+ * and frees the old one after a grace period: readers still on the old
+ * array walk intact chains. A resize reuses the link of the array before
+ * the current one, so it first waits for the grace period that began
+ * when that array was replaced (long over, normally; a table nobody can
+ * see yet never waits).
  */
 
 #include <linux/hash.h>
@@ -111,7 +113,6 @@ int ka_selhash_init(struct ka_selhash *h, ptrdiff_t key_offset)
 {
 	struct ka_selhash_buckets *b;
 
-	BUILD_BUG_ON(sizeof(struct ka_selector) % sizeof(u32));
 	b = buckets_alloc(KA_SELHASH_MIN_BITS, 0, get_random_u64());
 	if (!b)
 		return -ENOMEM;
