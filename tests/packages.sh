@@ -39,8 +39,10 @@
 # them: make check runs on a throw-away machine. Where such an install is
 # an operator's, to be kept, KA_PACKAGES_SKIP_INSTALLED=1 skips the test
 # instead; it never touches them. Whatever the test installed is purged
-# when it ends, pass or fail, and whatever is left said on stderr. It
-# exits 1 after any failed test.
+# when it ends, pass or fail, and whatever is left said on stderr. A run
+# killed before that leaves /var/lib/ka_policy-packages-test, which makes
+# the next run purge what it installed first. It exits 1 after any
+# failed test.
 set -u
 cd "$(dirname "$0")/.." || exit 1
 root=$PWD
@@ -133,6 +135,24 @@ fi
 new_debs=("$new_out"/ka-policy-dkms_"$new_version"_all.deb "$new_out"/kactl_"$new_version"_*.deb)
 
 [ "$(id -u)" = 0 ] || skip_all "installing needs root"
+# An earlier run killed before its cleanup (a session ended in the
+# middle of it, its machine kept) left what it installed, and this file,
+# written before the first install and removed when nothing is left: its
+# remains are purged here, never what an operator installed.
+claim=/var/lib/ka_policy-packages-test
+if [ -f "$claim" ]; then
+	echo "# packages: an earlier run was killed ($(head -n 1 "$claim")): purging what it installed" |
+		tee -a "$tap"
+	# dpkg, not apt-get, which refuses to run after an interrupted
+	# dpkg until "dpkg --configure -a" (a DKMS build for every kernel).
+	for p in kactl ka-policy-dkms; do
+		! installed "$p" || dpkg --purge "$p" >>"$log" 2>&1 ||
+			echo "# packages: dpkg --purge $p failed (log: $log)" | tee -a "$tap"
+	done
+	! grep -qx no-autoinstall "$claim" || rm -f /etc/dkms/no-autoinstall
+	remove_stamped
+	rm -f "$claim"
+fi
 for p in ka-policy-dkms kactl; do
 	if installed "$p"; then
 		[ "${KA_PACKAGES_SKIP_INSTALLED:-0}" = 0 ] ||
@@ -170,6 +190,7 @@ remove_stamped
 # it ends, each package purged on its own; what is left is said.
 shim=$(mktemp -d)
 made_no_autoinstall=
+echo "started $(date -u '+%F %T') by $root" >"$claim"
 cleanup() {
 	local p left
 	for p in kactl ka-policy-dkms; do
@@ -181,7 +202,11 @@ cleanup() {
 	remove_stamped
 	rm -rf "$shim"
 	left=$(leftovers)
-	[ -z "$left" ] || printf 'packages: left on this machine:\n%s\n' "$left" >&2
+	if [ -z "$left" ]; then
+		rm -f "$claim"
+	else
+		printf 'packages: left on this machine:\n%s\n' "$left" >&2
+	fi
 }
 trap cleanup EXIT
 
@@ -249,6 +274,7 @@ if [ -e /etc/dkms/no-autoinstall ]; then
 fi
 what="with /etc/dkms/no-autoinstall, apt-get install of ka-policy-dkms builds nothing, purge"
 made_no_autoinstall=1
+echo no-autoinstall >>"$claim"
 touch /etc/dkms/no-autoinstall
 if ! "${apt[@]}" install --no-install-recommends "${debs[0]}" >>"$log" 2>&1; then
 	result not-ok "$what" "$(tail -n 30 "$log")"

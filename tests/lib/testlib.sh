@@ -179,7 +179,11 @@ for arg in "$@"; do
 		else
 			failed=$((failed + 1))
 			emit "not ok $n - $name (exit $rc)"
-			printf '%s\n' "$out" | sed 's/^/# /'
+			# Its last lines in the results too, so that the run's
+			# own output (CI's) says why; the console log has all.
+			while IFS= read -r line; do
+				emit "# $line"
+			done < <(printf '%s\n' "$out" | tail -n 40)
 		fi
 	done
 done

@@ -35,6 +35,24 @@ test_stall_is_reported_with_its_phase() {
 	grep -q 'NMI' "$KA_BUILD/selftest-stall.log" || fail "no NMI report on the console"
 }
 
+# With the module under test given, the kernel never loads a copy
+# installed on the host (the guest's /lib/modules is the host's): the
+# modprobe it runs refuses ka_policy's family alias where plain modprobe
+# finds a copy (one installed in a tree of the guest's, modprobe -d), and
+# passes other modules on.
+test_kernel_never_loads_an_installed_copy() {
+	"$KA_VM" --quiet --log /dev/null -- bash -c '
+		m=$(cat /proc/sys/kernel/modprobe)
+		d=/tmp/root/lib/modules/$(uname -r)/extra
+		alias=net-pf-16-proto-16-family-ka_policy
+		mkdir -p "$d" && cp "$KA_MODULE" "$d/" &&
+			depmod -b /tmp/root "$(uname -r)" 2>/dev/null || exit 3
+		modprobe -n -q -d /tmp/root -- $alias || exit 4
+		! "$m" -n -q -d /tmp/root -- $alias || exit 1
+		"$m" -n -q -- veth || exit 2' ||
+		fail "the modprobe the guest kernel runs: exit $? (1: it finds the installed copy, 2: not veth; 3, 4: no installed copy made)"
+}
+
 test_module_built_for_another_kernel_is_refused() {
 	local release
 	release=$(modinfo -F vermagic module/ka_policy.ko | cut -d' ' -f1)
