@@ -82,7 +82,7 @@ while read -r release _ _ what; do
 		hooks=$(grep -ao 'hooks attached: [^ ]*' "$out/$name.console" 2>/dev/null | tail -n 1 | cut -d' ' -f3)
 		hooks=${hooks:--}
 	fi
-	grep '^not ok' "$tap"
+	awk '/^not ok /{ p = 1; print; next } /^ok /{ p = 0; next } p' "$tap"
 	[ ! -s "$out/$name.err" ] || cat "$out/$name.err"
 	[ $rc = 0 ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ] || bad=1
 	elapsed=$((SECONDS - start))

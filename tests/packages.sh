@@ -118,6 +118,16 @@ remove_stamped() {
 	done
 }
 
+# Another run under way (it holds the claim below) would see its
+# packages, and the debs it installs, replaced by this one's.
+claim=/var/lib/ka_policy-packages-test
+pid=$(sed -n 's/^pid //p' "$claim" 2>/dev/null)
+if [ -n "$pid" ] && [ "$pid" != $$ ] && grep -qs packages.sh "/proc/$pid/cmdline"; then
+	result not-ok "no other run of this test is under way" \
+		"$claim: $(head -n 1 "$claim"), PID $pid: wait for it to end"
+	exit 1
+fi
+
 # 1. Build.
 if ! tests/deb.sh >>"$log" 2>&1; then
 	result not-ok "make deb builds ka-policy-dkms and kactl, lintian-clean" \
@@ -136,17 +146,22 @@ new_debs=("$new_out"/ka-policy-dkms_"$new_version"_all.deb "$new_out"/kactl_"$ne
 
 [ "$(id -u)" = 0 ] || skip_all "installing needs root"
 # An earlier run killed before its cleanup (a session ended in the
-# middle of it, its machine kept) left what it installed, and this file,
-# written before the first install and removed when nothing is left: its
-# remains are purged here, never what an operator installed.
-claim=/var/lib/ka_policy-packages-test
-if [ -f "$claim" ]; then
+# middle of it, its machine kept) left what it installed, and $claim,
+# written before the first install (the run's PID, the versions it
+# installs) and removed when nothing is left. Once that run is gone, its
+# remains are purged here: the packages of its versions, never another
+# version (an operator's, which the checks below refuse), and nothing
+# with KA_PACKAGES_SKIP_INSTALLED=1 (whatever is installed is kept).
+if [ -f "$claim" ] && [ "${KA_PACKAGES_SKIP_INSTALLED:-0}" = 0 ]; then
 	echo "# packages: an earlier run was killed ($(head -n 1 "$claim")): purging what it installed" |
 		tee -a "$tap"
 	# dpkg, not apt-get, which refuses to run after an interrupted
 	# dpkg until "dpkg --configure -a" (a DKMS build for every kernel).
 	for p in kactl ka-policy-dkms; do
-		! installed "$p" || dpkg --purge "$p" >>"$log" 2>&1 ||
+		installed "$p" &&
+			grep -qx "version $(dpkg-query -W -f='${Version}' "$p")" "$claim" ||
+			continue
+		dpkg --purge "$p" >>"$log" 2>&1 ||
 			echo "# packages: dpkg --purge $p failed (log: $log)" | tee -a "$tap"
 	done
 	! grep -qx no-autoinstall "$claim" || rm -f /etc/dkms/no-autoinstall
@@ -190,7 +205,8 @@ remove_stamped
 # it ends, each package purged on its own; what is left is said.
 shim=$(mktemp -d)
 made_no_autoinstall=
-echo "started $(date -u '+%F %T') by $root" >"$claim"
+printf 'started %s by %s\npid %s\nversion %s\nversion %s\n' \
+	"$(date -u '+%F %T')" "$root" $$ "$version" "$new_version" >"$claim"
 cleanup() {
 	local p left
 	for p in kactl ka-policy-dkms; do
@@ -365,7 +381,8 @@ for k in "${built[@]}"; do
 	rc=$?
 	cat "$err" >>"$log"
 	touch "$ktap"
-	grep -v '^ok ' "$ktap"
+	# The failed tests, each with the "# " lines that say why.
+	awk '/^not ok /{ p = 1; print; next } /^ok /{ p = 0; next } p' "$ktap"
 	! grep -q '^not ok' "$ktap" || failed=1
 	if [ $rc = 125 ] || ! [ -s "$ktap" ]; then
 		{

@@ -83,7 +83,8 @@ run_vm() {
 	tests/vm/ka-vm --quiet --log "$results/$name.console" \
 		--results "$results/$name.tap" "$@" 2>"$results/$name.err"
 	rc=$?
-	grep -v '^ok ' "$results/$name.tap" || true
+	# The failed tests, each with the "# " lines that say why.
+	awk '/^not ok /{ p = 1; print; next } /^ok /{ p = 0; next } p' "$results/$name.tap"
 	# A retried boot (an emulator fault, tests/vm/ka-vm) is never silent.
 	grep '^ka-vm: .*retr' "$results/$name.err" | tee -a "$results/retries"
 	if [ $rc = 125 ] || ! [ -s "$results/$name.tap" ]; then

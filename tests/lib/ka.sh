@@ -239,7 +239,8 @@ set_policy_mix() {
 # A peer "vanishes" when its end is set down: nothing answers any more and
 # nothing says so, like a crashed host or a NAT that forgot the flow.
 veth_topology() {
-	# The kernel's own module autoload cannot see this root file system.
+	# Loaded by name first: a missing veth is said here, not as a
+	# failed ip link add.
 	modprobe veth
 	netns_add ka_cli
 	netns_add ka_srv

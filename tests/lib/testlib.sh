@@ -8,7 +8,8 @@
 # TAP line per test ("ok N - ..." or "not ok N - ..." followed by the
 # test's output as "# " lines; a passing test's own "# " lines, such as a
 # measurement, are printed after its "ok" line). The lines also go to
-# $KA_RESULT_PORT when set (the VM's result port). A FILE may define before_each, run before
+# $KA_RESULT_PORT when set (the VM's result port), a failed test's output
+# its last 40 lines only. A FILE may define before_each, run before
 # each of its tests. A FILE given as FILE:NAME[,NAME...] runs only the
 # tests named (test_NAME), in the file's order; a name the file does not
 # define is a failure. Exit status: 0 when all passed.
@@ -179,11 +180,11 @@ for arg in "$@"; do
 		else
 			failed=$((failed + 1))
 			emit "not ok $n - $name (exit $rc)"
-			# Its last lines in the results too, so that the run's
-			# own output (CI's) says why; the console log has all.
-			while IFS= read -r line; do
-				emit "# $line"
-			done < <(printf '%s\n' "$out" | tail -n 40)
+			printf '%s\n' "$out" | sed 's/^/# /'
+			# Its last lines go to the results too, so that the
+			# run's own output (CI's) says why.
+			[ -z "${KA_RESULT_PORT:-}" ] ||
+				printf '%s\n' "$out" | tail -n 40 | sed 's/^/# /' >>"$KA_RESULT_PORT"
 		fi
 	done
 done
