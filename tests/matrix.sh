@@ -19,6 +19,7 @@ set -u
 cd "$(dirname "$0")/.."
 root=$PWD
 source tests/lib/kernels.sh
+source tests/lib/tap.sh
 out=$root/tests/.build/matrix
 mkdir -p "$out"
 bad=0
@@ -82,7 +83,7 @@ while read -r release _ _ what; do
 		hooks=$(grep -ao 'hooks attached: [^ ]*' "$out/$name.console" 2>/dev/null | tail -n 1 | cut -d' ' -f3)
 		hooks=${hooks:--}
 	fi
-	awk '/^not ok /{ p = 1; print; next } /^ok /{ p = 0; next } p' "$tap"
+	tap_failures "$tap"
 	[ ! -s "$out/$name.err" ] || cat "$out/$name.err"
 	[ $rc = 0 ] && [ "$failed" = 0 ] && [ "$passed" -gt 0 ] || bad=1
 	elapsed=$((SECONDS - start))

@@ -47,6 +47,7 @@ set -u
 cd "$(dirname "$0")/.." || exit 1
 root=$PWD
 source tests/lib/kernels.sh
+source tests/lib/tap.sh
 results=${1:?usage: packages.sh RESULTS_DIR}
 mkdir -p "$results"
 tap=$results/packages.tap
@@ -381,8 +382,7 @@ for k in "${built[@]}"; do
 	rc=$?
 	cat "$err" >>"$log"
 	touch "$ktap"
-	# The failed tests, each with the "# " lines that say why.
-	awk '/^not ok /{ p = 1; print; next } /^ok /{ p = 0; next } p' "$ktap"
+	tap_failures "$ktap"
 	! grep -q '^not ok' "$ktap" || failed=1
 	if [ $rc = 125 ] || ! [ -s "$ktap" ]; then
 		{

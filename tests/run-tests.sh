@@ -42,6 +42,7 @@ set -u
 cd "$(dirname "$0")/.."
 root=$PWD
 source tests/lib/kernels.sh
+source tests/lib/tap.sh
 what=${1:-all}
 results=$root/tests/.build/results
 rm -rf "$results"
@@ -83,8 +84,7 @@ run_vm() {
 	tests/vm/ka-vm --quiet --log "$results/$name.console" \
 		--results "$results/$name.tap" "$@" 2>"$results/$name.err"
 	rc=$?
-	# The failed tests, each with the "# " lines that say why.
-	awk '/^not ok /{ p = 1; print; next } /^ok /{ p = 0; next } p' "$results/$name.tap"
+	tap_failures "$results/$name.tap"
 	# A retried boot (an emulator fault, tests/vm/ka-vm) is never silent.
 	grep '^ka-vm: .*retr' "$results/$name.err" | tee -a "$results/retries"
 	if [ $rc = 125 ] || ! [ -s "$results/$name.tap" ]; then
